@@ -1,0 +1,10 @@
+"""CLI commands, one module per family; ``gigya_migrate.cli`` registers each module's ``COMMANDS``.
+
+| module            | commands                                              |
+|-------------------|-------------------------------------------------------|
+| check_hashes      | check-hashes                                          |
+| import_cmd        | import, validate-hashes, status                       |
+| site_jobs         | copy, reconcile, export, update, deletions, flagged-deletions |
+"""
+
+MODULES = ("check_hashes", "import_cmd", "site_jobs")

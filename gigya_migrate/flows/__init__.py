@@ -1,0 +1,1 @@
+"""Migration jobs built from small steps: reader -> transforms -> writer, with an error path."""

@@ -1,0 +1,1 @@
+"""The one place in the project that knows password hashes (filled in by the hashing issue)."""
