@@ -1,0 +1,671 @@
+"""The job runner every flow shares: records -> transforms -> write, with an error path.
+
+Shape (IdentitySync's dataflow, as a library call)::
+
+    report = run(records, name="import", key=lambda r: r["email"],
+                 transforms=[Step("rename", rename), Step("lookup", lookup, network=True)],
+                 write=import_one, recover=import_one_again, options=RunOptions(concurrency=16))
+
+- ``records`` is any iterable of dicts (a reader); it is consumed lazily and never materialised.
+  A reader may yield a ``BadRecord`` for input it could not parse: it goes to the error output.
+- ``key(record)`` names the record (login id, UID). It must be stable across runs: the journal
+  uses it to resume and to refuse a second record with the same key in one run (``duplicate-key``).
+- ``transforms`` are ``Step``s; each takes a dict and returns a dict (or None to drop the record),
+  or raises ``RecordError(code, message)`` to fail that record only. Steps with ``network=False``
+  run in order on the main thread; steps with ``network=True`` (lookups) run on the worker threads
+  with the writer, are throttled and retried like it, and are skipped in a dry run.
+- ``write(record) -> RecordResult`` sends one record (it may also raise; a ``GigyaError``-like
+  exception with ``error_code`` becomes a failed result). ``recover`` (default ``write``) is used
+  instead for records that were in flight when an earlier run was killed (see "Guarantees").
+- Concurrency: ``options.concurrency`` worker threads, at most ``2 x concurrency`` records in
+  flight. Nothing global is locked around a network call; the writer should share one pooled
+  ``requests.Session`` (``GigyaClient``) across threads.
+- Rate limiting: a 403048 (``RateLimited``) from a network step or the writer does not fail the
+  record. The shared ``Throttle`` pauses *every* worker for a backoff that doubles per event
+  (``backoff_base`` .. ``backoff_max``), halves the number of concurrent calls, then grows it back
+  one slot at a time as calls succeed; the record is retried (up to ``rate_limit_retries`` times,
+  then it fails with 403048 and goes to the error output). Other retryable errors (5xx-like codes,
+  409030, 503001, network errors) are retried ``retries`` times with per-record backoff.
+- Output: ``RunReport`` (records in / ok / failed by error code / skipped, per-step duration,
+  input, output, errors path, throughput) returned, and written as JSON to ``report_path``.
+  Failed records go to ``errors_path`` (JSONL or CSV): the *original* input record plus
+  ``errorCode``, ``errorMessage`` and ``errorStep``, so the file can be fixed and fed back in.
+- Progress: a one-line counter on stderr when stderr is a terminal (``progress=None``).
+
+Guarantees (journal, see ``journal.py``): a record is marked ``pending`` and committed before its
+first network call; ``done``/``failed`` are committed at the next checkpoint, after the error lines
+are flushed. After a kill at any point, ``resume=True`` skips ``done``/``failed`` records, sends
+never-seen records normally and sends ``pending`` ones through ``recover``, because their call may
+or may not have reached Gigya. So every record is written at least once and reported exactly once;
+it is *written* exactly once when ``recover`` is idempotent: importFullAccount with
+``importPolicy=upsert`` and a known UID is (the import flow derives a stable UID and treats its own
+"UID exists" as success on recovery). An error line may repeat for a record in flight at kill time;
+it is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from gigya_migrate.flows.journal import DONE, FAILED, PENDING, Journal, JournalError
+
+__all__ = [
+    "BadRecord",
+    "JournalError",
+    "RecordError",
+    "RecordResult",
+    "RunInterrupted",
+    "RunOptions",
+    "RunReport",
+    "Step",
+    "StepMetrics",
+    "Throttle",
+    "run",
+]
+
+RATE_LIMIT_CODES = frozenset({403048})
+# Retry with backoff (gigya-api.md section 7, column R): server errors, timeouts, per-UID limits.
+RETRYABLE_CODES = frozenset({409030, 500000, 500001, 500026, 500028, 503001, 504001, 504002})
+ERROR_FIELDS = ("errorCode", "errorMessage", "errorStep")
+
+
+class RecordError(Exception):
+    """Raised by a transform (or key function) to fail one record with a code and a reason."""
+
+    def __init__(self, code: int | str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class RunInterrupted(Exception):
+    """The run was stopped (Ctrl-C); the journal and report are saved and ``resume`` continues it."""
+
+    def __init__(self, report: "RunReport") -> None:
+        super().__init__("run interrupted; start it again with resume to finish it")
+        self.report = report
+
+
+@dataclass
+class BadRecord:
+    """What a reader yields for input it could not parse: it goes to the error output as is."""
+
+    raw: Any
+    code: str
+    message: str
+    line: int | None = None
+
+    def as_error_record(self) -> dict:
+        """The record written to the error output (the raw input and where it was)."""
+        record = dict(self.raw) if isinstance(self.raw, dict) else {"_raw": self.raw}
+        if self.line is not None:
+            record["_line"] = self.line
+        return record
+
+
+@dataclass
+class RecordResult:
+    """The outcome of one record. ``record`` is the input record (for the error output)."""
+
+    key: str | None
+    ok: bool
+    uid: str | None = None
+    error_code: int | str | None = None
+    message: str | None = None
+    record: dict | None = None
+    step: str | None = None
+
+
+@dataclass
+class Step:
+    """A named transform: ``func(record) -> record | None``; ``network`` steps run on workers."""
+
+    name: str
+    func: Callable[[dict], dict | None]
+    network: bool = False
+
+    def __call__(self, record: dict) -> dict | None:
+        return self.func(record)
+
+
+@dataclass
+class RunOptions:
+    """How a run behaves. Paths may be None: no journal (temporary), no error file, no report."""
+
+    concurrency: int = 8
+    limit: int | None = None
+    dry_run: bool = False
+    resume: bool = False
+    journal_path: str | Path | None = None
+    errors_path: str | Path | None = None
+    errors_format: str = "jsonl"
+    report_path: str | Path | None = None
+    progress: bool | None = None
+    retries: int = 3
+    rate_limit_retries: int = 30
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    checkpoint_seconds: float = 0.5
+    input: str | None = None
+    output: str | None = None
+
+
+class StepMetrics:
+    """Duration (summed over threads), records in, out and failed for one step."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.duration = 0.0
+        self.input = self.output = self.errors = 0
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float, *, ok: bool = True, out: int = 1) -> None:
+        """Count one record through this step."""
+        with self._lock:
+            self.duration += seconds
+            self.input += 1
+            if ok:
+                self.output += out
+            else:
+                self.errors += 1
+
+    def as_dict(self) -> dict:
+        """JSON form (IdentitySync's step metrics: duration, input, output, errors)."""
+        return {"step": self.name, "durationSeconds": round(self.duration, 4), "input": self.input,
+                "output": self.output, "errors": self.errors}
+
+
+@dataclass
+class RunReport:
+    """What a run did; ``as_dict()`` is the JSON report, ``summary()`` the printed one."""
+
+    name: str
+    input: str | None = None
+    output: str | None = None
+    errors_path: str | None = None
+    report_path: str | None = None
+    journal_path: str | None = None
+    dry_run: bool = False
+    resumed: bool = False
+    interrupted: bool = False
+    started_at: str = ""
+    finished_at: str = ""
+    duration: float = 0.0
+    records_in: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    recovered: int = 0
+    dropped: int = 0
+    failed_by_code: Counter = field(default_factory=Counter)
+    steps: list[StepMetrics] = field(default_factory=list)
+    rate_limited: int = 0
+    retries: int = 0
+    journal_totals: dict = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        """Records finished (ok + failed) per second of wall time."""
+        return (self.ok + self.failed) / self.duration if self.duration > 0 else 0.0
+
+    def as_dict(self) -> dict:
+        """The JSON report."""
+        return {
+            "name": self.name, "input": self.input, "output": self.output, "errors": self.errors_path,
+            "journal": self.journal_path, "dryRun": self.dry_run, "resumed": self.resumed,
+            "interrupted": self.interrupted, "startedAt": self.started_at, "finishedAt": self.finished_at,
+            "durationSeconds": round(self.duration, 3),
+            "records": {"in": self.records_in, "ok": self.ok, "failed": self.failed,
+                        "skipped": self.skipped, "recovered": self.recovered, "dropped": self.dropped},
+            "failedByCode": {str(k): v for k, v in self.failed_by_code.most_common()},
+            "steps": [s.as_dict() for s in self.steps],
+            "throughputPerSecond": round(self.throughput, 2),
+            "rateLimited": self.rate_limited, "retries": self.retries,
+            "journalTotals": self.journal_totals,
+        }
+
+    def summary(self) -> str:
+        """A short human report (what a CLI prints)."""
+        verb = "would be written" if self.dry_run else "ok"
+        codes = ", ".join(f"{k} {v}" for k, v in self.failed_by_code.most_common())
+        lines = [
+            f"{self.name}: {self.records_in:,} records in, {self.ok:,} {verb}, {self.failed:,} failed"
+            + (f" ({codes})" if codes else "")
+            + f"; {self.throughput:,.1f} records/s in {self.duration:,.1f} s",
+        ]
+        if self.skipped or self.resumed:
+            lines.append(f"  resumed: {self.skipped:,} records finished by an earlier run skipped, "
+                         f"{self.recovered:,} in-flight records re-sent")
+        if self.rate_limited:
+            lines.append(f"  rate limited {self.rate_limited:,} times (backed off and retried, nothing failed for it)")
+        lines.append(f"  {'step':<22}{'seconds':>10}{'input':>10}{'output':>10}{'errors':>10}")
+        for s in self.steps:
+            lines.append(f"  {s.name:<22}{s.duration:>10.3f}{s.input:>10,}{s.output:>10,}{s.errors:>10,}")
+        where = [f"input {self.input}" if self.input else None,
+                 f"output {self.output}" if self.output else None,
+                 f"errors -> {self.errors_path}" if self.errors_path and self.failed else None,
+                 f"report -> {self.report_path}" if self.report_path else None]
+        if any(where):
+            lines.append("  " + "; ".join(w for w in where if w))
+        if self.interrupted:
+            lines.append("  interrupted: run the same command with --resume to finish")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the shared rate limiter
+
+
+class Throttle:
+    """Shared by all workers: an adaptive cap on concurrent calls plus a global pause after 403048.
+
+    On a rate-limit event the pause doubles (from ``base`` up to ``cap``) and the number of
+    concurrent calls halves; events from calls that started before the last penalty do not count
+    again (one burst of 403048 is one event). Successes grow the cap back one slot per ``limit``
+    successes and shrink the pause (additive increase, multiplicative decrease).
+    """
+
+    def __init__(self, concurrency: int, *, base: float = 0.5, cap: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 jitter: Callable[[], float] = random.random) -> None:
+        self.max_limit = self.limit = max(1, concurrency)
+        self.base, self.cap = base, cap
+        self.delay = 0.0
+        self.resume_at = 0.0
+        self.last_penalty = float("-inf")
+        self.active = 0
+        self._successes = 0
+        self._clock, self._sleep, self._jitter = clock, sleep, jitter
+        self._cond = threading.Condition()
+
+    def acquire(self) -> float:
+        """Wait for a free slot and for any pause to end; returns the call's start time."""
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait()
+            self.active += 1
+        while (wait_for := self.resume_at - self._clock()) > 0:
+            self._sleep(wait_for)
+        return self._clock()
+
+    def release(self, started: float, *, rate_limited: bool = False) -> None:
+        """Give the slot back; ``rate_limited`` reports a 403048 for the call started at ``started``."""
+        with self._cond:
+            self.active -= 1
+            if rate_limited:
+                self._penalize(started)
+            else:
+                self._reward()
+            self._cond.notify_all()
+
+    def _penalize(self, started: float) -> None:
+        if started <= self.last_penalty:
+            return  # the same burst: already paused and narrowed for it
+        now = self._clock()
+        self.delay = min(self.cap, max(self.base, self.delay * 2))
+        self.resume_at = max(self.resume_at, now + self.delay * (0.5 + self._jitter() / 2))
+        self.limit = max(1, self.limit // 2)
+        self.last_penalty = now
+        self._successes = 0
+
+    def _reward(self) -> None:
+        self._successes += 1
+        if self._successes >= self.limit:
+            self._successes = 0
+            self.limit = min(self.max_limit, self.limit + 1)
+            self.delay = self.delay / 2 if self.delay / 2 >= self.base else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+@dataclass
+class _Item:
+    seq: int
+    key: str | None
+    original: dict
+    record: dict
+    recovering: bool = False
+
+
+def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
+    """(code, message, retryable) for an exception raised by a network step or a writer."""
+    code = getattr(exc, "error_code", None)
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    if code is not None:
+        retryable = code in RATE_LIMIT_CODES or code in RETRYABLE_CODES or bool(getattr(exc, "retryable", False))
+        return code, message, retryable
+    import requests  # local: only needed to recognise transport errors
+
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return "network-error", message, True
+    return "exception", f"{type(exc).__name__}: {message}", False
+
+
+class _ErrorSink:
+    """The error output: each failed input record + errorCode/errorMessage/errorStep."""
+
+    def __init__(self, path, fmt: str, append: bool) -> None:
+        from gigya_migrate.flows.steps import open_writer  # steps imports this module
+
+        self.path = path
+        self._writer = open_writer(path, format=fmt, append=append) if path else None
+
+    def write(self, record: dict, result: RecordResult) -> None:
+        if self._writer is None:
+            return
+        row = {k: v for k, v in record.items() if k not in ERROR_FIELDS}
+        row.update(errorCode=result.error_code, errorMessage=result.message, errorStep=result.step)
+        self._writer.write(row)
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+class _Progress:
+    """One line on stderr, redrawn at most 5 times a second; silent when not enabled."""
+
+    def __init__(self, enabled: bool | None, name: str) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.name, self._last, self._start = name, 0.0, time.monotonic()
+
+    def update(self, report: RunReport, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not final and now - self._last < 0.2):
+            return
+        self._last = now
+        done = report.ok + report.failed
+        rate = done / (now - self._start) if now > self._start else 0.0
+        line = (f"\r  {self.name}: {report.records_in:,} read  {report.ok:,} ok  {report.failed:,} failed"
+                f"  {rate:,.0f}/s ")
+        sys.stderr.write(line + ("\n" if final else ""))
+        sys.stderr.flush()
+
+
+class _Run:
+    """One execution of ``run``; holds the state the main thread owns."""
+
+    def __init__(self, name, key, transforms, write, recover, options: RunOptions) -> None:
+        self.name, self.key_of, self.options = name, key, options
+        self.local_steps = [s for s in transforms if not s.network]
+        self.network_steps = [s for s in transforms if s.network and not options.dry_run]
+        self.write, self.recover = write, recover or write
+        self.report = RunReport(name=name, input=options.input, output=options.output,
+                                dry_run=options.dry_run, resumed=options.resume and not options.dry_run)
+        self.read_metrics = StepMetrics("read")
+        self.metrics = {s.name: StepMetrics(s.name) for s in transforms}
+        self.write_metrics = StepMetrics("write" if not options.dry_run else "write (dry run)")
+        self.report.steps = [self.read_metrics, *self.metrics.values(), self.write_metrics]
+        self.throttle = Throttle(options.concurrency, base=options.backoff_base, cap=options.backoff_max)
+        self._counter_lock = threading.Lock()
+        self.progress = _Progress(options.progress, name)
+
+    # -- worker side (runs on pool threads) ----------------------------------------------------
+    def _attempt(self, metrics: StepMetrics, call: Callable[[], Any]) -> Any:
+        """Run one network call under the throttle, retrying rate limits and transient errors."""
+        tries = limited = 0
+        while True:
+            started = self.throttle.acquire()
+            t0 = time.perf_counter()
+            try:
+                value = call()
+            except RecordError:
+                self.throttle.release(started)
+                metrics.add(time.perf_counter() - t0, ok=False)
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a record result
+                code, message, retryable = _classify(exc)
+                value = RecordResult(None, ok=False, error_code=code, message=message)
+                value._retryable = retryable  # type: ignore[attr-defined]
+            elapsed = time.perf_counter() - t0
+            failed = isinstance(value, RecordResult) and not value.ok
+            is_limited = failed and value.error_code in RATE_LIMIT_CODES
+            self.throttle.release(started, rate_limited=is_limited)
+            if is_limited and limited < self.options.rate_limit_retries:
+                limited += 1
+                self._count("rate_limited")
+                continue
+            retryable = failed and (getattr(value, "_retryable", False) or value.error_code in RETRYABLE_CODES)
+            if retryable and not is_limited and tries < self.options.retries:
+                tries += 1
+                self._count("retries")
+                time.sleep(min(self.options.backoff_max, self.options.backoff_base * 2 ** (tries - 1)))
+                continue
+            metrics.add(elapsed, ok=not failed)
+            return value
+
+    def _count(self, name: str) -> None:
+        with self._counter_lock:
+            setattr(self.report, name, getattr(self.report, name) + 1)
+
+    def _process(self, item: _Item) -> RecordResult:
+        """Network steps then the write, for one record (on a worker thread)."""
+        record = item.record
+        try:
+            for step in self.network_steps:
+                value = self._attempt(self.metrics[step.name], lambda s=step, r=record: s(r))
+                if isinstance(value, RecordResult):  # a step that failed with a Gigya error
+                    value.step = value.step or step.name
+                    return value
+                if value is None:
+                    return RecordResult(item.key, ok=True, step=step.name, message="dropped")
+                record = value
+        except RecordError as err:
+            return RecordResult(item.key, ok=False, error_code=err.code, message=err.message, step=step.name)
+        writer = self.recover if item.recovering else self.write
+        try:
+            result = self._attempt(self.write_metrics, lambda: writer(record))
+        except RecordError as err:
+            return RecordResult(item.key, ok=False, error_code=err.code, message=err.message, step="write")
+        if not isinstance(result, RecordResult):
+            raise TypeError(f"write() must return a RecordResult, not {type(result).__name__}")
+        result.step = result.step or ("write" if not result.ok else None)
+        return result
+
+    # -- main thread --------------------------------------------------------------------------
+    def _prepare(self, seq: int, raw: Any, journal: Journal) -> _Item | RecordResult | None:
+        """Key, journal check and local transforms for one input record (main thread)."""
+        failure = key = None
+        if isinstance(raw, BadRecord):
+            failure = RecordResult(None, ok=False, error_code=raw.code, message=raw.message,
+                                   record=raw.as_error_record(), step="read")
+        else:
+            try:
+                key = self.key_of(raw)
+            except RecordError as err:
+                failure = RecordResult(None, ok=False, error_code=err.code, message=err.message, record=raw,
+                                       step="key")
+            key = None if key in (None, "") else str(key)
+            if key is None and failure is None:
+                failure = RecordResult(None, ok=False, error_code="missing-key", message="the record has no key",
+                                       record=raw, step="key")
+        state = journal.state(seq, key)
+        if state in (DONE, FAILED):
+            self.report.skipped += 1
+            return None
+        if failure is not None:
+            return failure
+        if state is None and (owner := journal.owner(key, seq)) is not None:
+            return RecordResult(key, ok=False, error_code="duplicate-key",
+                                message=f"{key!r} already appears in record {owner + 1} of this input",
+                                record=raw, step="key")
+        record = dict(raw)
+        for step in self.local_steps:
+            t0 = time.perf_counter()
+            try:
+                record = step(record)
+            except RecordError as err:
+                self.metrics[step.name].add(time.perf_counter() - t0, ok=False)
+                return RecordResult(key, ok=False, error_code=err.code, message=err.message, record=raw, step=step.name)
+            except Exception as exc:  # noqa: BLE001 - a transform bug fails the record, loudly
+                self.metrics[step.name].add(time.perf_counter() - t0, ok=False)
+                return RecordResult(key, ok=False, error_code="exception", record=raw, step=step.name,
+                                    message=f"{type(exc).__name__}: {exc}")
+            self.metrics[step.name].add(time.perf_counter() - t0, out=0 if record is None else 1)
+            if record is None:
+                self.report.dropped += 1
+                return None
+        return _Item(seq, key, raw, record, recovering=state == PENDING)
+
+    def _finish(self, seq: int, key: str | None, original: dict, result: RecordResult,
+                journal: Journal, sink: _ErrorSink) -> None:
+        """Count, journal and (if failed) write the error line for one finished record."""
+        if result.ok:
+            self.report.ok += 1
+        else:
+            self.report.failed += 1
+            self.report.failed_by_code[result.error_code] += 1
+            sink.write(result.record or original, result)
+        journal.mark(seq, key, DONE if result.ok else FAILED, result.error_code)
+        self.progress.update(self.report)
+
+    def execute(self, records: Iterable[Any], journal: Journal, sink: _ErrorSink) -> None:
+        """The main loop: read, prepare, submit under a bounded window, collect."""
+        window = 2 * max(1, self.options.concurrency)
+        in_flight: dict[Future, _Item] = {}
+        batch: list[_Item] = []
+        last_checkpoint = time.monotonic()
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency), thread_name_prefix=self.name)
+
+        def checkpoint_and_submit() -> None:
+            nonlocal last_checkpoint
+            sink.flush()  # error lines reach the file before their records are marked failed
+            journal.checkpoint()  # pending marks are durable before any call is made
+            last_checkpoint = time.monotonic()
+            for item in batch:
+                in_flight[pool.submit(self._process, item)] = item
+            batch.clear()
+
+        def collect(block: bool) -> None:
+            if not in_flight:
+                return
+            done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = in_flight.pop(future)
+                result = future.result()
+                result.key = result.key or item.key
+                if item.recovering:
+                    self.report.recovered += 1
+                self._finish(item.seq, item.key, item.original, result, journal, sink)
+
+        try:
+            source = iter(records)
+            seq = 0
+            while self.options.limit is None or seq < self.options.limit:
+                t0 = time.perf_counter()
+                try:
+                    raw = next(source)
+                except StopIteration:
+                    break
+                self.read_metrics.add(time.perf_counter() - t0, ok=not isinstance(raw, BadRecord))
+                self.report.records_in += 1
+                prepared = self._prepare(seq, raw, journal)
+                if isinstance(prepared, RecordResult):
+                    self._finish(seq, prepared.key, prepared.record or {}, prepared, journal, sink)
+                elif isinstance(prepared, _Item):
+                    if self.options.dry_run:
+                        self.write_metrics.add(0.0)
+                        self._finish(seq, prepared.key, prepared.original, RecordResult(prepared.key, ok=True),
+                                     journal, sink)
+                    else:
+                        journal.mark(seq, prepared.key, PENDING)
+                        batch.append(prepared)
+                seq += 1
+                if len(batch) >= self.options.concurrency or (
+                    batch and time.monotonic() - last_checkpoint > self.options.checkpoint_seconds
+                ):
+                    checkpoint_and_submit()
+                collect(block=False)
+                while len(in_flight) >= window:
+                    collect(block=True)
+            checkpoint_and_submit()
+            while in_flight:
+                collect(block=True)
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, item in list(in_flight.items()):
+                if future.done() and not future.cancelled():
+                    self._finish(item.seq, item.key, item.original, future.result(), journal, sink)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            sink.flush()
+            journal.checkpoint()
+
+
+def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None], transforms: Sequence[Step] = (),
+        write: Callable[[dict], RecordResult], recover: Callable[[dict], RecordResult] | None = None,
+        options: RunOptions | None = None) -> RunReport:
+    """Run one job over ``records`` (see the module docstring); returns its ``RunReport``.
+
+    Raises ``JournalError`` before anything is sent when the journal does not fit the run, and
+    ``RunInterrupted`` (holding the saved report) on Ctrl-C.
+    """
+    options = options or RunOptions()
+    job = _Run(name, key, list(transforms), write, recover, options)
+    report = job.report
+    report.started_at = _now()
+    temp_dir = None
+    if options.dry_run or options.journal_path is None:
+        temp_dir = tempfile.TemporaryDirectory(prefix="gigya-migrate-")
+        journal = Journal(Path(temp_dir.name) / "journal.sqlite", name=name, resume=False)
+    else:
+        journal = Journal(options.journal_path, name=name, resume=options.resume)
+        report.journal_path = str(options.journal_path)
+    append = bool(options.resume and not options.dry_run)
+    sink = _ErrorSink(options.errors_path, options.errors_format, append)
+    report.errors_path = str(options.errors_path) if options.errors_path else None
+    t0 = time.monotonic()
+    interrupted = completed = False
+    try:
+        job.execute(records, journal, sink)
+        completed = True
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        report.duration = time.monotonic() - t0
+        report.finished_at = _now()
+        report.journal_totals = journal.totals() if temp_dir is None else {}
+        sink.close()
+        if completed:
+            journal.finish()
+        else:
+            journal.close()  # resumable
+        if temp_dir is not None:
+            temp_dir.cleanup()
+        job.progress.update(report, final=True)
+        if options.report_path:
+            report.report_path = str(options.report_path)
+            _write_json(options.report_path, report.as_dict())
+    if interrupted:
+        raise RunInterrupted(report)
+    return report
+
+
+def _write_json(path: str | Path, data: dict) -> None:
+    tmp = Path(f"{path}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
