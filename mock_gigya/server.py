@@ -1,0 +1,479 @@
+"""The mock Gigya over real HTTP: a WSGI app, a threaded HTTP/1.1 server, and ``mock-gigya serve``.
+
+Routing: the last path segment names the method (``POST /accounts.search``), whatever the host.
+Requests may address a Gigya host three ways, so unmodified SDKs can be pointed at the mock:
+
+- the mock's own address: ``http://127.0.0.1:8080/accounts.search`` (``--base-url``);
+- a ``Host: accounts.us1.gigya.com`` header sent to the mock's address;
+- an HTTP proxy request line with an absolute URI, ``POST http://accounts.us1.gigya.com/accounts.search``
+  (clients configured with the mock as their ``http`` proxy).
+
+``api.handle`` receives the URL the client addressed (``http://accounts.us1.gigya.com/accounts.search``)
+and checks signatures against it, accepting the http and https spellings, because a loopback
+server cannot see which one the client signed. TLS is not served: HTTPS through a proxy (CONNECT)
+gets a clear refusal.
+
+No dependency beyond the standard library: ``http.server`` with one thread per connection and
+keep-alive (HTTP/1.1), so 64+ concurrent clients with pooled sessions are fine; the WSGI app
+(:class:`MockApp`) also runs under any WSGI server, except that a ``drop`` fault then becomes
+that server's own 500.
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote, urlsplit
+
+import click
+
+from mock_gigya import defaults, transport
+from mock_gigya.control import CONTROL_PREFIX, MockControl
+from mock_gigya.faults import FaultInjector
+
+__all__ = ["DropConnection", "MockApp", "MockServer", "main"]
+
+_STATUS_LINES = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found",
+                 405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Payload Too Large",
+                 500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable",
+                 504: "504 Gateway Timeout"}
+
+
+class DropConnection(Exception):
+    """Raised by :class:`MockApp` to have the server close the connection without an answer."""
+
+
+def _status_line(status: int) -> str:
+    return _STATUS_LINES.get(status, f"{status} {transport._REASONS.get(status, 'Status')}")
+
+
+class MockApp:
+    """WSGI application answering the Gigya API and the ``/__mock__/`` control plane."""
+
+    def __init__(self, control: MockControl, handle: Callable[..., tuple[int, dict]] | None = None) -> None:
+        self.control = control
+        self._handle = handle
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        url, path = _addressed(environ)
+        if path.startswith(CONTROL_PREFIX):
+            status, payload = self.control.handle_control(environ["REQUEST_METHOD"], path, _read_body(environ))
+            return _reply(start_response, status, transport.json_bytes(payload), "application/json")
+        answer = self._answer(environ, url, path)
+        if answer.delay:
+            self.control.faults.wait(answer.delay)
+        if answer.fault is not None and answer.fault.kind == "drop":
+            raise DropConnection()
+        if answer.fault is not None and answer.fault.kind == "timeout":
+            self.control.faults.wait(self.control.faults.timeout_seconds)
+        return _reply(start_response, answer.status, answer.encoded(), answer.content_type)
+
+    def _answer(self, environ: dict, url: str, path: str) -> transport.Answer:
+        length = _content_length(environ)
+        if length > transport.MAX_BODY_BYTES:
+            environ["mock_gigya.unread_body"] = True
+            return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
+                                          details=f"Request body too large: over {transport.MAX_BODY_BYTES} bytes")
+        if environ["REQUEST_METHOD"] == "CONNECT":
+            return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
+                                          details="mock-gigya does not serve TLS: proxy http:// URLs or send a Host header")
+        try:
+            params = transport.decode_params(environ.get("QUERY_STRING", ""), _read_body(environ, length))
+        except transport.BadRequest as exc:
+            return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=str(exc))
+        return transport.dispatch(self._handler(), self.control.backend, self.control.faults,
+                                  transport.method_from_path(path), params, headers=_headers(environ), url=url)
+
+    def _handler(self) -> Callable[..., tuple[int, dict]]:
+        if self._handle is None:
+            from mock_gigya import api
+
+            self._handle = api.handle
+        return self._handle
+
+
+def _reply(start_response: Callable, status: int, body: bytes, content_type: str) -> list[bytes]:
+    start_response(_status_line(status), [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _content_length(environ: dict) -> int:
+    try:
+        return max(0, int(environ.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def _read_body(environ: dict, length: int | None = None) -> bytes:
+    length = _content_length(environ) if length is None else length
+    if length > transport.MAX_BODY_BYTES:
+        environ["mock_gigya.unread_body"] = True
+        return b""
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _addressed(environ: dict) -> tuple[str, str]:
+    """(the URL the client addressed without its query, the path) for signature checks and routing."""
+    raw = environ.get("PATH_INFO") or "/"
+    if raw.lower().startswith(("http://", "https://")):  # proxy form: absolute URI in the request line
+        parts = urlsplit(raw)
+        return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path or '/'}", parts.path or "/"
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+    scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http").lower()
+    return f"{scheme}://{host.lower()}{raw}", raw
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive handler running :class:`MockApp`; bad requests get JSON, never HTML."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "mock-gigya"
+    sys_version = ""
+    timeout = 120  # seconds an idle keep-alive connection may hold its thread
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        self._run()
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_CONNECT = do_POST
+
+    def _run(self) -> None:
+        environ = self._environ()
+        if environ is None:
+            return
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+            captured["status"], captured["headers"] = status, headers
+
+        try:
+            chunks = b"".join(self.server.app(environ, start_response))
+        except DropConnection:
+            self.close_connection = True
+            return
+        if environ.get("mock_gigya.unread_body") or environ["REQUEST_METHOD"] == "CONNECT":
+            self.close_connection = True
+        self._write(captured["status"], captured["headers"], chunks)
+
+    def _write(self, status: str, headers: list, body: bytes) -> None:
+        try:
+            self.send_response_only(int(status.split(" ", 1)[0]), status.split(" ", 1)[1])
+            for name, value in headers:
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client went away (a timeout fault, or it gave up): nothing to answer
+            self.close_connection = True
+
+    def _environ(self) -> dict | None:
+        path, _, query = self.path.partition("?")
+        body = self._body()
+        if body is None:
+            return None
+        return {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": unquote(path, "utf-8", "replace"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(body[1]),
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.input": body[0],
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in self.headers.items()
+               if k.lower() not in ("content-type", "content-length")},
+        }
+
+    def _body(self) -> tuple[Any, int] | None:
+        """(a reader, its length); a chunked body is read here (bounded); None if unreadable."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            data = self._read_chunked()
+            return None if data is None else (io.BytesIO(data), len(data))
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Content-Length is not a number")
+            return None
+        return _Limited(self.rfile, max(0, length)), max(0, length)
+
+    def _read_chunked(self) -> bytes | None:
+        data = bytearray()
+        try:
+            while True:
+                size = int(self.rfile.readline(65537).split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return bytes(data)
+                if len(data) + size > transport.MAX_BODY_BYTES:
+                    self.send_error(413, f"Request body too large: over {transport.MAX_BODY_BYTES} bytes")
+                    return None
+                data += self.rfile.read(size)
+                self.rfile.readline(3)
+        except ValueError:
+            self.send_error(400, "Broken chunked encoding")
+            return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed HTTP (bad request line, huge headers ...) gets a Gigya envelope, not an HTML page."""
+        self.close_connection = True
+        envelope = transport.error_envelope(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
+                                            details=message or explain or f"HTTP {code}")
+        body = transport.json_bytes(envelope)
+        status = 200 if code < 500 else code  # httpStatusCodes=false is every SDK's default
+        self._write(f"{status} {_STATUS_LINES.get(status, 'OK').split(' ', 1)[1]}",
+                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))], body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server signature)
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class _Limited(io.RawIOBase):
+    """A reader that returns at most ``length`` bytes of the socket, so keep-alive stays in step."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream, self.remaining = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._stream.read(size) if size else b""
+        self.remaining -= len(data)
+        return data
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 512  # the default 5 refuses bursts of concurrent connects
+
+    def __init__(self, address: tuple[str, int], app: MockApp, verbose: bool = False) -> None:
+        self.app, self.verbose = app, verbose
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if self.verbose:
+            super().handle_error(request, client_address)
+
+
+class MockServer(MockControl):
+    """A real mock-gigya HTTP server in a background thread (port 0 = a free port), for tests.
+
+    ``with MockServer() as server: requests.post(server.url + "/accounts.search", ...)``; it has
+    the control helpers (``add_site``, ``seed``, ``faults`` ...) of :class:`MockControl`.
+    """
+
+    def __init__(self, *, host: str = defaults.DEFAULT_HOST, port: int = 0, backend: Any = None,
+                 faults: FaultInjector | None = None, db_path: str = ":memory:", default_site: bool = True,
+                 startup: Callable[[MockControl], None] | None = None,
+                 handle: Callable[..., tuple[int, dict]] | None = None, verbose: bool = False) -> None:
+        super().__init__(backend, faults, db_path=db_path, default_site=default_site, startup=startup)
+        self.app = MockApp(self, handle)
+        self._address, self._verbose = (host, port), verbose
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def bind(self) -> "MockServer":
+        """Open the listening socket (``url`` is known from here on); raises ``OSError`` if taken."""
+        if self._server is None:
+            self.faults.resume()
+            self._server = _Server(self._address, self.app, self._verbose)
+        return self
+
+    def start(self) -> "MockServer":
+        """Bind and serve in a daemon thread; returns self."""
+        self.bind()
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="mock-gigya-server", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the running server."""
+        if self._server is None:
+            raise RuntimeError("MockServer is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        """Stop serving and release the port (sleeping timeout faults are woken)."""
+        if self._server is None:
+            return
+        self.faults.interrupt()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until :meth:`request_shutdown` (or Ctrl+C)."""
+        self.bind()
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self.faults.interrupt()
+            self._server.server_close()
+            self._server = None
+
+    def request_shutdown(self) -> None:
+        """Ask :meth:`serve_forever` to return; safe from a signal handler."""
+        server = self._server
+        if server is not None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    def __enter__(self) -> "MockServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+@click.group()
+def main() -> None:
+    """mock-gigya: a local mock of SAP Customer Data Cloud (Gigya) accounts APIs."""
+
+
+@main.command()
+@click.option("--host", default=defaults.DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=defaults.DEFAULT_PORT, show_default=True,
+              help="Port to listen on; 0 picks a free one (printed).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite file: every acknowledged write survives a crash and restart. Default: memory.")
+@click.option("--api-key", "api_keys", multiple=True, help="Site API key to create (repeatable).")
+@click.option("--data-center", default=defaults.DEFAULT_DATA_CENTER, show_default=True, help="Data center of the sites.")
+@click.option("--user-key", default=defaults.DEFAULT_USER_KEY, show_default=True, help="Application key accepted.")
+@click.option("--secret", default=None, help="Secret of the application key (default: the mock's test secret).")
+@click.option("--seed", "seed_count", type=click.IntRange(0), default=0,
+              help="Seed N faker accounts into each site that has none.")
+@click.option("--seed-algorithms", default="pbkdf2", show_default=True,
+              help="Hash mix of seeded accounts, e.g. 'md5=2,bcrypt=1,pbkdf2'.")
+@click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every call.")
+@click.option("--jitter", type=click.FloatRange(0), default=0.0, help="Up to this many random extra seconds.")
+@click.option("--rate-limit-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 403048.")
+@click.option("--error-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 500001.")
+@click.option("--timeout-prob", type=click.FloatRange(0, 1), default=0.0,
+              help="Share of calls answered only after --timeout-seconds.")
+@click.option("--drop-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of connections closed unanswered.")
+@click.option("--timeout-seconds", type=click.FloatRange(0), default=65.0, show_default=True,
+              help="How late a timeout fault answers.")
+@click.option("--fault-seed", type=int, default=None, help="Seed of the random faults (same seed, same faults).")
+@click.option("--verbose", is_flag=True, help="Log every request to stderr.")
+def serve(**options: Any) -> None:
+    """Serve the mock Gigya API over HTTP until Ctrl+C.
+
+    Example: mock-gigya serve --db rehearsal.db --port 8080 --seed 100 --rate-limit-prob 0.05
+    """
+    faults = _faults_from(options)
+    try:
+        server = MockServer(host=options["host"], port=options["port"], faults=faults,
+                            db_path=options["db_path"] or ":memory:", startup=_startup_from(options),
+                            verbose=options["verbose"]).bind()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {exc.strerror or exc}")
+    except click.ClickException:
+        raise
+    except Exception as exc:  # a refused start-up (bad --db file, bad hash mix ...) exits 1, no traceback
+        raise click.ClickException(f"{type(exc).__name__}: {exc}")
+    _print_banner(server, options)
+    signal.signal(signal.SIGTERM, lambda *_: server.request_shutdown())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    click.echo("mock-gigya stopped.")
+
+
+def _faults_from(options: dict) -> FaultInjector:
+    faults = FaultInjector(seed=options["fault_seed"], timeout_seconds=options["timeout_seconds"])
+    try:
+        faults.configure(latency=options["latency"], jitter=options["jitter"],
+                         rate_limit_prob=options["rate_limit_prob"], error_prob=options["error_prob"],
+                         timeout_prob=options["timeout_prob"], drop_prob=options["drop_prob"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc))
+    return faults
+
+
+def _parse_mix(text: str) -> dict[str, float]:
+    mix: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, weight = item.partition("=")
+        try:
+            mix[name.strip()] = float(weight) if weight else 1.0
+        except ValueError:
+            raise click.BadParameter(f"weight of {name!r} is not a number", param_hint="--seed-algorithms")
+    return mix
+
+
+def _startup_from(options: dict) -> Callable[[MockControl], None]:
+    api_keys = options["api_keys"] or (defaults.DEFAULT_API_KEY,)
+    secret = options["secret"] or defaults.DEFAULT_SECRET
+    mix = _parse_mix(options["seed_algorithms"])
+
+    def startup(control: MockControl) -> None:
+        for api_key in api_keys:
+            if not _site_exists(control.backend, api_key):
+                control.add_site(api_key, data_center=options["data_center"], secret=secret)
+            if options["seed_count"] and not control.accounts(api_key).count():
+                control.seed(api_key, options["seed_count"], algorithms=mix)
+        if not _key_exists(control.backend, options["user_key"]):
+            control.add_app_key(options["user_key"], secret, partner_id=_partner_id(control.backend, api_keys[0]))
+
+    return startup
+
+
+def _site_exists(backend: Any, api_key: str) -> bool:
+    return backend.has_site(api_key)
+
+
+def _key_exists(backend: Any, user_key: str) -> bool:
+    return backend.has_app_key(user_key)
+
+
+def _partner_id(backend: Any, api_key: str) -> Any:
+    return backend.site(api_key).partner_id
+
+
+def _print_banner(server: MockServer, options: dict) -> None:
+    url = server.url
+    api_keys = options["api_keys"] or (defaults.DEFAULT_API_KEY,)
+    secret_note = "(as given with --secret)" if options["secret"] else f"{defaults.DEFAULT_SECRET}  (the mock's test secret)"
+    lines = [
+        f"mock-gigya serving on {url}",
+        f"  sites:        {', '.join(api_keys)}  (data center {options['data_center']})",
+        f"  user key:     {options['user_key']}",
+        f"  secret:       {secret_note}",
+        f"  storage:      {options['db_path'] or 'memory (lost when stopped)'}",
+        f"  control:      {url}{CONTROL_PREFIX}state",
+        f"  official SDKs: send 'Host: accounts.{options['data_center']}.gigya.com' to {url}, or use it as http proxy",
+        "Press Ctrl+C to stop.",
+    ]
+    click.echo("\n".join(lines))
+    sys.stdout.flush()

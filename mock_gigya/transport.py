@@ -1,0 +1,186 @@
+"""The request side both adapters share: decode what a client sent, apply faults, call ``api.handle``.
+
+The in-process mock (``inprocess.py``) and the HTTP server (``server.py``) differ only in how a
+request arrives and how an answer leaves. Everything between (form decoding, naming the method,
+the URL the client addressed, consulting the :class:`~mock_gigya.faults.FaultInjector`, turning
+a crash into a Gigya envelope) is here, written once.
+
+Choices recorded here (inferred, no public source):
+- a body over ``MAX_BODY_BYTES`` (8 MiB) or one that is not valid UTF-8 form encoding is refused
+  with ``400001 Invalid request format`` (GRAZE ``ERROR_INVALID_REQUEST_FORMAT``: "various faults in
+  the request"), never a bare HTTP error;
+- query-string and body parameters are merged, the body winning (SDKs only send a body);
+- a repeated parameter keeps its last value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl
+
+from mock_gigya.faults import Decision, Fault, FaultInjector
+
+__all__ = [
+    "GIGYA_HOST",
+    "MAX_BODY_BYTES",
+    "Answer",
+    "BadRequest",
+    "decode_params",
+    "dispatch",
+    "error_answer",
+    "error_envelope",
+    "is_gigya_host",
+    "json_bytes",
+    "method_from_path",
+]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# <namespace>.<dc>.gigya.com, global/fidm hosts, and the China domains (NODE: gigya-api.cn, TK: sapcdm.cn).
+GIGYA_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+(?:gigya\.com|gigya-api\.cn|sapcdm\.cn)\.?$", re.IGNORECASE)
+INVALID_REQUEST_FORMAT = 400001
+GENERAL_SERVER_ERROR = 500001
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable", 504: "Gateway Timeout"}
+
+Handle = Callable[..., tuple[int, dict]]
+
+
+class BadRequest(Exception):
+    """The request cannot be read at all; answered with a 400001 envelope."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an adapter sends back: an HTTP status and JSON body, or a transport fault to enact."""
+
+    status: int
+    body: dict[str, Any] | None
+    delay: float = 0.0
+    fault: Fault | None = None
+    raw: bytes | None = None
+
+    def encoded(self) -> bytes:
+        """The body as bytes (JSON, or the raw text of an injected HTTP error)."""
+        if self.raw is not None:
+            return self.raw
+        return json_bytes(self.body)
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header for :meth:`encoded`."""
+        return "text/html; charset=utf-8" if self.raw is not None else "application/json; charset=utf-8"
+
+
+def is_gigya_host(host: str | None) -> bool:
+    """Whether ``host`` (port allowed) names a Gigya API host the mock answers for."""
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return bool(GIGYA_HOST.match(name))
+
+
+def method_from_path(path: str) -> str:
+    """``/accounts.search`` -> ``accounts.search``; the last path segment names the method."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def decode_params(query: str | bytes | None, body: str | bytes | None) -> dict[str, str]:
+    """Merge URL query and ``application/x-www-form-urlencoded`` body into one ``{name: value}``.
+
+    Raises :class:`BadRequest` for bytes that are not UTF-8 once percent-decoded or an oversized body.
+    """
+    params: dict[str, str] = {}
+    for part in (query, body):
+        if not part:
+            continue
+        if len(part) > MAX_BODY_BYTES:
+            raise BadRequest(f"Request body too large: over {MAX_BODY_BYTES} bytes")
+        try:
+            text = part.decode("utf-8") if isinstance(part, bytes) else part
+            params.update(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadRequest(f"Parameters are not UTF-8 form encoding: {exc}") from None
+    return params
+
+
+def json_bytes(payload: Any) -> bytes:
+    """``payload`` as UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def error_envelope(code: int, message: str, details: str | None = None, *, context: str | None = None) -> dict:
+    """A Gigya error envelope for failures found before ``api.handle`` (faults, unreadable requests)."""
+    status = code // 1000 if code >= 100000 else 500
+    envelope = {
+        "callId": uuid.uuid4().hex,
+        "errorCode": code,
+        "errorMessage": message,
+        "statusCode": status,
+        "statusReason": _REASONS.get(status, "Error"),
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "apiVersion": 2,
+    }
+    if details:
+        envelope["errorDetails"] = details
+    if context is not None:
+        envelope["context"] = context
+    return envelope
+
+
+def _wants_http_status(params: Mapping[str, str]) -> bool:
+    return str(params.get("httpStatusCodes", "")).lower() in ("true", "1")
+
+
+def error_answer(code: int, message: str, params: Mapping[str, str] | None = None, **extra: Any) -> Answer:
+    """An :class:`Answer` carrying :func:`error_envelope`; HTTP status follows ``httpStatusCodes``."""
+    params = params or {}
+    body = error_envelope(code, message, context=params.get("context"), **extra)
+    return Answer(body["statusCode"] if _wants_http_status(params) else 200, body)
+
+
+def _fault_answer(decision: Decision, params: Mapping[str, str]) -> Answer:
+    fault = decision.fault
+    if fault.kind == "error":
+        answer = error_answer(fault.error_code, fault.message, params, details="Injected by mock-gigya faults")
+        return Answer(answer.status, answer.body, delay=decision.delay)
+    if fault.kind == "http":
+        status = fault.http_status
+        raw = f"<html><body><h1>{status} {_REASONS.get(status, 'Error')}</h1></body></html>".encode()
+        return Answer(status, None, delay=decision.delay, raw=raw)
+    return Answer(0, None, delay=decision.delay, fault=fault)
+
+
+def dispatch(
+    handle: Handle,
+    backend: Any,
+    faults: FaultInjector | None,
+    method: str,
+    params: Mapping[str, str],
+    *,
+    headers: Mapping[str, str] | None = None,
+    url: str | None = None,
+) -> Answer:
+    """Consult ``faults`` for ``method``, then call ``handle`` (``api.handle``) unless a fault wins.
+
+    A crash inside ``handle`` is a bug of the mock: it is printed to stderr with its traceback and
+    the client gets a 500001 envelope, never a traceback.
+    """
+    decision = faults.decide(method) if faults else Decision()
+    if decision.fault and not decision.fault.processed:
+        return _fault_answer(decision, params)
+    try:
+        status, body = handle(backend, method, dict(params), headers=dict(headers or {}), url=url)
+    except Exception as exc:  # the client must see an envelope; the operator sees the traceback
+        print(f"mock-gigya: internal error in {method}: {exc!r}", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        answer = error_answer(GENERAL_SERVER_ERROR, "General Server Error", params, details=type(exc).__name__)
+        return Answer(answer.status, answer.body, delay=decision.delay)
+    return Answer(status, body, delay=decision.delay, fault=decision.fault)
