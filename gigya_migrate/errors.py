@@ -67,6 +67,10 @@ class GigyaError(Exception):
     """
 
     retryable: bool = False
+    earlier_attempt_uncertain: bool = False
+    """Set by the client: an earlier attempt of this call failed in a way that may have applied it."""
+    server_date: str | None = None
+    """The HTTP ``Date`` header of the answer, when there was one (used to correct clock skew)."""
 
     def __init__(
         self,
