@@ -350,7 +350,7 @@ def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
         return code, message, retryable
     import requests  # local: only needed to recognise transport errors
 
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    if getattr(exc, "retryable", False) or isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return "network-error", message, True
     return "exception", f"{type(exc).__name__}: {message}", False
 

@@ -21,7 +21,10 @@ from typing import Any, Iterable, Iterator
 from gigya_migrate.flows.runner import BadRecord
 
 __all__ = [
+    "FORMATS",
     "CsvWriter",
+    "csv_header",
+    "detect_format",
     "JsonlWriter",
     "open_text",
     "open_writer",
@@ -46,6 +49,195 @@ def open_text(path: str | Path, mode: str = "r"):
 
 def _base_suffix(path: Path) -> str:
     return Path(path.stem).suffix.lower() if path.suffix == ".gz" else path.suffix.lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# readers
+
+FORMATS = ("csv", "dsv", "tsv", "json", "jsonl")
+"""Input formats ``read_records`` understands (plus ``.gz`` of each)."""
+
+
+def read_csv(path: str | Path, *, delimiter: str = ",", quotechar: str = '"') -> Iterator[dict | BadRecord]:
+    """Yield one dict per row of a CSV/DSV file (first row = header); values stay strings.
+
+    A row with a wrong number of fields, or that the csv module cannot parse, becomes a
+    ``BadRecord("malformed-row", ...)`` carrying the row text and its line number.
+    """
+    with open_text(path) as handle:
+        rows = csv.reader(handle, delimiter=delimiter, quotechar=quotechar, strict=True)
+        header = _header(rows, path)
+        yield from _csv_rows(rows, header, delimiter)
+
+
+def csv_header(path: str | Path, *, delimiter: str = ",") -> list[str]:
+    """The header row of a CSV/DSV file (to check a mapping before a run)."""
+    with open_text(path) as handle:
+        return _header(csv.reader(handle, delimiter=delimiter), path)
+
+
+def _header(rows, path) -> list[str]:
+    try:
+        header = next(rows)
+    except StopIteration:
+        return []
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    if len(set(header)) != len(header):
+        raise ValueError(f"{path}: the header repeats a column name: {header}")
+    return header
+
+
+def _csv_rows(rows, header: list[str], delimiter: str) -> Iterator[dict | BadRecord]:
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield BadRecord(f"(line {rows.line_num})", "malformed-row", f"unparseable CSV: {exc}", line=rows.line_num)
+            continue
+        if not row or row == [""]:
+            continue  # blank line
+        if len(row) != len(header):
+            yield BadRecord(delimiter.join(row), "malformed-row",
+                            f"{len(row)} fields where the header has {len(header)}", line=rows.line_num)
+            continue
+        yield dict(zip(header, row))
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict | BadRecord]:
+    """Yield one dict per line of a JSON Lines file; a bad line becomes a ``BadRecord``."""
+    with open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield BadRecord(line.rstrip("\n"), "malformed-json", f"invalid JSON: {exc.msg}", line=number)
+                continue
+            if not isinstance(value, dict):
+                yield BadRecord(line.rstrip("\n"), "malformed-json", "the line is not a JSON object", line=number)
+                continue
+            yield value
+
+
+def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16) -> Iterator[dict | BadRecord]:
+    """Yield the objects of a top-level JSON array one at a time, parsing the file incrementally.
+
+    Memory holds one chunk plus the element being parsed, never the whole array. A non-object
+    element becomes a ``BadRecord``; a syntax error ends the array with one ``BadRecord`` saying
+    where (nothing after it can be located reliably).
+    """
+    with open_text(path) as handle:
+        yield from _ArrayParser(handle, chunk_size).items()
+
+
+class _ArrayParser:
+    """Incremental ``[obj, obj, ...]`` parser over a text stream, with ``json.raw_decode``."""
+
+    def __init__(self, handle, chunk_size: int) -> None:
+        self._handle, self._chunk = handle, chunk_size
+        self._buf, self._pos, self._eof, self._index = "", 0, False, 0
+        self._decoder = json.JSONDecoder()
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        chunk = self._handle.read(self._chunk)
+        if not chunk:
+            self._eof = True
+            return False
+        self._buf = self._buf[self._pos:] + chunk
+        self._pos = 0
+        return True
+
+    def _peek(self) -> str:
+        while True:
+            while self._pos < len(self._buf) and self._buf[self._pos] in " \t\r\n":
+                self._pos += 1
+            if self._pos < len(self._buf) or not self._more():
+                return self._buf[self._pos] if self._pos < len(self._buf) else ""
+
+    def _bad(self, message: str) -> BadRecord:
+        return BadRecord(self._buf[self._pos:self._pos + 80], "malformed-json",
+                         f"{message} (array element {self._index + 1})")
+
+    def items(self) -> Iterator[dict | BadRecord]:
+        first = self._peek()
+        if first != "[":
+            yield self._bad("the file is not a JSON array" if first else "the file is empty")
+            return
+        self._pos += 1
+        if self._peek() == "]":
+            return
+        while True:
+            value = self._decode()
+            if isinstance(value, BadRecord):
+                yield value
+                return
+            self._index += 1
+            yield value if isinstance(value, dict) else BadRecord(
+                json.dumps(value)[:80], "malformed-json", f"array element {self._index} is not an object")
+            sep = self._peek()
+            if sep not in (",", "]"):
+                yield self._bad(f"expected ',' or ']' but found {sep!r}" if sep else "the array is not closed")
+                return
+            self._pos += 1
+            if sep == "]":
+                return
+
+    def _decode(self):
+        self._peek()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                if self._more():
+                    continue
+                return self._bad(f"invalid JSON: {exc.msg}")
+            if end == len(self._buf) and not self._eof and self._buf[self._pos] not in "{[\"":
+                # a number may continue in the next chunk
+                if self._more():
+                    continue
+            self._pos = end
+            return value
+
+
+def detect_format(path: str | Path) -> str:
+    """``csv``, ``tsv``, ``dsv``, ``json`` or ``jsonl`` from the file name (``.gz`` ignored)."""
+    suffix = _base_suffix(Path(path)).lstrip(".")
+    if suffix in ("ndjson",):
+        return "jsonl"
+    if suffix in ("txt", "psv"):
+        return "dsv"
+    if suffix in FORMATS:
+        return suffix
+    raise ValueError(f"cannot tell the format of {path}: name it .csv/.tsv/.dsv/.json/.jsonl (or .gz) "
+                     "or give the format")
+
+
+def read_records(path: str | Path, *, format: str | None = None, delimiter: str | None = None) -> Iterator[dict | BadRecord]:
+    """Stream the records of ``path`` in any supported format (see ``FORMATS``), gzip or not.
+
+    A ``.json`` file may hold a JSON array or, if its first character is not ``[``, JSON Lines.
+    """
+    fmt = (format or detect_format(path)).lower()
+    if fmt in ("csv", "dsv", "tsv"):
+        sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
+        return read_csv(path, delimiter=sep)
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "json":
+        return read_json_array(path) if _first_char(path) in ("[", "") else read_jsonl(path)
+    raise ValueError(f"unknown input format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _first_char(path: str | Path) -> str:
+    with open_text(path) as handle:
+        while (char := handle.read(1)) and char.isspace():
+            pass
+        return char
 
 
 # ---------------------------------------------------------------------------------------------
