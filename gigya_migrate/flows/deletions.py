@@ -194,7 +194,7 @@ def _start_ms(section: dict[str, Any], options: DeletionOptions, now_ms: int) ->
 def _new_events(records: Iterable[dict[str, Any]], recent: dict[str, int], report: DeletionReport) -> Iterator[dict]:
     seen: set[str] = set()
     for record in records:
-        event = deletion_event(record)
+        event = deletion_event(record if isinstance(record, dict) else record.raw)
         if event is None:
             continue
         call_id = event["callId"]

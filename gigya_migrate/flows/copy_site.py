@@ -1,0 +1,262 @@
+"""Copying accounts from one Gigya site to another (seed 000, "Copying Accounts From One Site to
+Another"), on the shared runner.
+
+The steps are the sample dataflow's: ``account`` (accounts.search on the source through a cursor,
+a WHERE clause and a field selection, batch 300, delta field ``lastUpdatedTimestamp``) ->
+``rename`` (``UID`` -> ``uid``, ``password.hash`` -> ``password.hashedPassword`` with its
+``hashSettings``) -> ``importAccount`` (accounts.importFullAccount on the target, ``insert`` or
+``upsert``, ``handleIdentityConflicts``).
+
+What this adds to IdentitySync's copy:
+
+- source and target are two clients, so they may sit in **different data centers** (IdentitySync
+  requires the same one, seed 000);
+- a preflight before anything is written: the target's email verification policy must be off, and
+  the fields being copied must exist in the target's schema (both from seed 000's checklist);
+- the watermark (start of the last successful run) lives in a state file; a run advances it only
+  when every account of its window was copied, so a failed account is re-read next time;
+- a reconciliation at the end (``reconcile.py``): counts on both sides, UIDs missing, fields that differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from gigya_migrate.flows.export import DeltaWindow, account_query, as_dict, delta_window, expand_time
+from gigya_migrate.flows.reconcile import ReconcileReport, reconcile_sites
+from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
+from gigya_migrate.flows.state import StateFile
+
+__all__ = [
+    "COPY_FIELDS",
+    "CopyOptions",
+    "CopyReport",
+    "PreflightError",
+    "copy_accounts",
+    "preflight",
+    "to_import_record",
+]
+
+COPY_FIELDS = ("UID,created,data,emails,identities,isActive,isRegistered,isVerified,lastLogin,lastUpdated,"
+               "loginIDs,password,preferences,profile,registered,regSource,subscriptions,verified,lang").split(",")
+"""The ``select`` of seed 000's "Copy Accounts" sample dataflow."""
+
+IMPORTABLE = frozenset({
+    "created", "lastLogin", "lastUpdated", "registered", "verified", "isActive", "isRegistered", "isVerified",
+    "loginIDs", "emails", "phoneNumber", "password", "profile", "data", "subscriptions", "preferences",
+    "communications", "identities", "regSource", "lang",
+})
+"""importFullAccount parameters an account read from search can fill (docs/gigya-api.md §3)."""
+
+_NEVER_LOGGED_IN = "0001-01-01T00:00:00Z"
+_SCHEMA_SECTIONS = {"profile": "profileSchema", "data": "dataSchema", "subscriptions": "subscriptionsSchema",
+                    "preferences": "preferencesSchema"}
+
+
+class PreflightError(RuntimeError):
+    """The target site is not ready for the copy (the message says what to change)."""
+
+
+@dataclass
+class CopyOptions:
+    """What to copy and how. ``run`` carries the runner's options (concurrency, limit, resume...)."""
+
+    job: str
+    where: str | None = None
+    fields: list[str] = field(default_factory=lambda: list(COPY_FIELDS))
+    import_policy: str = "insert"
+    identity_conflicts: str = "error"
+    delta_field: str | None = "lastUpdatedTimestamp"
+    full: bool = False
+    since_ms: int | None = None
+    overlap_ms: int = 30_000
+    page_size: int = 300
+    check_schema: bool = True
+    reconcile: bool = True
+    run: RunOptions = field(default_factory=RunOptions)
+
+
+@dataclass
+class CopyReport:
+    """The copy's run report, its window, preflight warnings, the reconciliation, the watermark."""
+
+    query: str
+    window: str
+    run: RunReport
+    warnings: list[str] = field(default_factory=list)
+    reconciliation: ReconcileReport | None = None
+    watermark_advanced: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"query": self.query, "window": self.window, "run": self.run.as_dict(), "warnings": self.warnings,
+                "watermarkAdvanced": self.watermark_advanced,
+                "reconciliation": self.reconciliation.to_dict() if self.reconciliation else None}
+
+    def summary(self) -> str:
+        """What the CLI prints."""
+        lines = [f"copy ({self.window}): {self.query}"] + [f"  warning: {w}" for w in self.warnings]
+        lines.append(self.run.summary())
+        if not self.run.dry_run:
+            lines.append("  watermark advanced" if self.watermark_advanced else
+                         "  watermark kept: the next run reads this window again (failed or interrupted accounts)")
+        if self.reconciliation is not None:
+            lines.append("reconciliation:\n" + self.reconciliation.summary())
+        return "\n".join(lines)
+
+
+def to_import_record(account: dict[str, Any], *, identity_conflicts: str = "error") -> dict[str, Any]:
+    """The rename step: a search result -> importFullAccount parameters.
+
+    ``password.hash`` becomes ``password.hashedPassword`` and keeps its ``hashSettings`` (the user
+    keeps the password, seed 000). ``identity_conflicts="ignore"`` drops the social identities
+    (our option, I: the account is copied without them rather than refused).
+    """
+    uid = account.get("UID") or account.get("uid")
+    if not uid:
+        raise RecordError("no-uid", "the source account has no UID (select UID)")
+    record = {k: v for k, v in account.items() if k in IMPORTABLE and v is not None}
+    record["UID"] = uid
+    if record.get("lastLogin") == _NEVER_LOGGED_IN:
+        del record["lastLogin"]
+    password = _password(account.get("password"))
+    record.pop("password", None)
+    if password:
+        record["password"] = password
+    if identity_conflicts == "ignore":
+        record.pop("identities", None)
+    return record
+
+
+def _password(source: Any) -> dict[str, Any] | None:
+    if not isinstance(source, dict) or not source.get("hash"):
+        return None
+    settings = {k: v for k, v in (source.get("hashSettings") or {}).items() if v not in (None, "")}
+    password = {"hashedPassword": source["hash"]}
+    if settings:
+        password["hashSettings"] = settings
+    return password
+
+
+def preflight(source: Any, target: Any, fields: list[str], *, check_schema: bool = True) -> list[str]:
+    """Check the target before anything is copied; raise ``PreflightError`` or return warnings."""
+    warnings: list[str] = []
+    _check_email_verification(target)
+    if check_schema:
+        warnings += _check_schema(source, target, fields)
+    return warnings
+
+
+def _check_email_verification(target: Any) -> None:
+    policies = as_dict(target.get_policies(["accountOptions", "emailVerification"]))
+    options = policies.get("accountOptions") or {}
+    if options.get("verifyEmail"):
+        raise PreflightError(
+            "the target site's email verification policy is on (accountOptions.verifyEmail = true): "
+            "importFullAccount fails while it is (seed 000/004). Turn it off on the target for the copy "
+            "(the source may keep it), then run again.")
+
+
+def _check_schema(source: Any, target: Any, fields: list[str]) -> list[str]:
+    from gigya_migrate.errors import GigyaError
+
+    include = ",".join(_SCHEMA_SECTIONS.values())
+    try:
+        wanted = _schema_fields(as_dict(source.get_schema(include=include)))
+        present = _schema_fields(as_dict(target.get_schema(include=include)))
+        dynamic = bool((as_dict(target.get_schema(include="dataSchema")).get("dataSchema") or {}).get("dynamicSchema"))
+    except GigyaError as exc:
+        return [f"schema check skipped: accounts.getSchema failed ({exc.error_code}: {exc}); "
+                "make sure every copied field exists on the target"]
+    selected = [f for f in fields if f != "*"]
+    wanted = {p for p in wanted if "*" in fields or any(p == f or p.startswith(f + ".") or f.startswith(p + ".")
+                                                        for f in selected)}
+    missing = sorted(wanted - present)
+    data_missing = [p for p in missing if p.startswith("data.")]
+    if dynamic:
+        missing = [p for p in missing if not p.startswith("data.")]
+    if missing:
+        raise PreflightError(
+            f"{len(missing)} copied field(s) do not exist in the target site's schema: {', '.join(missing[:20])}"
+            + (" ..." if len(missing) > 20 else "")
+            + ". Add them to the target (e.g. with the Configuration Copy Tool) or leave them out of --fields.")
+    if dynamic and data_missing:
+        return [f"{len(data_missing)} data field(s) are new on the target and will be created by its dynamic "
+                f"schema: {', '.join(data_missing[:10])}"]
+    return []
+
+
+def _schema_fields(body: dict[str, Any]) -> set[str]:
+    paths = set()
+    for prefix, section in _SCHEMA_SECTIONS.items():
+        for name in ((body.get(section) or {}).get("fields") or {}):
+            paths.add(name if name.startswith(prefix + ".") else f"{prefix}.{name}")
+    return paths
+
+
+def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptions, *,
+                  now_ms: int | None = None) -> CopyReport:
+    """Preflight, then copy the window's accounts from ``source`` to ``target`` on the runner."""
+    warnings = preflight(source, target, options.fields, check_schema=options.check_schema)
+    window = _window(state, options, now_ms)
+    where = expand_time(options.where, window.started_ms) if options.where else None
+    query = account_query(options.fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
+    accounts = (as_dict(a) for a in source.search_all(query, page_size=options.page_size))
+    report = run(accounts, name="copy", key=lambda a: a.get("UID"), transforms=[_rename_step(options)],
+                 write=_writer(target, options), options=options.run)
+    result = CopyReport(query=query, window=window.describe(), run=report, warnings=warnings)
+    if not options.run.dry_run:
+        result.watermark_advanced = _finish_window(state, window, report)
+        if options.reconcile:
+            check = account_query(["UID"], where, delta_field=window.delta_field, since_ms=window.since_ms)
+            result.reconciliation = reconcile_sites(source, target, where=where, check_where=_where_of(check),
+                                                    fields=_compared(options.fields))
+    return result
+
+
+def _window(state: StateFile, options: CopyOptions, now_ms: int | None) -> DeltaWindow:
+    """The run's window; a resumed run reuses the window of the run it continues."""
+    pending = state.job(options.job).get("pendingWindow")
+    if options.run.resume and pending:
+        return DeltaWindow(options.job, pending["deltaField"], pending["sinceMs"], pending["startedMs"])
+    window = delta_window(state, options.job, delta_field=options.delta_field, full=options.full,
+                          since_ms=options.since_ms, overlap_ms=options.overlap_ms, now_ms=now_ms)
+    if not options.run.dry_run:
+        state.update(options.job, pendingWindow={"deltaField": window.delta_field, "sinceMs": window.since_ms,
+                                                 "startedMs": window.started_ms})
+    return window
+
+
+def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport) -> bool:
+    if report.failed or report.interrupted:
+        return False
+    state.update(window.job, pendingWindow=None)
+    window.commit(state)
+    return bool(window.delta_field)
+
+
+def _rename_step(options: CopyOptions) -> Step:
+    return Step("rename", lambda a: to_import_record(a, identity_conflicts=options.identity_conflicts))
+
+
+def _writer(target: Any, options: CopyOptions) -> Callable[[dict], RecordResult]:
+    conflicts = options.identity_conflicts if options.identity_conflicts in ("error", "connect") else None
+
+    def write(record: dict) -> RecordResult:
+        result = target.import_full_account(account=record, import_policy=options.import_policy,
+                                            handle_identity_conflicts=conflicts)
+        return RecordResult(key=record["UID"], ok=True, uid=record["UID"],
+                            message=getattr(result, "note", None))
+
+    return write
+
+
+def _where_of(query: str) -> str | None:
+    _, sep, where = query.partition(" WHERE ")
+    return where if sep else None
+
+
+def _compared(fields: list[str]) -> list[str]:
+    skip = {"UID", "password", "created", "lastLogin", "lastUpdated", "registered", "verified", "identities"}
+    return [f for f in fields if f not in skip and f != "*"] or ["profile", "data"]
