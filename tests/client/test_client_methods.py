@@ -340,3 +340,15 @@ def test_raw_call_returns_the_dict_and_encodes_values(rsps, client):
 def test_success_variant_200009_is_not_an_error(rsps, client):
     rsps.post(f"{BASE}/accounts.linkAccounts", json={"callId": "x", "errorCode": 200009, "errorMessage": "Accounts linked"})
     assert client.call("accounts.linkAccounts")["errorCode"] == 200009
+
+
+@pytest.mark.parametrize("code, cls", sorted(E.ERROR_CLASSES.items()))
+def test_each_error_code_raises_its_class_from_a_call(rsps, make_client, code, cls):
+    client = make_client(max_retries=0)
+    rsps.post(f"{BASE}/accounts.getAccountInfo", json=fail(code, "boom", errorDetails="details here"))
+    with pytest.raises(cls) as info:
+        client.get_account_info("u1")
+    error = info.value
+    assert type(error) is cls and error.method == "accounts.getAccountInfo" and error.error_code == code
+    assert error.call_id == f"call{code}" and error.details == "details here" and error.response["errorCode"] == code
+    assert f"call{code}" in str(error) and str(code) in str(error)
