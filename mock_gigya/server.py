@@ -25,6 +25,7 @@ import io
 import signal
 import sys
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
@@ -37,18 +38,15 @@ from mock_gigya.faults import FaultInjector
 
 __all__ = ["DropConnection", "MockApp", "MockServer", "main"]
 
-_STATUS_LINES = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found",
-                 405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Payload Too Large",
-                 500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable",
-                 504: "504 Gateway Timeout"}
-
-
 class DropConnection(Exception):
     """Raised by :class:`MockApp` to have the server close the connection without an answer."""
 
 
 def _status_line(status: int) -> str:
-    return _STATUS_LINES.get(status, f"{status} {transport._REASONS.get(status, 'Status')}")
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Status {status}"
 
 
 class MockApp:
@@ -78,9 +76,10 @@ class MockApp:
             environ["mock_gigya.unread_body"] = True
             return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
                                           details=f"Request body too large: over {transport.MAX_BODY_BYTES} bytes")
-        if environ["REQUEST_METHOD"] == "CONNECT":
-            return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
-                                          details="mock-gigya does not serve TLS: proxy http:// URLs or send a Host header")
+        if environ["REQUEST_METHOD"] == "CONNECT":  # not 200: the client must not start a TLS tunnel
+            refused = transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=(
+                "mock-gigya does not serve TLS: proxy http:// URLs or send a Host header"))
+            return transport.Answer(501, refused.body)
         try:
             params = transport.decode_params(environ.get("QUERY_STRING", ""), _read_body(environ, length))
         except transport.BadRequest as exc:
@@ -134,6 +133,9 @@ def _addressed(environ: dict) -> tuple[str, str]:
     return f"{scheme}://{host.lower()}{raw}", raw
 
 
+_DRAIN_LIMIT = 8 * transport.MAX_BODY_BYTES  # past this an oversized upload is cut off, not read
+
+
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 keep-alive handler running :class:`MockApp`; bad requests get JSON, never HTML."""
 
@@ -161,9 +163,21 @@ class _Handler(BaseHTTPRequestHandler):
         except DropConnection:
             self.close_connection = True
             return
-        if environ.get("mock_gigya.unread_body") or environ["REQUEST_METHOD"] == "CONNECT":
+        if not self._drain(environ["wsgi.input"]) or environ["REQUEST_METHOD"] == "CONNECT":
             self.close_connection = True
         self._write(captured["status"], captured["headers"], chunks)
+
+    def _drain(self, body: Any) -> bool:
+        """Read what the app left of the body (up to a bound) so the client can finish sending."""
+        left = getattr(body, "remaining", 0)
+        if left > _DRAIN_LIMIT:
+            return False
+        try:
+            while body.read(65536):
+                pass
+        except OSError:
+            return False
+        return True
 
     def _write(self, status: str, headers: list, body: bytes) -> None:
         try:
@@ -234,14 +248,19 @@ class _Handler(BaseHTTPRequestHandler):
             return None
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Malformed HTTP (bad request line, huge headers ...) gets a Gigya envelope, not an HTML page."""
+        """Malformed HTTP (bad request line, huge headers ...) gets a Gigya envelope, not an HTML page.
+
+        The HTTP status stays the framing error's own (400, 413, 414, 431, 505): the request could
+        not be read, so its ``httpStatusCodes`` is unknown.
+        """
         self.close_connection = True
+        if self.request_version == "HTTP/0.9" or not self.request_version.startswith("HTTP/1."):
+            self.request_version = "HTTP/1.0"  # else http.server omits the status line and headers
         envelope = transport.error_envelope(transport.INVALID_REQUEST_FORMAT, "Invalid request format",
                                             details=message or explain or f"HTTP {code}")
         body = transport.json_bytes(envelope)
-        status = 200 if code < 500 else code  # httpStatusCodes=false is every SDK's default
-        self._write(f"{status} {_STATUS_LINES.get(status, 'OK').split(' ', 1)[1]}",
-                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))], body)
+        self._write(_status_line(code), [("Content-Type", "application/json; charset=utf-8"),
+                                         ("Content-Length", str(len(body)))], body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server signature)
         if self.server.verbose:
@@ -313,11 +332,13 @@ class MockServer(MockControl):
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the running server."""
-        if self._server is None:
+        """``http://host:port`` of the server (kept after :meth:`stop`)."""
+        if self._server is not None:
+            host, port = self._server.server_address[:2]
+            self._url = f"http://{host}:{port}"
+        if not getattr(self, "_url", None):
             raise RuntimeError("MockServer is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._url
 
     def stop(self) -> None:
         """Stop serving and release the port (sleeping timeout faults are woken)."""
