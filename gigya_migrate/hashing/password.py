@@ -1,0 +1,181 @@
+"""Gigya's ``password`` object: verify, hash and validate it for every importFullAccount algorithm.
+
+The mock uses these for login and import; the flows use them to build import payloads.
+"""
+
+import os
+from collections.abc import Mapping
+
+from gigya_migrate.hashing._encoding import b64encode, preview
+from gigya_migrate.hashing.algorithms import RAW_HANDLERS
+from gigya_migrate.hashing.crypt import CRYPT_HANDLERS
+from gigya_migrate.hashing.errors import HashSettingsError
+from gigya_migrate.hashing.handler import Handler
+from gigya_migrate.hashing.settings import Settings, _suggest, parse_settings
+
+__all__ = [
+    "ALGORITHMS",
+    "HANDLERS",
+    "get_handler",
+    "verify_password",
+    "hash_password",
+    "validate_password_object",
+    "site_hash",
+    "SITE_HASH_SIZE",
+]
+
+_ORDER = ("md5", "sha1", "sha1_hashbytes", "sha256", "sha512", "sha512Hexa", "md5_double_salted", "md5_crypt",
+          "bcrypt", "pbkdf2", "pbkdf2_sha256", "pbkdf2_sha512", "drupal", "symphony2")
+HANDLERS: dict[str, Handler] = {h.name: h for h in sorted(RAW_HANDLERS + CRYPT_HANDLERS, key=lambda h: _ORDER.index(h.name))}
+"""Algorithm name -> handler (the registry)."""
+
+ALGORITHMS: tuple[str, ...] = tuple(HANDLERS)
+"""The ``hashSettings.algorithm`` names importFullAccount accepts that this toolkit verifies."""
+
+_NOT_IMPLEMENTED = {
+    "sap_abap": "SAP CODVN H {x-issha, n} hashes (documented by SAP, not implemented here yet)",
+    "custom": "a remote hash service at hashSettings.URL (its contract is not public)",
+}
+_PASSWORD_KEYS = ("hashedPassword", "compoundHashedPassword", "hashSettings")
+
+SITE_HASH_SIZE = 16
+"""Bytes of Gigya's own pbkdf2 hashes (128 bits: its validator's "pbkdf2 with sha1 [Gigya] (128 bits)")."""
+
+
+def get_handler(algorithm: str) -> Handler:
+    """The handler for ``algorithm``, or :class:`HashSettingsError` saying which names exist."""
+    handler = HANDLERS.get(algorithm)
+    if handler is not None:
+        return handler
+    if algorithm in _NOT_IMPLEMENTED:
+        raise HashSettingsError(
+            f"algorithm {algorithm!r} is accepted by Gigya but not verified by this toolkit: "
+            f"{_NOT_IMPLEMENTED[algorithm]}. Test these users against a real Gigya site."
+        )
+    raise HashSettingsError(
+        f"unknown hashSettings.algorithm {algorithm!r}.{_suggest(algorithm, ALGORITHMS)} "
+        f"Gigya accepts: {', '.join(ALGORITHMS)} (case-sensitive)."
+    )
+
+
+def _compound_handler(hashed: str) -> Handler | None:
+    return next((h for h in CRYPT_HANDLERS if h.identify(hashed)), None)
+
+
+def _resolve(hashed: object, s: Settings) -> Handler:
+    if not isinstance(hashed, str) or not hashed:
+        raise HashSettingsError("the stored hash is empty or not a string.")
+    compound = _compound_handler(hashed)
+    if s.algorithm is None:
+        if compound is None:
+            raise HashSettingsError(
+                f"hashSettings has no algorithm and {preview(hashed)} is not a crypt string Gigya recognises "
+                "($1$, $2a$/$2b$/$2y$, $S$, $P$, $H$); set hashSettings.algorithm."
+            )
+        return compound
+    handler = get_handler(s.algorithm)
+    if compound is not None and compound is not handler:
+        raise HashSettingsError(
+            f"{preview(hashed)} is a {compound.name} crypt string but hashSettings.algorithm is "
+            f"{s.algorithm!r}; send it as compoundHashedPassword without an algorithm."
+        )
+    return handler
+
+
+def verify_password(password: str, hashed_password: str, hash_settings: Mapping | None = None) -> bool:
+    """True if ``password`` matches ``hashed_password`` under ``hash_settings`` as Gigya would check it.
+
+    With no algorithm, ``hashed_password`` must be a compound crypt string ($1$, $2b$, $S$, $P$, $H$).
+    A wrong password returns False; malformed settings or hashes raise :class:`HashSettingsError`.
+    """
+    if not isinstance(password, str):
+        raise TypeError(f"password must be str, not {type(password).__name__}")
+    s = parse_settings(hash_settings)
+    return _resolve(hashed_password, s).verify(password, hashed_password, s)
+
+
+def hash_password(password: str, hash_settings: Mapping) -> str:
+    """Hash ``password`` as Gigya would store it under ``hash_settings`` (base64, or a crypt string for
+    md5_crypt, drupal and bcrypt without a salt)."""
+    if not isinstance(password, str):
+        raise TypeError(f"password must be str, not {type(password).__name__}")
+    s = parse_settings(hash_settings)
+    if s.algorithm is None:
+        raise HashSettingsError("hashSettings.algorithm is required to hash a password.")
+    return get_handler(s.algorithm).hash(password, s)
+
+
+def validate_password_object(password: Mapping) -> None:
+    """Check an importFullAccount ``password`` object; raise :class:`HashSettingsError` saying what to fix.
+
+    Accepted shapes: ``{"hashedPassword": <base64>, "hashSettings": {"algorithm": ..., ...}}`` or
+    ``{"compoundHashedPassword": "$2b$..."}`` (hashSettings absent or without an algorithm).
+    """
+    if not isinstance(password, Mapping):
+        raise HashSettingsError(f"password must be an object, not {type(password).__name__}.")
+    _check_password_keys(password)
+    settings = password.get("hashSettings")
+    if "compoundHashedPassword" in password:
+        _validate_compound(password["compoundHashedPassword"], settings)
+        return
+    s = parse_settings(settings)
+    if s.algorithm is None:
+        raise HashSettingsError(
+            "password.hashSettings.algorithm is required with hashedPassword (e.g. {\"algorithm\": \"sha1\"}); "
+            "for a crypt string ($1$, $2b$, $S$...) use compoundHashedPassword instead."
+        )
+    hashed = password["hashedPassword"]
+    handler = _resolve(hashed, s)
+    if handler.identify(hashed):
+        raise HashSettingsError(
+            f"hashedPassword {preview(hashed)} is a whole {handler.name} crypt string; send it as "
+            "compoundHashedPassword with no hashSettings."
+        )
+    handler.validate(hashed, s)
+
+
+def _check_password_keys(password: Mapping) -> None:
+    for key in password:
+        if key == "hash":
+            raise HashSettingsError(
+                "password has 'hash' (the getAccountInfo export key); importFullAccount expects 'hashedPassword'."
+            )
+        if key not in _PASSWORD_KEYS:
+            raise HashSettingsError(
+                f"password has an unknown key {key!r}.{_suggest(str(key), _PASSWORD_KEYS)} "
+                f"Known keys: {', '.join(_PASSWORD_KEYS)}."
+            )
+    given = [k for k in ("hashedPassword", "compoundHashedPassword") if k in password]
+    if len(given) != 1:
+        raise HashSettingsError(
+            "password needs exactly one of hashedPassword (with hashSettings) or compoundHashedPassword; "
+            f"got {' and '.join(given) or 'neither'}."
+        )
+
+
+def _validate_compound(hashed: object, settings: Mapping | None) -> None:
+    s = parse_settings(settings)
+    if s.algorithm is not None:
+        raise HashSettingsError(
+            "hashSettings.algorithm is not accepted together with compoundHashedPassword (SAP docs); "
+            "drop hashSettings: the crypt string names its own algorithm."
+        )
+    handler = _resolve(hashed, s)
+    handler.validate(hashed, s)
+
+
+def site_hash(password: str, *, algorithm: str = "pbkdf2", rounds: int = 3000) -> dict:
+    """Gigya's first-login re-hash: ``{"hash": ..., "hashSettings": {"algorithm", "rounds", "salt"}}``.
+
+    *Inferred* parameters: Gigya re-hashes with "its algorithm of the day", pbkdf2 (seed 004, SAP CX
+    Works); getAccountInfo's example shows pbkdf2 with 3000 rounds and a 16-byte hash. The salt size
+    (16 random bytes) is not documented.
+    """
+    if algorithm not in ("pbkdf2", "pbkdf2_sha256", "pbkdf2_sha512"):
+        raise HashSettingsError(f"site_hash supports the pbkdf2 family only, not {algorithm!r}.")
+    settings = {"algorithm": algorithm, "rounds": rounds, "salt": b64encode(os.urandom(16))}
+    handler = get_handler(algorithm)
+    s = parse_settings(settings)
+    handler.check_settings(s)
+    digest = handler.compute(password, s, SITE_HASH_SIZE)
+    return {"hash": b64encode(digest), "hashSettings": settings}
