@@ -1,5 +1,159 @@
-"""CLI commands of this family (see gigya_migrate.commands)."""
+"""``import``, ``validate-hashes`` and ``status``: land a legacy export in Gigya and prove the passwords.
+
+Each command parses its options, calls one flow and prints its report. Bad options, an invalid
+mapping or a journal that needs ``--resume`` stop the run before anything is sent (exit 2); site
+or library errors exit 1 with a message; records that fail go to the error output, not to a
+traceback (exit 0: the run completed and the report says what failed).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable
 
 import click
 
-COMMANDS: list[click.Command] = []
+from gigya_migrate.commands._common import site_options
+
+__all__ = ["COMMANDS", "import_command", "status_command", "validate_hashes_command"]
+
+_FORMATS = click.Choice(["csv", "tsv", "dsv", "json", "jsonl"], case_sensitive=False)
+
+
+def _library_errors(function: Callable) -> Callable:
+    """Library and I/O errors exit 1 with their message; never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from gigya_migrate.errors import GigyaError
+
+        try:
+            return function(*args, **kwargs)
+        except (GigyaError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _default_path(input_path: str, suffix: str) -> Path:
+    """``users.csv.gz`` -> ``users.<suffix>`` in the current directory."""
+    name = Path(input_path).name
+    for ext in (".gz",):
+        name = name.removesuffix(ext)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return Path(f"{stem}.{suffix}")
+
+
+def _ensure_distinct(input_path: str, **paths: Path) -> None:
+    source = Path(input_path).resolve()
+    for option, path in paths.items():
+        if path is not None and Path(path).resolve() == source:
+            raise click.UsageError(f"--{option} {path} is the input file; choose another path")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False),
+              help="Mapping file (YAML/JSON): columns -> Gigya fields, constants, drops, password columns.")
+@click.option("--format", "fmt", type=_FORMATS, help="Input format (default: from the file name; .gz is read too).")
+@click.option("--delimiter", help="Field separator of a CSV/DSV file (default , for csv, TAB for tsv, | for dsv).")
+@click.option("--policy", type=click.Choice(["upsert", "insert"]), default="upsert", show_default=True,
+              help="insert fails for existing accounts; upsert updates the passed fields.")
+@click.option("--lookup/--no-lookup", default=True, show_default=True,
+              help="Look up existing accounts by login email (their UID is reused).")
+@click.option("--dry-run", is_flag=True, help="Validate every record and the mapping, call nothing, report.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N records (a test run: --limit 10).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Parallel importFullAccount calls (connections).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+              help="Failed records with errorCode/errorMessage (default <input>.errors.jsonl).")
+@click.option("--errors-format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="Error output format (default: from --errors' name, else jsonl).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Run report as JSON (default <input>.report.json).")
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False),
+              help="Checkpoint journal (SQLite; default <input>.journal.sqlite).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run: finished records are skipped.")
+@click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
+@click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
+@site_options(required=False)
+@_library_errors
+def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, limit, concurrency, errors_path,
+                   errors_format, report_path, journal_path, resume, skip_preflight, progress, site):
+    """Import a legacy user export into a Gigya site with importFullAccount.
+
+    \b
+    Steps: read -> map columns -> adapt the password hash -> look up by email -> import.
+    Failed records go to the error file with errorCode and errorMessage; fix and re-import it.
+
+    \b
+    Examples:
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --mock --dry-run
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --limit 10
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --concurrency 32
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
+      gigya-migrate import users.errors.jsonl --mapping mapping.yaml
+    """
+    from gigya_migrate.flows.import_accounts import ImportJob, PreflightError, import_file, preflight
+    from gigya_migrate.flows.journal import JournalError
+    from gigya_migrate.flows.mapping import MappingError, load_mapping
+    from gigya_migrate.flows.runner import RunInterrupted, RunOptions
+
+    if site is None and not dry_run:
+        raise click.UsageError("No site given: pass --api-key (or set GIGYA_API_KEY), or --mock to target a local "
+                               "mock-gigya server; --dry-run needs no site.")
+    try:
+        mapping = load_mapping(mapping_path)
+    except MappingError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mapping") from None
+    errors = Path(errors_path) if errors_path else _default_path(file, "errors.jsonl")
+    report = Path(report_path) if report_path else _default_path(file, "report.json")
+    journal = Path(journal_path) if journal_path else _default_path(file, "journal.sqlite")
+    _ensure_distinct(file, errors=errors, report=report, journal=journal)
+    options = RunOptions(
+        concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
+        errors_path=errors, errors_format=errors_format or ("csv" if errors.name.endswith(".csv") else "jsonl"),
+        report_path=report, progress=progress,
+    )
+    # max_retries=0: the runner retries, so that a rate limit slows the whole job (shared throttle)
+    client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None else None
+    api_key = site.api_key if site is not None else "dry-run"
+    job = ImportJob(mapping, client, api_key, policy=policy, lookup=lookup and client is not None)
+    if client is not None and not skip_preflight and not dry_run:
+        try:
+            for warning in preflight(client):
+                click.echo(f"warning: {warning}", err=True)
+        except PreflightError as exc:
+            raise click.ClickException(str(exc)) from None
+    if dry_run:
+        click.echo(f"dry run: validating {file} (no calls are made)", err=True)
+    else:
+        click.echo(f"importing {file} into {site.describe()} ({policy}, {concurrency} connections)", err=True)
+    try:
+        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter))
+    except (MappingError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE / --mapping") from None
+    except JournalError as exc:
+        raise click.UsageError(str(exc)) from None
+    except RunInterrupted as stopped:
+        click.echo(stopped.report.summary())
+        raise click.exceptions.Exit(130) from None
+    finally:
+        if client is not None:
+            client.close()
+    click.echo(result.summary())
+
+
+def _separator(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "pipe": "|", "comma": ",", "semicolon": ";"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise click.BadParameter("a separator is one character (or tab, pipe, comma, semicolon)",
+                                 param_hint="--delimiter")
+    return value
+
+
+COMMANDS: list[click.Command] = [import_command]

@@ -16,7 +16,8 @@ Shape (IdentitySync's dataflow, as a library call)::
   with the writer, are throttled and retried like it, and are skipped in a dry run.
 - ``write(record) -> RecordResult`` sends one record (it may also raise; a ``GigyaError``-like
   exception with ``error_code`` becomes a failed result). ``recover`` (default ``write``) is used
-  instead for records that were in flight when an earlier run was killed (see "Guarantees").
+  instead for records that were in flight when an earlier run was killed (see "Guarantees") and
+  for retries after a transient failure that may have been applied (a 5xx, a lost answer).
 - Concurrency: ``options.concurrency`` worker threads, at most ``2 x concurrency`` records in
   flight. Nothing global is locked around a network call; the writer should share one pooled
   ``requests.Session`` (``GigyaClient``) across threads.
@@ -419,8 +420,13 @@ class _Run:
         self.progress = _Progress(options.progress, name)
 
     # -- worker side (runs on pool threads) ----------------------------------------------------
-    def _attempt(self, metrics: StepMetrics, call: Callable[[], Any]) -> Any:
-        """Run one network call under the throttle, retrying rate limits and transient errors."""
+    def _attempt(self, metrics: StepMetrics, call: Callable[[], Any],
+                 on_retry: Callable[[], None] | None = None) -> Any:
+        """Run one network call under the throttle, retrying rate limits and transient errors.
+
+        ``on_retry`` runs before a retry after a transient (possibly applied) failure: the write
+        then switches to the idempotent ``recover`` path.
+        """
         tries = limited = 0
         while True:
             started = self.throttle.acquire()
@@ -447,6 +453,8 @@ class _Run:
             if retryable and not is_limited and tries < self.options.retries:
                 tries += 1
                 self._count("retries")
+                if on_retry is not None:
+                    on_retry()
                 time.sleep(min(self.options.backoff_max, self.options.backoff_base * 2 ** (tries - 1)))
                 continue
             metrics.add(elapsed, ok=not failed)
@@ -470,9 +478,13 @@ class _Run:
                 record = value
         except RecordError as err:
             return RecordResult(item.key, ok=False, error_code=err.code, message=err.message, step=step.name)
-        writer = self.recover if item.recovering else self.write
+        uncertain = [item.recovering]  # an earlier attempt may have been applied: use recover
+
+        def send() -> Any:
+            return (self.recover if uncertain[0] else self.write)(record)
+
         try:
-            result = self._attempt(self.write_metrics, lambda: writer(record))
+            result = self._attempt(self.write_metrics, send, on_retry=lambda: uncertain.__setitem__(0, True))
         except RecordError as err:
             return RecordResult(item.key, ok=False, error_code=err.code, message=err.message, step="write")
         if not isinstance(result, RecordResult):

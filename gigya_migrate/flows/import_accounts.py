@@ -1,0 +1,195 @@
+"""The import flow: a legacy user export -> accounts.importFullAccount, with working passwords.
+
+The steps are those of the migration article's import dataflow (seed 004) on the shared runner:
+
+======== ============================================================ ===========
+step     what                                                         where
+======== ============================================================ ===========
+read     load and parse the file (CSV/DSV, JSON array, JSONL, .gz)    ``steps``
+key      the login email (normalised); missing/invalid -> error       main thread
+map      rename columns to Gigya fields, convert types, add, drop     main thread
+hash     legacy hash + scheme/salt/rounds -> Gigya password object    main thread
+lookup   accounts.search by login email: an existing UID -> upsert   workers
+write    importFullAccount (insert or upsert)                         workers
+======== ============================================================ ===========
+
+Failed records go to the error output with errorCode and errorMessage (seed 004 step 8).
+
+UIDs: the UID column of the mapping if any; else the UID of the account already holding the email
+(lookup); else a UID derived from the site and the login email (``uuid5``), so that sending a
+record twice (a retry, a resumed job) writes the same account rather than a second one.
+
+Decisions (inferred, not documented by SAP): the login email also becomes ``profile.email`` when
+the mapping sets none, goes to ``emails.verified`` (``email_verified: true``, the default, since the
+legacy system's users could log in with it) and the account is ``isRegistered``/``isVerified``
+unless the mapping's ``add`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from gigya_migrate.flows.mapping import Mapping
+from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
+from gigya_migrate.flows.steps import csv_header, detect_format, read_records
+
+__all__ = ["ImportJob", "PreflightError", "derive_uid", "import_file", "import_records", "preflight"]
+
+POLICIES = ("insert", "upsert")
+_UID_NAMESPACE = uuid.UUID("5b0f3c2e-9a47-4c55-8f51-6d8a2b1e7c90")
+_OWN_WRITE_CODES = frozenset({400003, 409001, 403043})  # "already exists" answers (errors.AlreadyExists)
+
+
+def derive_uid(api_key: str, login_id: str) -> str:
+    """The UID this toolkit gives a new account: stable for one site and login email (32 hex chars)."""
+    return uuid.uuid5(_UID_NAMESPACE, f"{api_key}\n{login_id.lower()}").hex
+
+
+@dataclass
+class ImportJob:
+    """The steps and writer of one import, bound to a mapping, a client and a policy."""
+
+    mapping: Mapping
+    client: Any  # GigyaClient, or None for a dry run
+    api_key: str
+    policy: str = "upsert"
+    lookup: bool = True
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"policy must be insert or upsert, not {self.policy!r}")
+
+    # -- steps --------------------------------------------------------------------------------
+    def key(self, row: dict) -> str:
+        """The record key: its normalised login email."""
+        return self.mapping.login_of(row)
+
+    def map_row(self, row: dict) -> dict:
+        """Step "map": the account fields of the row, plus the login email and any given UID."""
+        email = self.mapping.login_of(row)
+        account = self.mapping.apply(row)
+        given = str(row.get(self.mapping.uid) or "").strip() if self.mapping.uid else ""
+        account.setdefault("profile", {}).setdefault("email", email)
+        account.setdefault("loginIDs", {"emails": [email]})
+        verified = "verified" if self.mapping.email_verified else "unverified"
+        account.setdefault("emails", {verified: [email]})
+        account.setdefault("isRegistered", True)
+        account.setdefault("isVerified", self.mapping.email_verified)
+        account["UID"] = given or derive_uid(self.api_key, email)
+        return {"email": email, "uidGiven": bool(given), "row": row, "account": account}
+
+    def hash_row(self, item: dict) -> dict:
+        """Step "hash": the legacy hash as a Gigya password object (or the record fails)."""
+        password = self.mapping.password_object(item["row"])
+        if password is not None:
+            item["account"]["password"] = password
+        return item
+
+    def lookup_row(self, item: dict) -> dict:
+        """Step "lookup" (network): an account already holding the email decides the UID."""
+        email = item["email"]
+        query = f'SELECT UID FROM accounts WHERE loginIDs.emails = "{_quote(email)}" LIMIT 2'
+        found = [a.uid for a in self.client.search(query).results if a.uid]
+        if len(found) > 1:
+            raise RecordError("ambiguous-login-id", f"{len(found)} accounts hold {email}: {', '.join(found)}")
+        if not found or found[0] == item["account"]["UID"]:
+            return item
+        existing = found[0]
+        if item["uidGiven"]:
+            raise RecordError("uid-conflict", f"{email} belongs to account {existing}, "
+                                              f"the file gives UID {item['account']['UID']}")
+        if self.policy == "insert":
+            raise RecordError("account-exists", f"{email} already belongs to account {existing} "
+                                                "(use --policy upsert to update it)")
+        item["account"]["UID"] = existing
+        return item
+
+    def steps(self) -> list[Step]:
+        """The transforms, in order (lookup only when enabled)."""
+        steps = [Step("map", self.map_row), Step("hash", self.hash_row)]
+        if self.lookup:
+            steps.append(Step("lookup", self.lookup_row, network=True))
+        return steps
+
+    # -- writer -------------------------------------------------------------------------------
+    def write(self, item: dict) -> RecordResult:
+        """Step "write": importFullAccount with the job's policy."""
+        result = self.client.import_full_account(account=item["account"], import_policy=self.policy)
+        return RecordResult(item["email"], ok=True, uid=result.uid or item["account"]["UID"])
+
+    def recover(self, item: dict) -> RecordResult:
+        """The write again, for a record whose earlier attempt may have been applied.
+
+        An upsert by a known UID is idempotent. An insert that now answers "already exists" is
+        checked: if the account with our UID holds our login email, the earlier attempt wrote it.
+        """
+        try:
+            return self.write(item)
+        except Exception as exc:  # noqa: BLE001 - only "already exists" is examined
+            if getattr(exc, "error_code", None) not in _OWN_WRITE_CODES or not self._is_ours(item):
+                raise
+            return RecordResult(item["email"], ok=True, uid=item["account"]["UID"],
+                                message="written by an earlier attempt (confirmed)")
+
+    def _is_ours(self, item: dict) -> bool:
+        try:
+            info = self.client.get_account_info(item["account"]["UID"], include="loginIDs")
+        except Exception:  # noqa: BLE001 - cannot confirm: report the original error
+            return False
+        emails = {e.lower() for e in (info.login_ids.emails if info.login_ids else [])}
+        return item["email"] in emails
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dry_write(item: dict) -> RecordResult:
+    return RecordResult(item["email"], ok=True, uid=item["account"]["UID"])
+
+
+def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) -> RunReport:
+    """Run an import over already-read records (any iterable of dicts / ``BadRecord``)."""
+    write = _dry_write if options.dry_run else job.write
+    return run(records, name="import", key=job.key, transforms=job.steps(), write=write,
+               recover=job.recover, options=options)
+
+
+def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
+                delimiter: str | None = None) -> RunReport:
+    """Import a file: checks the mapping against a CSV header first, then streams the file."""
+    fmt = (format or detect_format(path)).lower()
+    if fmt in ("csv", "tsv", "dsv"):
+        sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
+        job.mapping.check_columns(csv_header(path, delimiter=sep))
+    options.input = options.input or str(path)
+    return import_records(read_records(path, format=fmt, delimiter=delimiter), job, options)
+
+
+class PreflightError(Exception):
+    """The target site would refuse the import (checked before anything is sent)."""
+
+
+def preflight(client: Any) -> list[str]:
+    """Check the target site before importing; raise ``PreflightError`` or return warnings.
+
+    Seed 004: importFullAccount fails ("Email verification policy is enabled") while the site's
+    email verification policy is on, so that is refused up front rather than record by record.
+    """
+    from gigya_migrate.errors import GigyaError
+
+    try:
+        policies = client.get_policies(["accountOptions"])
+    except GigyaError as exc:
+        if exc.error_code in (403003, 403007, 400093, 301001, 403000):  # credentials, permissions, site
+            raise PreflightError(f"the site refused the credentials: {exc}") from None
+        return [f"preflight skipped: accounts.getPolicies failed ({exc.error_code}: {exc.message})"]
+    if (policies.account_options or {}).get("verifyEmail"):
+        raise PreflightError(
+            "the site's email verification policy is on (accountOptions.verifyEmail = true): importFullAccount "
+            "fails while it is, and imported users would be mailed (seed 004). Turn it off for the migration.")
+    return []
+
