@@ -613,6 +613,8 @@ def _same_login_ids(sent: Any, found: AccountInfo) -> bool:
         return True
     if isinstance(sent, str):
         sent = json.loads(sent)
+    elif hasattr(sent, "to_wire"):
+        sent = sent.to_wire()
     have = found.login_ids
     if have is None:
         return False

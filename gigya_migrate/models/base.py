@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = ["GigyaModel", "GigyaResponse"]
@@ -21,12 +21,19 @@ class GigyaModel(BaseModel):
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_raw(cls, data: Any, handler: Any, info: ValidationInfo) -> Any:
+        """When parsing wire data, every model (nested ones too) keeps the object it came from."""
+        model = handler(data)
+        if info.context and info.context.get("wire") and isinstance(data, Mapping):
+            model._raw = dict(data)
+        return model
+
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]):
-        """Parse a Gigya JSON object and keep it, untouched, as ``raw``."""
-        model = cls.model_validate(body)
-        model._raw = dict(body)
-        return model
+        """Parse a Gigya JSON object; it and each nested object stay available, untouched, as ``raw``."""
+        return cls.model_validate(body, context={"wire": True})
 
     @property
     def raw(self) -> dict[str, Any]:
