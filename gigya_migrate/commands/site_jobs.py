@@ -107,7 +107,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
         sinks.append(HttpSink(post_url, mode=post_mode, headers=_parse_headers(headers), max_attempts=retries))
     if not sinks:
         raise click.UsageError("Nowhere to send deletions: give --out FILE and/or --post URL (or --dry-run).")
-    return Downstream(sinks, dead_letter=DeadLetter(dead_letter), key=key)
+    return Downstream(sinks, dead_letter=DeadLetter(dead_letter) if dead_letter else None, key=key)
 
 
 @_command("deletions")
@@ -165,3 +165,313 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
             click.echo(json.dumps(event, sort_keys=True))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary(), err=dry_run)  # a dry run keeps stdout for the JSONL listing
+
+
+# --- runner-based commands: shared options ---------------------------------------------------------
+
+
+def _runner_options(name: str) -> Callable:
+    """--concurrency, --limit, --dry-run, --resume, --errors, --report, --journal (the import's set)."""
+
+    def decorate(function: Callable) -> Callable:
+        options = [
+            click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
+                         help="Calls in flight at once (the runner halves it on rate limits)."),
+            click.option("--limit", type=click.IntRange(min=1), help="Stop after N accounts (a test run)."),
+            click.option("--dry-run", is_flag=True, help="Read and check everything, write nothing."),
+            click.option("--resume", is_flag=True, help="Continue an interrupted run from its journal."),
+            click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+                         default=Path(f"{name}-errors.jsonl"), show_default=True,
+                         help="Failed accounts with errorCode and errorMessage (.jsonl or .csv)."),
+            click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+                         default=Path(f"{name}-report.json"), show_default=True, help="Run report (JSON)."),
+            click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
+                         help=f"Checkpoint journal for --resume [default: .gigya-migrate/{name}-<site>.journal.sqlite]."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
+                 journal_path):
+    from gigya_migrate.flows.runner import RunOptions
+
+    journal = journal_path or DEFAULT_STATE.with_name(f"{name}-{site_key}.journal.sqlite")
+    if not dry_run:
+        Path(journal).parent.mkdir(parents=True, exist_ok=True)
+    fmt = "csv" if errors_path.suffix.lower() == ".csv" else "jsonl"
+    return RunOptions(concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
+                      errors_path=errors_path, errors_format=fmt, report_path=report_path, output=site_key)
+
+
+def _runner_errors(function: Callable) -> Callable:
+    """The runner's run-level failures, as clean exits: Ctrl-C saves the journal, a bad journal explains."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from gigya_migrate.flows.copy_site import PreflightError
+        from gigya_migrate.flows.runner import JournalError, RunInterrupted
+
+        try:
+            return function(*args, **kwargs)
+        except RunInterrupted as stop:
+            click.echo(stop.report.summary(), err=True)
+            raise click.ClickException("interrupted: run the same command with --resume to finish") from stop
+        except (JournalError, PreflightError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _split_fields(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [f.strip() for f in value.split(",") if f.strip()]
+
+
+def _since_ms(since: str | None) -> int | None:
+    if not since:
+        return None
+    from gigya_migrate.flows.state import ms_from_iso
+
+    try:
+        return int(since) if since.isdigit() else ms_from_iso(since)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected an ISO time or Unix milliseconds, got {since!r}",
+                                 param_hint="--since") from exc
+
+
+# --- copy ------------------------------------------------------------------------------------------
+
+
+@_command("copy")
+@site_options("from", label="the source site")
+@site_options("to", label="the target site")
+@click.option("--where", help="accounts.search condition on the source (e.g. 'isRegistered = true').")
+@click.option("--fields", help="Comma-separated fields to copy [default: the seed's Copy Accounts select].")
+@click.option("--policy", "import_policy", type=click.Choice(["insert", "upsert"]), default="insert",
+              show_default=True, help="importFullAccount importPolicy: insert fails on an existing UID.")
+@click.option("--identity-conflicts", type=click.Choice(["error", "connect", "ignore"]), default="error",
+              show_default=True, help="error/connect: sent as handleIdentityConflicts; ignore: copy without "
+                                      "social identities.")
+@click.option("--full", is_flag=True, help="Copy every matching account (IdentitySync's 'Pull all records').")
+@click.option("--since", help="Copy changes since this ISO time or Unix ms, instead of the watermark.")
+@click.option("--delta-field", default="lastUpdatedTimestamp", show_default=True,
+              help="Field the incremental window filters on.")
+@click.option("--batch-size", type=click.IntRange(1, 1000), default=300, show_default=True,
+              help="Accounts per search page (the cursor's LIMIT).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_STATE,
+              show_default=True, help="State file holding the watermark of the last successful run.")
+@click.option("--skip-schema-check", is_flag=True, help="Do not compare the source and target schemas first.")
+@click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation at the end.")
+@_runner_options("copy")
+@_library_errors
+@_runner_errors
+def copy_command(from_site, to_site, where, fields, import_policy, identity_conflicts, full, since, delta_field,
+                 batch_size, state_path, skip_schema_check, no_reconcile, **run_args):
+    """Copy accounts from one site to another, passwords included, across data centers too.
+
+    Reads the source with accounts.search (a cursor, --where, --fields, 300 per page), renames
+    password.hash to password.hashedPassword with its hashSettings, and writes each account to the
+    target with accounts.importFullAccount. Without --full, the first run copies the last 24 hours
+    of changes (lastUpdatedTimestamp) and later runs what changed since the last successful run.
+    Preflight: the target's email verification policy must be off and the copied fields must exist
+    in its schema. Ends with a reconciliation (see `gigya-migrate reconcile`).
+
+    \b
+    Examples:
+      gigya-migrate copy --from-api-key 3_src --from-data-center us1 --to-api-key 3_dst --to-data-center eu1 \\
+          --where 'isRegistered = true' --full
+      gigya-migrate copy --from-api-key 3_src --to-api-key 3_dst --policy upsert     # nightly changes
+    """
+    from gigya_migrate.flows.copy_site import COPY_FIELDS, CopyOptions, copy_accounts
+    from gigya_migrate.flows.state import StateFile
+
+    if full and since:
+        raise click.UsageError("--full and --since contradict each other; give one.")
+    job = f"copy:{from_site.api_key}->{to_site.api_key}"
+    options = CopyOptions(
+        job=job, where=where, fields=_split_fields(fields) or list(COPY_FIELDS), import_policy=import_policy,
+        identity_conflicts=identity_conflicts, delta_field=delta_field or None, full=full, since_ms=_since_ms(since),
+        page_size=batch_size, check_schema=not skip_schema_check, reconcile=not no_reconcile,
+        run=_run_options("copy", f"{from_site.api_key}-{to_site.api_key}", **run_args))
+    report = copy_accounts(from_site.client(), to_site.client(), StateFile(state_path), options)
+    _write_json(run_args["report_path"], report.to_dict())
+    click.echo(report.summary())
+    if report.run.failed:
+        click.echo(f"{report.run.failed} account(s) failed -> {run_args['errors_path']}", err=True)
+
+
+# --- reconcile -------------------------------------------------------------------------------------
+
+
+@_command("reconcile")
+@site_options("from", label="the source site")
+@site_options("to", label="the target site")
+@click.option("--where", help="Compare only the accounts matching this condition (on both sides).")
+@click.option("--fields", help="Comma-separated fields to compare [default: profile,data,loginIDs,emails,...].")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("reconcile-report.json"), show_default=True, help="Full report (JSON).")
+@click.option("--max-listed", type=click.IntRange(0), default=1000, show_default=True,
+              help="List at most N missing UIDs and N differing accounts in the report.")
+@click.option("--strict", is_flag=True, help="Exit 1 when an account is missing or differs (for CI).")
+@_library_errors
+def reconcile_command(from_site, to_site, where, fields, report_path, max_listed, strict):
+    """Compare two sites: counts on both sides, UIDs missing on the target, fields that differ.
+
+    Passwords are never compared or printed (they are re-hashed at the first login).
+
+    \b
+    Example:
+      gigya-migrate reconcile --from-api-key 3_src --to-api-key 3_dst --where 'isRegistered = true'
+    """
+    from gigya_migrate.flows.reconcile import COMPARED_FIELDS, reconcile_sites
+
+    report = reconcile_sites(from_site.client(), to_site.client(), where=where,
+                             fields=_split_fields(fields) or COMPARED_FIELDS, max_listed=max_listed,
+                             progress=_progress("checked"))
+    _write_json(report_path, report.to_dict())
+    click.echo(report.summary())
+    if strict and not report.ok:
+        raise click.ClickException("the sites differ (see the report)")
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+@_command("export")
+@site_options(label="the site to export from")
+@click.option("--where", help="accounts.search condition; ${now-7d} style placeholders become Unix ms.")
+@click.option("--fields", help="Comma-separated fields (columns), e.g. UID,profile.email,profile.firstName.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .csv, .tsv, .dsv, .json, .jsonl, optionally .gz.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "dsv", "json", "jsonl"]),
+              help="Override the format the file name implies.")
+@click.option("--separator", help="Column separator for CSV/DSV [default: ',' (tab for .tsv)].")
+@click.option("--flatten", is_flag=True, help="Nested fields to dotted columns; arrays joined into one cell.")
+@click.option("--array-separator", default=";", show_default=True, help="Joins array values when flattening.")
+@click.option("--delta-field", help="Make the export incremental on this field (e.g. lastUpdatedTimestamp).")
+@click.option("--full", is_flag=True, help="With --delta-field: export everything this time.")
+@click.option("--since", help="With --delta-field: changes since this ISO time or Unix ms.")
+@click.option("--job", help="Name of this export in the state file [default: export:<api key>:<file name>].")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_STATE,
+              show_default=True, help="State file holding the incremental watermark.")
+@click.option("--batch-size", type=click.IntRange(1, 1000), default=300, show_default=True,
+              help="Accounts per search page.")
+@click.option("--limit", type=click.IntRange(min=1), help="Export at most N accounts (a test run).")
+@click.option("--dry-run", is_flag=True, help="Count the matching accounts; write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the run report (JSON) here.")
+@_library_errors
+def export_command(site, where, fields, out_path, fmt, separator, flatten, array_separator, delta_field, full,
+                   since, job, state_path, batch_size, limit, dry_run, report_path):
+    """Export the accounts matching a query to a file (for an ESP, a CRM, a marketing system).
+
+    The file is written whole or not at all; an incremental export (--delta-field) advances its
+    watermark only after the file is complete, so a failed run is simply run again.
+
+    \b
+    Examples:
+      gigya-migrate export --where 'isVerified = false AND createdTimestamp < ${now-7d}' \\
+          --fields UID,profile.email,profile.firstName --out follow-up.csv
+      gigya-migrate export --where 'data.segment = "horrorFic"' --fields UID,profile,data --flatten \\
+          --out campaign.jsonl.gz --delta-field lastUpdatedTimestamp
+    """
+    from gigya_migrate.flows.export import ExportOptions, export_accounts
+    from gigya_migrate.flows.state import StateFile
+
+    if (full or since) and not delta_field:
+        raise click.UsageError("--full and --since need --delta-field (an export is complete without it).")
+    options = ExportOptions(out=out_path, where=where, fields=_split_fields(fields), fmt=fmt, separator=separator,
+                            flatten=flatten, array_separator=array_separator, delta_field=delta_field, full=full,
+                            since_ms=_since_ms(since), job=job or f"export:{site.api_key}:{out_path.name}",
+                            page_size=batch_size, limit=limit, dry_run=dry_run)
+    report = export_accounts(site.client(), StateFile(state_path), options, progress=_progress("exported"))
+    _write_json(report_path, report.to_dict())
+    click.echo(report.summary())
+
+
+# --- update ----------------------------------------------------------------------------------------
+
+
+@_command("update")
+@site_options(label="the site to update")
+@click.option("--where", required=True, help="accounts.search condition selecting the accounts to update.")
+@click.option("--set", "assignments", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="Value to plant (JSON when it parses: null, true, 3; text otherwise). Repeatable.")
+@click.option("--batch-size", type=click.IntRange(1, 1000), default=300, show_default=True,
+              help="Accounts per search page.")
+@_runner_options("update")
+@_library_errors
+@_runner_errors
+def update_command(site, where, assignments, batch_size, **run_args):
+    """Set fields on every account matching a query, through accounts.setAccountInfo.
+
+    \b
+    Examples:
+      gigya-migrate update --where 'data.likes contains "horror"' --set data.segment=horrorFic
+      gigya-migrate update --where 'isRegistered = true' --set data.progressiveProfile=null --dry-run
+    """
+    from gigya_migrate.flows.update import UpdateOptions, parse_assignment, update_accounts
+
+    try:
+        parsed = dict(parse_assignment(text) for text in assignments)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
+    options = UpdateOptions(where=where, assignments=parsed, page_size=batch_size,
+                            run=_run_options("update", site.api_key, **run_args))
+    report = update_accounts(site.client(), options)
+    click.echo(report.summary())
+
+
+# --- flagged-deletions -----------------------------------------------------------------------------
+
+
+@_command("flagged-deletions")
+@site_options(label="the site whose flagged accounts are deleted")
+@click.option("--flag", default="data.deleteUser", show_default=True, help="The deletion flag field.")
+@click.option("--flag-value", default="true", show_default=True, help="Value of the flag (JSON).")
+@click.option("--where", help="An extra condition on the flagged accounts.")
+@_downstream_options
+@_runner_options("flagged-deletions")
+@_library_errors
+@_runner_errors
+def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url, post_mode, headers, retries,
+                              dead_letter, **run_args):
+    """Delete deactivated accounts flagged for deletion, after telling downstream systems.
+
+    Finds accounts with isActive = false and the flag set (seed: data.deleteUser = true), sends each
+    downstream (--out and/or --post) and only once downstream accepted it calls accounts.deleteAccount.
+    A refused account is not deleted: it stays flagged and goes to the error output; the next run
+    tries it again. --dry-run lists what would be deleted. (These deletions also reach the audit
+    log: a `gigya-migrate deletions` job will see them again.)
+
+    \b
+    Examples:
+      gigya-migrate flagged-deletions --dry-run
+      gigya-migrate flagged-deletions --post https://crm.internal/hooks/gigya-delete --out deleted.csv
+    """
+    from gigya_migrate.flows.deletions import FlaggedOptions, flagged_deletions
+
+    try:
+        value = json.loads(flag_value)
+    except ValueError:
+        value = flag_value
+    if dead_letter:
+        raise click.UsageError("--dead-letter does not apply here: a refused account stays flagged and is retried.")
+    downstream = None
+    if not run_args["dry_run"]:
+        downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, None,
+                                       lambda r: str(r.get("uid", "")), ["uid", "email", "reason", "flaggedAt"])
+    options = FlaggedOptions(flag=flag, flag_value=value, where=where,
+                             run=_run_options("flagged-deletions", site.api_key, **run_args))
+    listed = (lambda event: click.echo(json.dumps(event, sort_keys=True))) if run_args["dry_run"] else None
+    try:
+        report = flagged_deletions(site.client(), downstream, options, listed=listed)
+    finally:
+        if downstream is not None:
+            downstream.close()
+    click.echo(report.summary(), err=run_args["dry_run"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from gigya_migrate.flows.downstream import Downstream, Outcome
+from gigya_migrate.flows.downstream import Downstream, DownstreamError, Outcome
 from gigya_migrate.flows.state import StateFile, iso_from_ms, ms_from_iso, utc_now_iso
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
     "LINK_ENDPOINTS",
     "DeletionOptions",
     "DeletionReport",
+    "FlaggedOptions",
+    "flagged_deletions",
+    "flagged_query",
     "audit_query",
     "deletion_event",
     "event_key",
@@ -285,3 +288,70 @@ class _UidReport:
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
+
+
+# --- the flagged-deletion business flow (seed 000, "Account Deletion Propagation") ----------------
+
+
+@dataclass
+class FlaggedOptions:
+    """Which accounts are flagged (``isActive = false`` and ``flag = flag_value``), and the run options."""
+
+    flag: str = "data.deleteUser"
+    flag_value: Any = True
+    where: str | None = None
+    page_size: int = 300
+    run: Any = None  # RunOptions; typed loosely so importing this module does not need the runner
+
+
+def flagged_query(options: FlaggedOptions) -> str:
+    """``SELECT UID, profile.email, loginIDs FROM accounts WHERE isActive = false AND <flag> = <value>``."""
+    from gigya_migrate.flows.export import account_query
+
+    condition = f"isActive = false AND {options.flag} = {json.dumps(options.flag_value)}"
+    if options.where:
+        condition += f" AND ({options.where})"
+    return account_query(["UID", "profile.email", "loginIDs", "lastUpdated", options.flag], condition)
+
+
+def flagged_event(account: dict[str, Any], flag: str) -> dict[str, Any]:
+    """The downstream record for one flagged account."""
+    emails = ((account.get("loginIDs") or {}).get("emails") or [])
+    return {"uid": account.get("UID", ""), "email": (account.get("profile") or {}).get("email") or
+            (emails[0] if emails else ""), "reason": f"flagged ({flag})", "flaggedAt": account.get("lastUpdated", "")}
+
+
+def flagged_deletions(client: Any, downstream: Downstream | None, options: FlaggedOptions, *,
+                      listed: Callable[[dict], None] | None = None):
+    """Send each deactivated, flagged account downstream and only then delete it in Gigya.
+
+    A refusal downstream fails the record (it goes to the error output) and the account is *not*
+    deleted: it stays flagged, so the next run tries again. A dry run lists, sends and deletes
+    nothing. Returns the runner's ``RunReport``.
+    """
+    from gigya_migrate.flows.export import as_dict
+    from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, Step, run
+
+    run_options = options.run or RunOptions()
+    accounts = (as_dict(a) for a in client.search_all(flagged_query(options), page_size=options.page_size))
+
+    def to_event(account: dict) -> dict:
+        event = flagged_event(account, options.flag)
+        if run_options.dry_run and listed:
+            listed(event)
+        return event
+
+    delivered: set[str] = set()  # a retried delete (rate limit) must not notify downstream twice
+
+    def write(event: dict) -> RecordResult:
+        if downstream is not None and event["uid"] not in delivered:
+            try:
+                downstream.deliver([event])
+            except DownstreamError as exc:
+                raise RecordError("downstream-refused", f"{exc}; account not deleted, still flagged") from exc
+            delivered.add(event["uid"])
+        client.delete_account(event["uid"])
+        return RecordResult(key=event["uid"], ok=True, uid=event["uid"])
+
+    return run(accounts, name="flagged-deletions", key=lambda a: a.get("UID") or a.get("uid"),
+               transforms=[Step("downstream-record", to_event)], write=write, options=run_options)

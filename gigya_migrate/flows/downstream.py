@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -102,11 +103,13 @@ class FileSink:
         self.name = name
         self._handle = None
         self._writer = None
+        self._lock = threading.Lock()  # a runner may deliver from several worker threads
 
     def send(self, records: list[dict[str, Any]], keys: list[str]) -> list[Delivery]:
         """Write the batch; a disk error refuses every record of the batch."""
         try:
-            self._write(records)
+            with self._lock:
+                self._write(records)
         except OSError as exc:
             return [Delivery(k, self.name, False, error=f"cannot write {self.path}: {exc}") for k in keys]
         return [Delivery(k, self.name, True, answer="written") for k in keys]
