@@ -1,0 +1,370 @@
+"""Method name -> handler, parameter decoding and the Gigya response envelope.
+
+``handle(backend, method, params, headers=..., url=...)`` is the single entry point used by the
+in-process mock, the HTTP server and tests. It never raises: every failure (unknown method, bad
+credentials, malformed parameters, a bug) answers Gigya's error envelope. Each call is written to the
+site's audit log with secrets, passwords and signatures removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from mock_gigya.auth import Caller, authenticate
+from mock_gigya.backend import Backend, iso
+from mock_gigya.errors import STATUS_REASONS, MockGigyaError, status_code_of
+
+__all__ = ["COMMON_PARAMS", "DISPATCH", "MAX_PARAM_CHARS", "Method", "Param", "handle", "normalize_method"]
+
+log = logging.getLogger(__name__)
+
+MAX_PARAM_CHARS = 1_048_576
+"""Longest parameter value accepted (I: Gigya documents no limit; 1 MiB keeps the mock safe)."""
+
+API_VERSION = 2
+
+_SECRET_PARAMS = frozenset(
+    {"secret", "sig", "password", "newPassword", "oauth_token", "secretAnswer", "securityAnswer", "captchaToken",
+     "regToken", "nonce"}
+)
+"""Never written to the audit log (the password object of importFullAccount holds hashes)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One documented parameter: wire ``name``, ``kind`` (string|bool|json|int), required or not."""
+
+    name: str
+    kind: str = "string"
+    required: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A dispatch entry: the Gigya method name, its handler and parameter metadata."""
+
+    name: str
+    handler: Callable[[Backend, Caller, dict], dict]
+    params: tuple[Param, ...] = ()
+    client_allowed: bool = False
+    doc: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    def param(self, name: str) -> Param | None:
+        """The declared parameter called ``name`` (exact, then case-insensitive for UID spellings)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("apiKey", required=True, doc="the site"),
+    Param("userKey", doc="application key (with secret or sig)"),
+    Param("secret", doc="application secret (HTTPS; loopback HTTP accepted)"),
+    Param("timestamp", doc="signed requests: Unix seconds (ms accepted)"),
+    Param("nonce", doc="signed requests: single-use value"),
+    Param("sig", doc="signed requests: HMAC-SHA1 signature"),
+    Param("format", doc="json only"),
+    Param("httpStatusCodes", "bool", doc="true: the HTTP status reflects the error"),
+    Param("context", doc="echoed back"),
+    Param("cid", doc="reporting only"),
+    Param("sdk", doc="ignored"),
+)
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def _import_full_account(b: Backend, c: Caller, p: dict) -> dict:
+    return b.import_full_account(c.api_key, p)
+
+
+def _set_account_info(b: Backend, c: Caller, p: dict) -> dict:
+    return b.set_account_info(c.api_key, p)
+
+
+def _delete_account(b: Backend, c: Caller, p: dict) -> dict:
+    return b.delete_account(c.api_key, p.get("UID"))
+
+
+def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
+    return b.get_account_info(c.api_key, p.get("UID"), p.get("include"))
+
+
+def _login(b: Backend, c: Caller, p: dict) -> dict:
+    return b.login(c.api_key, p)
+
+
+def _logout(b: Backend, c: Caller, p: dict) -> dict:
+    return b.logout(c.api_key, p.get("UID"))
+
+
+def _is_available(b: Backend, c: Caller, p: dict) -> dict:
+    return b.is_available_login_id(c.api_key, p.get("loginID"))
+
+
+def _rba_get_policy(b: Backend, c: Caller, p: dict) -> dict:
+    return b.rba_get_policy(c.api_key)
+
+
+def _rba_unlock(b: Backend, c: Caller, p: dict) -> dict:
+    return b.rba_unlock(c.api_key, p)
+
+
+def _get_policies(b: Backend, c: Caller, p: dict) -> dict:
+    return b.get_policies(c.api_key, p.get("sections"))
+
+
+def _set_policies(b: Backend, c: Caller, p: dict) -> dict:
+    sections = {k: v for k, v in p.items() if k in b.site(c.api_key).policies and v is not None}
+    if not sections:
+        raise MockGigyaError.missing("at least one policy section (e.g. accountOptions)")
+    return b.set_policies(c.api_key, sections)
+
+
+def _search(b: Backend, c: Caller, p: dict) -> dict:
+    if p.get("openCursor") and not c.server_side:
+        raise MockGigyaError.invalid("openCursor", "openCursor needs server-side credentials (userKey + secret)")
+    return b.search(c.api_key, query=p.get("query"), cursor_id=p.get("cursorId"), open_cursor=bool(p.get("openCursor")))
+
+
+def _audit_search(b: Backend, c: Caller, p: dict) -> dict:
+    return b.audit_search(c.api_key, query=p.get("query"), cursor_id=p.get("cursorId"),
+                          open_cursor=bool(p.get("openCursor")))
+
+
+_UID = Param("UID", required=True, doc="the account")
+_POLICY_SECTIONS = ("registration", "gigyaPlugins", "accountOptions", "passwordComplexity", "emailVerification",
+                    "emailNotifications", "passwordReset", "profilePhoto", "security", "twoFactorAuth", "federation")
+
+_METHODS = (
+    Method("accounts.importFullAccount", _import_full_account, (
+        Param("UID", doc="or uid / any casing"), Param("createUID", "bool"), Param("importPolicy", doc="insert|upsert"),
+        Param("handleIdentityConflicts", doc="error|connect"),
+        Param("loginIDs", "json"), Param("loginIds", "json", doc="alias of loginIDs"), Param("emails", "json"),
+        Param("password", "json"), Param("profile", "json"), Param("data", "json"), Param("preferences", "json"),
+        Param("subscriptions", "json"), Param("communications", "json"), Param("identities", "json"),
+        Param("created"), Param("lastLogin"), Param("lastUpdated"), Param("registered"), Param("verified"),
+        Param("isActive", "bool"), Param("isRegistered", "bool"), Param("isVerified", "bool"),
+        Param("regSource"), Param("lang"), Param("phoneNumber"),
+    ), doc="insert/upsert one account with its legacy password hash"),
+    Method("accounts.setAccountInfo", _set_account_info, (
+        _UID, Param("profile", "json"), Param("data", "json"), Param("preferences", "json"),
+        Param("subscriptions", "json"), Param("communications", "json"), Param("isActive", "bool"),
+        Param("isVerified", "bool"), Param("addLoginEmails"), Param("removeLoginEmails"), Param("username"),
+        Param("password", doc="current password"), Param("newPassword"), Param("securityOverride", "bool"),
+        Param("rba", "json"), Param("regSource"), Param("lang"), Param("phoneNumber"), Param("muteWebhooks", "bool"),
+        Param("conflictHandling"),
+    ), doc="deep-merge profile/data, null removes a field"),
+    Method("accounts.deleteAccount", _delete_account, (_UID,), doc="delete an account"),
+    Method("accounts.getAccountInfo", _get_account_info, (
+        _UID, Param("include", doc="comma list; default profile,data"), Param("extraProfileFields"),
+    ), doc="read one account"),
+    Method("accounts.login", _login, (
+        Param("loginID", required=True), Param("password", required=True), Param("include"),
+        Param("loginMode"), Param("targetEnv", doc="browser|mobile"), Param("sessionExpiration", "int"),
+        Param("captchaToken"),
+    ), client_allowed=True, doc="verify the stored hash; first-login re-hash"),
+    Method("accounts.logout", _logout, (_UID,), doc="end sessions"),
+    Method("accounts.isAvailableLoginID", _is_available, (Param("loginID", required=True),), client_allowed=True,
+           doc="is a login ID free on the site"),
+    Method("accounts.rba.getPolicy", _rba_get_policy, (), doc="the RBA policy (from security.accountLockout)"),
+    Method("accounts.rba.unlock", _rba_unlock, (Param("loginID"), Param("UID"), Param("ip")),
+           doc="clear a lockout; exactly one of loginID, UID, ip"),
+    Method("accounts.getPolicies", _get_policies, (Param("sections", doc="comma list"),), doc="site policies"),
+    Method("accounts.setPolicies", _set_policies, tuple(Param(s, "json") for s in _POLICY_SECTIONS),
+           doc="merge policy sections"),
+    Method("accounts.search", _search, (
+        Param("query"), Param("cursorId"), Param("openCursor", "bool"), Param("timeout", "int"),
+        Param("accountTypes"), Param("querySig"), Param("expTime"),
+    ), doc="the query language, cursors"),
+    Method("audit.search", _audit_search, (Param("query"), Param("cursorId"), Param("openCursor", "bool")),
+           doc="the audit log (SELECT * FROM auditLog)"),
+)
+
+DISPATCH: dict[str, Method] = {m.name: m for m in _METHODS}
+"""Gigya method name -> :class:`Method` (what supported.py documents)."""
+
+
+# ------------------------------------------------------------------ parameters
+
+
+def normalize_method(method: str) -> str:
+    """Strip a leading ``/`` (and any path before it); a name with no dot is ``socialize.<name>``."""
+    name = str(method or "").strip().rsplit("/", 1)[-1]
+    return name if "." in name else f"socialize.{name}"
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    """``true/false/1/0`` in any case (SDKs differ, docs §1); anything else is 400006."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0", ""):
+        return False
+    raise MockGigyaError.invalid(name, f"expected true or false, got {str(value)[:40]!r}")
+
+
+def _decode(param: Param, value: Any) -> Any:
+    if param.kind == "bool":
+        return parse_bool(param.name, value)
+    if param.kind == "json":
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            raise MockGigyaError.invalid(param.name, "is not valid JSON") from None
+    if param.kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise MockGigyaError.invalid(param.name, f"expected an integer, got {str(value)[:40]!r}") from None
+    return value if isinstance(value, str) else (json.dumps(value) if isinstance(value, (dict, list)) else str(value))
+
+
+def _decode_params(method: Method, raw: Mapping[str, Any]) -> dict:
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str):
+            continue
+        if isinstance(value, (list, tuple)) and not isinstance(value, str):
+            value = value[-1] if value else ""  # a repeated form field: the last one wins
+        if isinstance(value, str) and len(value) > MAX_PARAM_CHARS:
+            raise MockGigyaError.invalid(name, f"value longer than {MAX_PARAM_CHARS} characters")
+        param = method.param(name)
+        if param is None and method.name == "accounts.importFullAccount" and name.lower() == "uid":
+            param = Param(name)
+        out[name] = _decode(param, value) if param is not None and value is not None else value
+    for param in method.params:
+        if param.required and out.get(param.name) in (None, ""):
+            raise MockGigyaError.missing(param.name)
+    return out
+
+
+# ------------------------------------------------------------------ envelope and audit
+
+
+def _envelope(call_id: str, now_ms: int, error: MockGigyaError | None, fields: dict, context: Any) -> dict:
+    code = error.code if error else 0
+    body: dict[str, Any] = dict(fields)
+    if error is not None:
+        body.update(error.fields)
+        body["errorMessage"] = error.message
+        if error.details:
+            body["errorDetails"] = error.details
+        if error.validation_errors:
+            body["validationErrors"] = error.validation_errors
+    status = status_code_of(code)
+    body.update({
+        "callId": call_id,
+        "errorCode": code,
+        "statusCode": status,
+        "statusReason": STATUS_REASONS.get(status, "Error"),
+        "time": iso(now_ms),
+        "apiVersion": API_VERSION,
+    })
+    if context is not None:
+        body["context"] = context
+    return body
+
+
+def _audit_params(params: Mapping[str, Any]) -> dict:
+    out = {}
+    for key, value in params.items():
+        if not isinstance(key, str) or key in _SECRET_PARAMS:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        out[key] = text[:2048]
+    return out
+
+
+def _write_audit(backend: Backend, method: str, params: Mapping[str, Any], call_id: str, now_ms: int,
+                 error: MockGigyaError | None, fields: dict, headers: Mapping[str, str] | None,
+                 remote_addr: str | None) -> None:
+    api_key = params.get("apiKey")
+    if not isinstance(api_key, str) or not api_key:
+        return
+    uid = (error.uid if error else None) or fields.get("UID") or params.get("UID") or params.get("uid")
+    record = {
+        "@timestamp": iso(now_ms),
+        "callID": call_id,
+        "endpoint": method,
+        "errCode": str(error.code if error else 0),
+        "errMessage": error.message if error else "OK",
+        "apiKey": api_key,
+        "params": _audit_params(params),
+        "httpReq": {"SDK": str(params.get("sdk") or "")},
+    }
+    if error is not None and error.details:
+        record["errDetails"] = error.details
+    if uid:
+        record["uid"] = str(uid)
+    if params.get("userKey"):
+        record["userKey"] = str(params["userKey"])
+    if remote_addr:
+        record["sourceIP"] = remote_addr
+    try:
+        backend.record_audit(api_key, record)
+    except Exception:  # the audit log must never turn a good answer into an error
+        log.exception("audit write failed for %s", method)
+
+
+def handle(
+    backend: Backend,
+    method: str,
+    params: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str] | None = None,
+    url: str | None = None,
+    remote_addr: str | None = None,
+) -> tuple[int, dict]:
+    """Answer one Gigya API call: ``(http_status, envelope)``. Never raises.
+
+    ``params`` are the form/query fields as received (strings; objects as JSON strings);
+    ``url`` is the URL the client addressed (for signatures and the secret-over-HTTP check);
+    ``remote_addr`` the client's address (audit ``sourceIP``).
+    """
+    call_id = uuid.uuid4().hex
+    name = normalize_method(method)
+    params = dict(params or {})
+    error: MockGigyaError | None = None
+    fields: dict = {}
+    http_codes = False
+    try:
+        http_codes = parse_bool("httpStatusCodes", params.get("httpStatusCodes", False))
+        fields = _dispatch(backend, name, params, headers, url)
+    except MockGigyaError as exc:
+        error = exc
+    except Exception as exc:  # a mock bug still answers like Gigya, never a traceback
+        log.exception("mock_gigya failed on %s", name)
+        error = MockGigyaError(500001, details=f"mock_gigya internal error: {type(exc).__name__}")
+    now_ms = backend.now_ms()
+    body = _envelope(call_id, now_ms, error, fields, params.get("context"))
+    _write_audit(backend, name, params, call_id, now_ms, error, fields, headers, remote_addr)
+    status = body["statusCode"] if http_codes else 200
+    return status, body
+
+
+def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, str] | None, url: str | None) -> dict:
+    method = DISPATCH.get(name)
+    if method is None:
+        raise MockGigyaError(
+            404000,
+            "Method not implemented by mock_gigya",
+            details=f"mock_gigya does not implement {name}; see mock_gigya/SUPPORTED.md for the calls it answers",
+        )
+    fmt = str(params.get("format") or "json").lower()
+    if fmt != "json":
+        raise MockGigyaError.invalid("format", "mock_gigya answers format=json only")
+    caller = authenticate(backend, name, params, headers=headers, url=url, client_allowed=method.client_allowed)
+    decoded = _decode_params(method, params)
+    return method.handler(backend, caller, decoded) or {}

@@ -1,0 +1,1095 @@
+"""All of the mock's state and behaviour, with no HTTP: sites, application keys, accounts, policies,
+logins, searches and the audit log. :mod:`mock_gigya.api` parses requests and calls in here; the
+in-process mock and the HTTP server both go through that one dispatch.
+
+Every behaviour follows docs/gigya-api.md; where the facts are inferred (I) or open, the choice
+made is listed in SUPPORTED.md (``python -m mock_gigya.supported``). Methods raise
+:class:`~mock_gigya.errors.MockGigyaError` with Gigya's errorCode.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from mock_gigya import defaults
+from mock_gigya.errors import MockGigyaError
+from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, parse_query, to_millis
+from mock_gigya.store import Store
+
+__all__ = ["AccountsView", "Backend", "Site", "default_policies"]
+
+NEVER = "0001-01-01T00:00:00Z"
+"""``lastLogin`` of an account that never logged in (docs §4: timestamp 0)."""
+
+CURSOR_TTL = 300
+"""Seconds a cursorId stays valid between calls (HELP accounts.search)."""
+
+SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_WINDOW = 300, 10000, 5000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATE_FIELDS = ("created", "lastLogin", "lastUpdated", "registered", "verified")
+_IMPORT_GROUPS_MERGED = ("profile", "data", "preferences", "subscriptions", "communications")
+_IMPORT_GROUPS_REPLACED = ("loginIDs", "emails", "identities", "password")
+_INCLUDE_VALUES = (
+    "identities-active", "identities-all", "identities-global", "loginIDs", "emails", "profile", "data",
+    "memberships", "password", "isLockedOut", "lastLoginLocation", "regSource", "irank", "rba",
+    "subscriptions", "userInfo", "preferences", "groups", "internal", "customIdentifiers", "id_token",
+)
+_DEFAULT_INCLUDE = ("profile", "data")
+_ALWAYS_RETURNED = (
+    "UID", "created", "createdTimestamp", "isActive", "isRegistered", "isVerified", "lastLogin",
+    "lastLoginTimestamp", "lastUpdated", "lastUpdatedTimestamp", "oldestDataUpdated",
+    "oldestDataUpdatedTimestamp", "registered", "registeredTimestamp", "verified", "verifiedTimestamp",
+    "socialProviders", "loginProvider", "lang", "phoneNumber",
+)
+_NOT_IMPORTABLE_PROVIDERS = re.compile(r"^(saml|oidc)", re.I)
+_SEARCH_DENY_CURSOR = "openCursor cannot be combined with START or GROUP BY"
+
+
+# ------------------------------------------------------------------ time helpers
+
+
+def iso(ms: int) -> str:
+    """Gigya's date format: ISO-8601 UTC with milliseconds and a ``Z``."""
+    moment = _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _parse_date(name: str, value: Any) -> int:
+    millis = to_millis(value) if isinstance(value, str) else None
+    if millis is None:
+        raise MockGigyaError.invalid(name, f"expected an ISO-8601 UTC date such as 2019-07-16T19:20:30Z, got {value!r}")
+    return millis
+
+
+# ------------------------------------------------------------------ sites and policies
+
+
+def default_policies() -> dict:
+    """A new site's policies (accounts.getPolicies sections). Values are plausible defaults (I)."""
+    return {
+        "registration": {"requireCaptcha": False, "requireSecurityQuestion": False, "requireLoginID": False,
+                         "enforceCoppa": False},
+        "gigyaPlugins": {"connectWithoutLoginBehavior": "alwaysLogin", "defaultRegScreenSet": "",
+                         "defaultMobileRegScreenSet": "", "sessionExpiration": 0, "rememberSessionExpiration": 0},
+        "accountOptions": {"verifyEmail": False, "allowUnverifiedLogin": False, "verifyProviderEmail": False,
+                           "preventLoginIDHarvesting": False, "sendWelcomeEmail": False,
+                           "sendAccountDeletedEmail": False, "defaultLanguage": "en",
+                           "loginIdentifierConflict": "failOnSiteConflictingIdentity",
+                           "loginIdentifiers": "email"},
+        "passwordComplexity": {"minCharGroups": 2, "minLength": 8, "regExp": ""},
+        "emailVerification": {"verificationEmailExpiration": 86400, "autoLogin": False},
+        "emailNotifications": {"welcomeEmailTemplates": {}, "accountDeletedEmailTemplates": {}},
+        "passwordReset": {"requireSecurityCode": False, "resetURL": "", "tokenExpiration": 3600},
+        "profilePhoto": {"thumbnailWidth": 100, "thumbnailHeight": 100},
+        # Lockout values from the RBA sample in seed 003 ("account lockout": 3 failures, 60 s).
+        "security": {"accountLockout": {"failedLoginThreshold": 3, "lockoutTimeSec": 60, "failedLoginResetSec": 60},
+                     "captcha": {"failedLoginThreshold": 0},
+                     "ipLockout": {"hourlyFailedLoginThreshold": 0, "lockoutTimeSec": 0},
+                     "passwordChangeInterval": 0, "passwordHistorySize": 0},
+        "twoFactorAuth": {"providers": []},
+        "federation": {"allowMultipleIdentities": False},
+    }
+
+
+@dataclass
+class Site:
+    """One Gigya site (apiKey) of a partner: data center, site secret, policies, schema, re-hash settings."""
+
+    api_key: str
+    data_center: str = defaults.DEFAULT_DATA_CENTER
+    partner_id: str = "mock-partner"
+    secret: str | None = None
+    policies: dict = field(default_factory=default_policies)
+    schema: dict = field(default_factory=dict)
+    rehash: dict = field(default_factory=lambda: {"algorithm": "pbkdf2", "rounds": 3000})
+
+    def policy(self, section: str, key: str, default: Any = None) -> Any:
+        """One policy value, e.g. ``site.policy("accountOptions", "verifyEmail")``."""
+        return self.policies.get(section, {}).get(key, default)
+
+
+def _deep_merge(target: dict, changes: dict, *, remove_nulls: bool = True) -> dict:
+    """Merge ``changes`` into ``target`` (nested objects merged, arrays replaced, ``None`` removes)."""
+    for key, value in changes.items():
+        if value is None and remove_nulls:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value, remove_nulls=remove_nulls)
+        elif isinstance(value, dict):
+            target[key] = _deep_merge({}, value, remove_nulls=remove_nulls)
+        else:
+            target[key] = copy.deepcopy(value)
+    return target
+
+
+# ------------------------------------------------------------------ accounts helpers
+
+
+def _login_ids_of(doc: dict) -> list[str]:
+    """Normalised login identifiers of an account: emails, unverified emails, username (lower-case, I)."""
+    ids = doc.get("loginIDs") or {}
+    found = list(ids.get("emails") or []) + list(ids.get("unverifiedEmails") or [])
+    if ids.get("username"):
+        found.append(ids["username"])
+    return [str(x).strip().lower() for x in found if x]
+
+
+def _identities_of(doc: dict) -> list[tuple[str, str]]:
+    return [
+        (str(i.get("provider")), str(i.get("providerUID")))
+        for i in doc.get("identities") or []
+        if isinstance(i, dict) and i.get("provider") and i.get("providerUID") and i.get("provider") != "site"
+    ]
+
+
+def public_account(doc: dict) -> dict:
+    """The account as Gigya shows it (no mock-internal keys, empty ``hashSettings`` omitted)."""
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    password = out.get("password")
+    if isinstance(password, dict):
+        out["password"] = {
+            k: v for k, v in password.items() if not k.startswith("_") and (k != "hashSettings" or v)
+        }
+    return out
+
+
+class AccountsView:
+    """A small read helper over one site's accounts, for tests and the control plane."""
+
+    def __init__(self, backend: "Backend", api_key: str) -> None:
+        self._backend = backend
+        self._api_key = api_key
+
+    def find(self, *, email: str | None = None, uid: str | None = None, login_id: str | None = None) -> dict | None:
+        """The account (public view) by UID, login ID, or email (a login ID or ``profile.email``)."""
+        store = self._backend.store
+        if uid is None and (login_id or email):
+            uid = store.uid_for_login_id(self._api_key, (login_id or email).strip().lower())
+        if uid is None and email:
+            wanted = email.strip().lower()
+            uid = next(
+                (d["UID"] for d in self._iter_docs() if str((d.get("profile") or {}).get("email", "")).lower() == wanted),
+                None,
+            )
+        doc = store.get_account(self._api_key, uid) if uid else None
+        return public_account(doc) if doc else None
+
+    def all(self) -> list[dict]:
+        """Every account of the site (public view), in insertion order."""
+        return [public_account(d) for d in self._iter_docs()]
+
+    def count(self) -> int:
+        """Number of accounts on the site."""
+        return self._backend.store.count("accounts", self._api_key)
+
+    def _iter_docs(self) -> Iterator[dict]:
+        after = 0
+        while batch := self._backend.store.scan("accounts", self._api_key, after=after):
+            for seq, doc in batch:
+                yield doc
+            after = batch[-1][0]
+
+
+# ------------------------------------------------------------------ the backend
+
+
+class Backend:
+    """The mock Gigya: sites of partners, application keys, accounts, policies and the audit log.
+
+    ``db_path`` is ``":memory:"`` or a SQLite file; ``clock`` returns Unix seconds (tests inject one).
+    """
+
+    def __init__(self, db_path: str = ":memory:", *, clock: Callable[[], float] = time.time) -> None:
+        self.store = Store(db_path)
+        self.clock = clock
+        self._uid_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    # -------------------------------------------------------------- configuration
+
+    def now_ms(self) -> int:
+        """The mock's current time in Unix milliseconds."""
+        return int(self.clock() * 1000)
+
+    def add_site(
+        self,
+        api_key: str,
+        *,
+        data_center: str = defaults.DEFAULT_DATA_CENTER,
+        partner_id: str = "mock-partner",
+        secret: str | None = None,
+        policies: dict | None = None,
+        schema: dict | None = None,
+        rehash: dict | None = None,
+    ) -> Site:
+        """Create or replace a site. ``policies`` are merged over :func:`default_policies`."""
+        site = Site(
+            api_key=api_key,
+            data_center=data_center,
+            partner_id=partner_id,
+            secret=secret or defaults.DEFAULT_SECRET,
+            policies=_deep_merge(default_policies(), policies or {}),
+            schema=copy.deepcopy(schema or {}),
+            rehash=dict(rehash or {"algorithm": "pbkdf2", "rounds": 3000}),
+        )
+        self.store.put_site(api_key, asdict(site))
+        return site
+
+    def add_default_site(self) -> Site:
+        """The site and application key of :mod:`mock_gigya.defaults` (what ``--mock`` talks to)."""
+        self.add_app_key(defaults.DEFAULT_USER_KEY, defaults.DEFAULT_SECRET)
+        return self.add_site(defaults.DEFAULT_API_KEY)
+
+    def site(self, api_key: str) -> Site:
+        """The site for ``api_key``, or 400093 Invalid ApiKey parameter."""
+        doc = self.store.get_site(api_key) if api_key else None
+        if doc is None:
+            raise MockGigyaError(400093, details=f"Invalid ApiKey parameter: {api_key!r} is not a site of this mock")
+        return Site(**doc)
+
+    def has_site(self, api_key: str) -> bool:
+        """True when ``api_key`` is a site of this mock."""
+        return self.store.get_site(api_key) is not None
+
+    def sites(self) -> list[Site]:
+        """Every site."""
+        return [self.site(key) for key in self.store.site_keys()]
+
+    def _save_site(self, site: Site) -> None:
+        self.store.put_site(site.api_key, asdict(site))
+
+    def add_app_key(
+        self, user_key: str, secret: str | None = None, *, partner_id: str = "mock-partner", public_key: str | None = None
+    ) -> dict:
+        """Register an application key valid for every site of ``partner_id``.
+
+        ``secret`` (base64) serves userKey+secret and signed requests; ``public_key`` (PEM) serves
+        RS256 JWT bearer tokens whose ``kid`` is ``user_key``.
+        """
+        doc = {"userKey": user_key, "secret": secret, "partnerId": partner_id, "publicKey": public_key}
+        self.store.put_app_key(user_key, doc)
+        return doc
+
+    def app_key(self, user_key: str) -> dict | None:
+        """An application key's record, or None."""
+        return self.store.get_app_key(user_key) if user_key else None
+
+    def reset(self, *, keep_config: bool = False) -> None:
+        """Forget everything (or, with ``keep_config``, everything but sites and application keys)."""
+        self.store.reset(keep_config=keep_config)
+
+    def accounts(self, api_key: str) -> AccountsView:
+        """Read helper over a site's accounts: ``.find(...)``, ``.all()``, ``.count()``."""
+        self.site(api_key)
+        return AccountsView(self, api_key)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.store.close()
+
+    # -------------------------------------------------------------- seeding
+
+    def seed_account(self, api_key: str, **fields: Any) -> dict:
+        """Insert an account directly (tests, seeding), with no policy checks; returns its public view.
+
+        ``password`` may be the import shape (``hashedPassword``/``compoundHashedPassword`` +
+        ``hashSettings``) or the stored shape (``hash`` + ``hashSettings``); a cleartext
+        ``password="..."`` string is hashed with the site's re-hash algorithm. Dates may be ISO
+        strings or ms. Login IDs and identities must be free on the site (403043 / 409001).
+        """
+        site = self.site(api_key)
+        doc = self._seed_doc(site, fields)
+        with self.store.tx():
+            self._check_unique(site.api_key, doc, doc["UID"])
+            self._save(site.api_key, doc)
+        return public_account(doc)
+
+    def _seed_doc(self, site: Site, fields: dict) -> dict:
+        fields = dict(fields)
+        uid = fields.pop("UID", None) or fields.pop("uid", None) or _new_uid()
+        now = self.now_ms()
+        doc = _base_account(uid, now)
+        password = fields.pop("password", None)
+        for name in _DATE_FIELDS:
+            value = fields.pop(name, None)
+            if value is not None:
+                _set_date(doc, name, value if isinstance(value, int) else _parse_date(name, value))
+        doc.update(copy.deepcopy(fields))
+        if isinstance(password, str):
+            doc["password"] = self._site_password(site, password, now)
+        elif password:
+            doc["password"] = _stored_password(password, now)
+        _finish_account(doc)
+        return doc
+
+    def bulk_seed(self, api_key: str, docs: Iterable[dict], *, batch: int = 5000) -> int:
+        """Insert many prepared accounts fast (benchmarks); each needs a unique ``UID`` and login IDs."""
+        self.site(api_key)
+        total, chunk = 0, []
+        for fields in docs:
+            doc = _base_account(fields.get("UID") or _new_uid(), self.now_ms())
+            doc.update(fields)
+            _finish_account(doc)
+            chunk.append(doc)
+            if len(chunk) >= batch:
+                total += self._flush_bulk(api_key, chunk)
+                chunk = []
+        return total + (self._flush_bulk(api_key, chunk) if chunk else 0)
+
+    def _flush_bulk(self, api_key: str, chunk: list[dict]) -> int:
+        self.store.bulk_insert_accounts(api_key, chunk, [_login_ids_of(d) for d in chunk])
+        return len(chunk)
+
+    # -------------------------------------------------------------- storage helpers
+
+    def _load(self, api_key: str, uid: Any, *, param: str = "UID") -> dict:
+        if not uid or not isinstance(uid, str):
+            raise MockGigyaError.missing(param)
+        doc = self.store.get_account(api_key, uid)
+        if doc is None:
+            # I: an unknown UID answers 403005 Unauthorized user (GRAZE fixture; docs §5).
+            raise MockGigyaError(403005, details=f"No account with UID {uid!r} on this site", uid=uid)
+        return doc
+
+    def _save(self, api_key: str, doc: dict) -> None:
+        self.store.put_account(api_key, doc, login_ids=_login_ids_of(doc), identities=_identities_of(doc))
+
+    def _check_unique(self, api_key: str, doc: dict, uid: str) -> None:
+        for login_id in _login_ids_of(doc):
+            owner = self.store.uid_for_login_id(api_key, login_id)
+            if owner is not None and owner != uid:
+                raise MockGigyaError(
+                    403043,
+                    details=f"Login identifier {login_id!r} already belongs to another account on this site",
+                    validation_errors=[{"errorCode": 403043, "message": "Login identifier exists", "fieldName": "loginIDs"}],
+                    uid=uid,
+                )
+        conflicts = [
+            {"provider": p, "providerUID": puid}
+            for p, puid in _identities_of(doc)
+            if (owner := self.store.uid_for_identity(api_key, p, puid)) is not None and owner != uid
+        ]
+        if conflicts:
+            raise MockGigyaError(409001, details="Identity already belongs to another account",
+                                 fields={"identityConflicts": conflicts}, uid=uid)
+
+    def _site_password(self, site: Site, cleartext: str, now: int) -> dict:
+        from gigya_migrate.hashing import site_hash
+
+        hashed = site_hash(cleartext, algorithm=site.rehash.get("algorithm", "pbkdf2"),
+                           rounds=int(site.rehash.get("rounds", 3000)))
+        return {"hash": hashed["hash"], "hashSettings": hashed["hashSettings"], "created": iso(now)}
+
+    # -------------------------------------------------------------- accounts.importFullAccount
+
+    def import_full_account(self, api_key: str, params: dict) -> dict:
+        """accounts.importFullAccount: insert (default) or upsert one account with its password hash.
+
+        ``params`` are already decoded (objects as dicts, booleans as bool). Returns the response fields.
+        """
+        site = self.site(api_key)
+        if site.policy("accountOptions", "verifyEmail"):
+            # I: code not documented; seed 004 quotes only the message. 400006 keeps clients from retrying.
+            raise MockGigyaError(
+                400006, "Email verification policy is enabled",
+                details="Email verification policy is enabled: disable accountOptions.verifyEmail on the target "
+                        "site before importing (seed 000, seed 004)",
+            )
+        uid = _import_uid(params)
+        policy = params.get("importPolicy") or "insert"
+        if policy not in ("insert", "upsert"):
+            raise MockGigyaError.invalid("importPolicy", f"must be insert or upsert, not {policy!r}")
+        fields = self._import_fields(site, params)
+        with self.store.tx():
+            existing = self.store.get_account(api_key, uid)
+            if existing is not None and policy == "insert":
+                raise MockGigyaError(400003, details=f"User already exists: UID {uid!r}", uid=uid)
+            doc = existing or _base_account(uid, self.now_ms())
+            self._apply_import(doc, fields)
+            self._resolve_identity_conflicts(api_key, doc, params.get("handleIdentityConflicts") or "error")
+            self._check_unique(api_key, doc, uid)
+            self._save(api_key, doc)
+        return {"UID": uid}
+
+    def _import_fields(self, site: Site, params: dict) -> dict:
+        now = self.now_ms()
+        fields: dict[str, Any] = {}
+        for name in _IMPORT_GROUPS_MERGED:
+            if params.get(name) is not None:
+                fields[name] = _require_object(name, params[name])
+        login_ids = params.get("loginIDs", params.get("loginIds"))
+        if login_ids is not None:
+            fields["loginIDs"] = _validate_login_ids(login_ids)
+        if params.get("emails") is not None:
+            fields["emails"] = _validate_emails(params["emails"])
+        if params.get("identities") is not None:
+            fields["identities"] = _validate_identities(params["identities"])
+        if params.get("password") is not None:
+            fields["password"] = _import_password(params["password"], now)
+        for name in _DATE_FIELDS:
+            if params.get(name) is not None:
+                fields[name] = _parse_date(name, params[name])
+        for name in ("isActive", "isRegistered", "isVerified"):
+            if params.get(name) is not None:
+                fields[name] = bool(params[name])
+        for name in ("regSource", "lang", "phoneNumber"):
+            if params.get(name) is not None:
+                fields[name] = str(params[name])
+        return fields
+
+    def _apply_import(self, doc: dict, fields: dict) -> None:
+        now = self.now_ms()
+        for name, value in fields.items():
+            if name in _IMPORT_GROUPS_MERGED:
+                doc[name] = _deep_merge(doc.get(name) or {}, value)
+            elif name in _DATE_FIELDS:
+                _set_date(doc, name, value)
+            else:
+                doc[name] = copy.deepcopy(value)
+        if "isRegistered" not in fields and "loginIDs" in fields:
+            doc["isRegistered"] = True  # I: an imported account with login IDs can log in
+        if doc.get("isRegistered") and "registered" not in doc:
+            _set_date(doc, "registered", doc["createdTimestamp"])
+        if doc.get("isVerified") and "verified" not in doc:
+            _set_date(doc, "verified", now)
+        if "lastUpdated" not in fields:
+            _set_date(doc, "lastUpdated", now)
+        _finish_account(doc)
+
+    def _resolve_identity_conflicts(self, api_key: str, doc: dict, mode: str) -> None:
+        if mode not in ("error", "connect"):
+            raise MockGigyaError.invalid("handleIdentityConflicts", f"must be error or connect, not {mode!r}")
+        if mode != "connect":
+            return
+        # I: "connect" moves a conflicting identity from its current owner to the imported account.
+        for provider, puid in _identities_of(doc):
+            owner = self.store.uid_for_identity(api_key, provider, puid)
+            if owner and owner != doc["UID"]:
+                other = self.store.get_account(api_key, owner)
+                other["identities"] = [
+                    i for i in other.get("identities", [])
+                    if (i.get("provider"), i.get("providerUID")) != (provider, puid)
+                ]
+                _finish_account(other)
+                self._save(api_key, other)
+
+    # -------------------------------------------------------------- accounts.setAccountInfo
+
+    def set_account_info(self, api_key: str, params: dict) -> dict:
+        """accounts.setAccountInfo: deep-merge profile/data/..., isActive, password, login IDs."""
+        site = self.site(api_key)
+        uid = params.get("UID")
+        with self.store.tx():
+            doc = self._load(api_key, uid)
+            for name in ("profile", "data", "preferences", "subscriptions", "communications"):
+                if params.get(name) is not None:
+                    doc[name] = _deep_merge(doc.get(name) or {}, _require_object(name, params[name]))
+            self._set_flags(doc, params)
+            self._set_login_ids(doc, params)
+            self._set_password(site, doc, params)
+            if params.get("rba") is not None:
+                doc["rbaPolicy"] = _deep_merge(doc.get("rbaPolicy") or {}, _require_object("rba", params["rba"]))
+            if params.get("regSource") is not None and not doc.get("regSource"):
+                doc["regSource"] = str(params["regSource"])  # I: immutable once set, later values ignored
+            for name in ("lang", "phoneNumber"):
+                if params.get(name) is not None:
+                    doc[name] = str(params[name])
+            _set_date(doc, "lastUpdated", self.now_ms())
+            _finish_account(doc)
+            self._check_unique(api_key, doc, uid)
+            self._save(api_key, doc)
+        return {}
+
+    def _set_flags(self, doc: dict, params: dict) -> None:
+        if params.get("isActive") is not None:
+            doc["isActive"] = bool(params["isActive"])
+        if params.get("isVerified") is True and not doc.get("isVerified"):
+            # HELP: true marks every email verified, and cannot be undone.
+            doc["isVerified"] = True
+            _set_date(doc, "verified", self.now_ms())
+            emails = doc.setdefault("emails", {"verified": [], "unverified": []})
+            emails["verified"] = list(dict.fromkeys((emails.get("verified") or []) + (emails.get("unverified") or [])))
+            emails["unverified"] = []
+            ids = doc.setdefault("loginIDs", {})
+            ids["emails"] = list(dict.fromkeys((ids.get("emails") or []) + (ids.get("unverifiedEmails") or [])))
+            ids["unverifiedEmails"] = []
+
+    def _set_login_ids(self, doc: dict, params: dict) -> None:
+        ids = doc.setdefault("loginIDs", {"emails": [], "unverifiedEmails": []})
+        for email in _comma_list(params.get("addLoginEmails")):
+            _check_email("addLoginEmails", email)
+            if email.lower() not in [e.lower() for e in ids.get("emails") or []]:
+                ids.setdefault("emails", []).append(email)
+        removed = {e.lower() for e in _comma_list(params.get("removeLoginEmails"))}
+        if removed:
+            ids["emails"] = [e for e in ids.get("emails") or [] if e.lower() not in removed]
+            ids["unverifiedEmails"] = [e for e in ids.get("unverifiedEmails") or [] if e.lower() not in removed]
+        if params.get("username") is not None:
+            username = str(params["username"]).strip()
+            if username:
+                ids["username"] = username
+            else:
+                ids.pop("username", None)
+
+    def _set_password(self, site: Site, doc: dict, params: dict) -> None:
+        new = params.get("newPassword")
+        if new is None:
+            return
+        if not isinstance(new, str) or not new:
+            raise MockGigyaError.invalid("newPassword", "must be a non-empty string")
+        if not params.get("securityOverride"):
+            old = params.get("password")
+            if not isinstance(old, str) or not old:
+                raise MockGigyaError.missing("password")
+            if not self._verify(doc, old):
+                raise MockGigyaError(403042, details="The current password is wrong", uid=doc["UID"])
+        _check_complexity(site, new)
+        doc["password"] = self._site_password(site, new, self.now_ms())
+
+    # -------------------------------------------------------------- delete / get / logout
+
+    def delete_account(self, api_key: str, uid: Any) -> dict:
+        """accounts.deleteAccount: remove the account; it no longer matches any search."""
+        self.site(api_key)
+        with self.store.tx():
+            self._load(api_key, uid)
+            self.store.delete_account(api_key, uid)
+        return {}
+
+    def get_account_info(self, api_key: str, uid: Any, include: str | None = None) -> dict:
+        """accounts.getAccountInfo: the account with the groups named in ``include``."""
+        self.site(api_key)
+        doc = self._load(api_key, uid)
+        return self._account_view(api_key, doc, include)
+
+    def _account_view(self, api_key: str, doc: dict, include: str | None) -> dict:
+        wanted = _parse_include(include)
+        public = public_account(doc)
+        out = {k: public[k] for k in _ALWAYS_RETURNED if k in public}
+        for name in wanted:
+            if name.startswith("identities"):
+                out["identities"] = public.get("identities", [])
+            elif name == "rba":
+                out["rbaPolicy"] = public.get("rbaPolicy", {"riskPolicyLocked": False})
+            elif name == "isLockedOut":
+                out["isLockedOut"] = self._locked_until(api_key, doc["UID"]) > self.now_ms()
+            elif name in public:
+                out[name] = public[name]
+        return out
+
+    def logout(self, api_key: str, uid: Any) -> dict:
+        """accounts.logout: ends the user's sessions (the mock keeps none); echoes providers."""
+        self.site(api_key)
+        doc = self._load(api_key, uid)
+        return {"UID": doc["UID"], "connectedProviders": doc.get("socialProviders", "site"), "logoutActiveSession": True}
+
+    def is_available_login_id(self, api_key: str, login_id: Any) -> dict:
+        """accounts.isAvailableLoginID: False when an account on the site uses it; 403026 when protected."""
+        site = self.site(api_key)
+        if not login_id or not isinstance(login_id, str):
+            raise MockGigyaError.missing("loginID")
+        if site.policy("accountOptions", "preventLoginIDHarvesting"):
+            raise MockGigyaError(403026, details="Login ID harvesting protection is enabled on this site")
+        return {"isAvailable": self.store.uid_for_login_id(api_key, login_id.strip().lower()) is None}
+
+    # -------------------------------------------------------------- login, lockout and re-hash
+
+    def login(self, api_key: str, params: dict) -> dict:
+        """accounts.login: verify the stored hash with its own settings; re-hash on first success."""
+        site = self.site(api_key)
+        login_id, password = params.get("loginID"), params.get("password")
+        if not login_id:
+            raise MockGigyaError.missing("loginID")
+        if not password:
+            raise MockGigyaError.missing("password")
+        uid = self.store.uid_for_login_id(api_key, str(login_id).strip().lower())
+        if uid is None:
+            raise MockGigyaError(403042, details="Invalid loginID or password")
+        lock = self._uid_locks.setdefault((api_key, uid), threading.Lock())
+        with lock:
+            return self._login_account(site, uid, str(password), params)
+
+    def _login_account(self, site: Site, uid: str, password: str, params: dict) -> dict:
+        now = self.now_ms()
+        doc = self.store.get_account(site.api_key, uid)
+        if doc is None:
+            raise MockGigyaError(403042, details="Invalid loginID or password")
+        if self._locked_until(site.api_key, uid) > now:
+            raise MockGigyaError(403120, details="Account temporarily locked out", uid=uid)
+        if not self._verify(doc, password):
+            self._record_failure(site, uid, now)
+            raise MockGigyaError(403042, details="Invalid loginID or password", uid=uid)
+        self.store.put_login_state(site.api_key, uid, {})
+        if doc.get("isActive") is False:
+            raise MockGigyaError(403041, details="Account disabled", uid=uid)
+        if not doc.get("isRegistered", True):
+            raise MockGigyaError(206001, details="Account Pending Registration", uid=uid,
+                                 fields={"regToken": secrets.token_hex(16), "UID": uid})
+        if (site.policy("accountOptions", "verifyEmail") and not doc.get("isVerified")
+                and not site.policy("accountOptions", "allowUnverifiedLogin")):
+            raise MockGigyaError(206002, details="Account Pending Verification", uid=uid,
+                                 fields={"regToken": secrets.token_hex(16), "UID": uid})
+        with self.store.tx():
+            self._maybe_rehash(site, doc, password, now)
+            _set_date(doc, "lastLogin", now)
+            self._save(site.api_key, doc)
+        return self._login_response(site, doc, params, now)
+
+    def _verify(self, doc: dict, password: str) -> bool:
+        from gigya_migrate.hashing import HashSettingsError, verify_password
+
+        stored = doc.get("password") or {}
+        if not stored.get("hash"):
+            return False
+        try:
+            return verify_password(password, stored["hash"], stored.get("hashSettings") or None)
+        except HashSettingsError:
+            return False  # I: a stored hash the mock cannot verify behaves as a wrong password
+
+    def _maybe_rehash(self, site: Site, doc: dict, password: str, now: int) -> None:
+        """SEED4: after the first successful login with an imported hash, store the site's own hash."""
+        stored = doc.get("password") or {}
+        settings = stored.get("hashSettings") or {}
+        current = {"algorithm": site.rehash.get("algorithm", "pbkdf2"), "rounds": int(site.rehash.get("rounds", 3000))}
+        same = settings.get("algorithm") == current["algorithm"] and _int(settings.get("rounds")) == current["rounds"]
+        if stored.get("_imported") or not same or set(settings) - {"algorithm", "rounds", "salt"}:
+            doc["password"] = self._site_password(site, password, now)
+
+    def _login_response(self, site: Site, doc: dict, params: dict, now: int) -> dict:
+        from gigya_migrate.signing import uid_signature
+
+        out = self._account_view(site.api_key, doc, params.get("include"))
+        ts = str(now // 1000)
+        out.update({"UIDSignature": uid_signature(doc["UID"], ts, site.secret), "signatureTimestamp": ts,
+                    "isNewUser": False, "loginProvider": "site"})
+        if (params.get("targetEnv") or "browser") == "mobile":
+            out["sessionInfo"] = {"sessionToken": "st2." + secrets.token_urlsafe(24), "sessionSecret": secrets.token_urlsafe(20)}
+        else:
+            out["sessionInfo"] = {"cookieName": f"glt_{site.api_key}", "cookieValue": "st2." + secrets.token_urlsafe(32)}
+        return out
+
+    def _lockout_policy(self, site: Site) -> tuple[int, int, int]:
+        lockout = site.policy("security", "accountLockout") or {}
+        return (_int(lockout.get("failedLoginThreshold")) or 0, _int(lockout.get("lockoutTimeSec")) or 0,
+                _int(lockout.get("failedLoginResetSec")) or 0)
+
+    def _record_failure(self, site: Site, uid: str, now: int) -> None:
+        threshold, lock_seconds, reset_seconds = self._lockout_policy(site)
+        if threshold <= 0:
+            return
+        state = self.store.get_login_state(site.api_key, uid)
+        if reset_seconds and now - state.get("firstFailure", now) > reset_seconds * 1000:
+            state = {}
+        state = {"failures": state.get("failures", 0) + 1, "firstFailure": state.get("firstFailure", now)}
+        if state["failures"] >= threshold:
+            state["lockedUntil"] = now + lock_seconds * 1000
+        self.store.put_login_state(site.api_key, uid, state)
+
+    def _locked_until(self, api_key: str, uid: str) -> int:
+        return int(self.store.get_login_state(api_key, uid).get("lockedUntil", 0))
+
+    # -------------------------------------------------------------- RBA and policies
+
+    def rba_get_policy(self, api_key: str) -> dict:
+        """accounts.rba.getPolicy: the seed-003 shaped policy, built from the site's lockout settings."""
+        site = self.site(api_key)
+        threshold, lock_seconds, reset_seconds = self._lockout_policy(site)
+        ip = site.policy("security", "ipLockout") or {}
+        captcha = site.policy("security", "captcha") or {}
+        rule = lambda scope, typ, thr, dur, reset, desc: {  # noqa: E731
+            "action": {"duration": dur, "scope": [scope.lower()], "type": typ} if typ == "lockout"
+            else {"scope": [scope.lower()], "type": typ},
+            "rootFactor": {"type": "failedLogins", "scope": [scope], "threshold": thr, "resetInterval": reset},
+            "description": desc, "enabled": thr > 0,
+        }
+        return {"policy": {
+            "commonRules": [
+                rule("account", "captcha", _int(captcha.get("failedLoginThreshold")) or 0, 0, 60, "captcha"),
+                rule("account", "lockout", threshold, lock_seconds, reset_seconds, "account lockout"),
+                rule("IP", "lockout", _int(ip.get("hourlyFailedLoginThreshold")) or 0,
+                     _int(ip.get("lockoutTimeSec")) or 0, 3600, "IP lockout"),
+            ],
+            "rulesSets": [{"id": "_off", "description": "This policy represents a policy without any validations",
+                           "enabled": True, "rules": []}],
+            "defaultPolicy": "_off",
+            "allowOverrideMode": "no",
+        }}
+
+    def rba_unlock(self, api_key: str, params: dict) -> dict:
+        """accounts.rba.unlock: exactly one of loginID, UID or ip; clears the lockout."""
+        self.site(api_key)
+        given = [name for name in ("loginID", "UID", "ip") if params.get(name)]
+        if len(given) != 1:
+            raise MockGigyaError(400002 if not given else 400006,
+                                 details="Exactly one of loginID, UID or ip is required")
+        if given[0] == "ip":
+            return {}
+        uid = params.get("UID")
+        if given[0] == "loginID":
+            uid = self.store.uid_for_login_id(api_key, str(params["loginID"]).strip().lower())
+            if uid is None:
+                raise MockGigyaError(403047, details=f"Login ID {params['loginID']!r} does not exist")
+        self._load(api_key, uid)
+        self.store.put_login_state(api_key, uid, {})
+        return {}
+
+    def get_policies(self, api_key: str, sections: str | None = None) -> dict:
+        """accounts.getPolicies: all sections, or the comma list in ``sections``."""
+        site = self.site(api_key)
+        names = _comma_list(sections) or list(site.policies)
+        unknown = [n for n in names if n not in site.policies]
+        if unknown:
+            raise MockGigyaError.invalid("sections", f"unknown section(s) {', '.join(unknown)}; known: {', '.join(site.policies)}")
+        return {name: copy.deepcopy(site.policies[name]) for name in names}
+
+    def set_policies(self, api_key: str, changes: dict) -> dict:
+        """accounts.setPolicies: merge the given sections into the site's policies."""
+        site = self.site(api_key)
+        unknown = [n for n in changes if n not in site.policies]
+        if unknown:
+            raise MockGigyaError.invalid(unknown[0], f"unknown policy section; known: {', '.join(site.policies)}")
+        for name, value in changes.items():
+            site.policies[name] = _deep_merge(site.policies[name], _require_object(name, value), remove_nulls=False)
+        self._save_site(site)
+        return {}
+
+    # -------------------------------------------------------------- search
+
+    def search(self, api_key: str, *, query: str | None = None, cursor_id: str | None = None,
+               open_cursor: bool = False) -> dict:
+        """accounts.search: results, objectsCount, totalCount and (with a cursor) nextCursorId."""
+        self.site(api_key)
+        return self._search("accounts", api_key, query, cursor_id, open_cursor)
+
+    def audit_search(self, api_key: str, *, query: str | None = None, cursor_id: str | None = None,
+                     open_cursor: bool = False) -> dict:
+        """audit.search: ``SELECT * FROM auditLog`` with WHERE, ORDER BY, START, LIMIT and cursors."""
+        self.site(api_key)
+        return self._search("audit", api_key, query, cursor_id, open_cursor)
+
+    def _search(self, table: str, api_key: str, text: str | None, cursor_id: str | None, open_cursor: bool) -> dict:
+        if cursor_id:
+            if text:
+                raise MockGigyaError.invalid("cursorId", "cursorId cannot be sent together with query")
+            return self._next_page(table, api_key, cursor_id)
+        query = self._parse(table, text)
+        if open_cursor:
+            if query.start is not None or query.group_by:
+                raise MockGigyaError.invalid("openCursor", _SEARCH_DENY_CURSOR)
+            if query.aggregates:
+                raise MockGigyaError.invalid("openCursor", "openCursor cannot be combined with count(*) or aggregates")
+            return self._open_cursor(table, api_key, query)
+        if query.aggregates or query.group_by:
+            rows, total = query.summarize(self._matching(table, api_key, query))
+            return {"results": rows, "objectsCount": len(rows), "totalCount": total}
+        return self._window(table, api_key, query)
+
+    def _parse(self, table: str, text: str | None) -> Query:
+        if table == "audit":
+            query = parse_query(text, sources=("auditLog",), encrypted=frozenset())
+            if not query.select_all or len(query.select) != 1:
+                raise MockGigyaError.invalid("query", "audit.search supports SELECT * only")
+            if query.group_by:
+                raise MockGigyaError.invalid("query", "audit.search does not support GROUP BY")
+            return query
+        return parse_query(text, sources=("accounts",), encrypted=ENCRYPTED_FIELDS)
+
+    def _matching(self, table: str, api_key: str, query: Query, *, after: int = 0) -> Iterator[tuple[int, dict]]:
+        """Stream ``(seq, doc)`` of matching rows in ``seq`` order, ``batch`` rows per lock hold."""
+        where_sql, params = _pushdown(table, query)
+        while batch := self.store.scan(table, api_key, after=after, where_sql=where_sql, params=params):
+            for seq, doc in batch:
+                if query.matches(doc):
+                    yield seq, doc
+            after = batch[-1][0]
+
+    def _count(self, table: str, api_key: str, query: Query) -> int:
+        where_sql, params = _pushdown(table, query)
+        if query.where is None or _fully_pushed(table, query):
+            return self.store.count(table, api_key, where_sql, params)
+        return sum(1 for _ in self._matching(table, api_key, query))
+
+    def _window(self, table: str, api_key: str, query: Query) -> dict:
+        start = query.start or 0
+        if start > SEARCH_WINDOW:
+            raise MockGigyaError.invalid("query", f"START must be at most {SEARCH_WINDOW}")
+        limit = min(query.limit if query.limit is not None else SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
+        end = min(start + limit, SEARCH_WINDOW)
+        if query.order_by:
+            rows = sorted((doc for _, doc in self._matching(table, api_key, query)), key=query.sort_key)
+            total, page = len(rows), rows[start:end]
+        else:
+            page, total = [], 0
+            for _, doc in self._matching(table, api_key, query):
+                if start <= total < end:
+                    page.append(doc)
+                total += 1
+        results = [query.project(_public(table, d)) for d in page]
+        return {"results": results, "objectsCount": len(results), "totalCount": total}
+
+    def _open_cursor(self, table: str, api_key: str, query: Query) -> dict:
+        state = {"table": table, "query": query.text, "total": None, "after": 0, "pos": 0, "ordered": bool(query.order_by)}
+        seqs = None
+        if query.order_by:
+            ordered = sorted(self._matching(table, api_key, query), key=lambda pair: query.sort_key(pair[1]))
+            seqs = [seq for seq, _ in ordered]
+            state["total"] = len(seqs)
+        else:
+            state["total"] = self._count(table, api_key, query)
+        cursor = secrets.token_hex(16)
+        self.store.put_cursor(cursor, api_key, state, self._cursor_expiry(), seqs)
+        state["root"] = cursor
+        return self._page(table, api_key, cursor, state, query)
+
+    def _next_page(self, table: str, api_key: str, cursor_id: str) -> dict:
+        found = self.store.get_cursor(cursor_id)
+        if found is None or found[0] != api_key or found[1].get("table") != table:
+            raise MockGigyaError.invalid("cursorId", "unknown cursorId")
+        _, state, expires = found
+        if expires < self.clock():
+            raise MockGigyaError.invalid("cursorId", f"the cursor expired ({CURSOR_TTL} s between calls)")
+        query = self._parse(table, state["query"])
+        return self._page(table, api_key, cursor_id, state, query)
+
+    def _page(self, table: str, api_key: str, cursor_id: str, state: dict, query: Query) -> dict:
+        size = min(query.limit or SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
+        if state["ordered"]:
+            root = state.get("root", cursor_id)
+            seqs = self.store.cursor_seqs(root, state["pos"], size)
+            docs = self.store.fetch_seqs(table, seqs)
+            page = [docs[s] for s in seqs if s in docs]
+            nxt = {**state, "root": root, "pos": state["pos"] + len(seqs)}
+            more = nxt["pos"] < state["total"]
+        else:
+            pairs: list[tuple[int, dict]] = []
+            for pair in self._matching(table, api_key, query, after=state["after"]):
+                pairs.append(pair)
+                if len(pairs) > size:
+                    break
+            more = len(pairs) > size
+            pairs = pairs[:size]
+            page = [doc for _, doc in pairs]
+            nxt = {**state, "after": pairs[-1][0] if pairs else state["after"]}
+        results = [query.project(_public(table, d)) for d in page]
+        out = {"results": results, "objectsCount": len(results), "totalCount": state["total"]}
+        if more:
+            next_id = secrets.token_hex(16)
+            self.store.put_cursor(next_id, api_key, nxt, self._cursor_expiry())
+            out["nextCursorId"] = next_id
+        return out
+
+    def _cursor_expiry(self) -> int:
+        return int(self.clock()) + CURSOR_TTL
+
+    # -------------------------------------------------------------- audit log
+
+    def record_audit(self, api_key: str, record: dict) -> None:
+        """Append one audit record (api.py writes one per call, with secrets already removed)."""
+        if self.has_site(api_key):
+            self.store.add_audit(api_key, self.now_ms(), record)
+
+
+# ------------------------------------------------------------------ module helpers
+
+
+def _public(table: str, doc: dict) -> dict:
+    return public_account(doc) if table == "accounts" else doc
+
+
+_PUSHABLE = {"accounts": {"UID": "uid", "createdTimestamp": "created_ts", "lastUpdatedTimestamp": "updated_ts"},
+             "audit": {}}
+
+
+def _pushable_conditions(table: str, query: Query) -> list[Condition]:
+    where = query.where
+    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
+    columns = _PUSHABLE[table]
+    return [
+        c for c in leaves
+        if isinstance(c, Condition) and not c.negated and c.field in columns
+        and c.op in ("=", "<", "<=", ">", ">=", "in")
+        and all(isinstance(v, str) if c.field == "UID" else (isinstance(v, int) and not isinstance(v, bool))
+                for v in c.values)
+    ]
+
+
+def _pushdown(table: str, query: Query) -> tuple[str, tuple]:
+    """An SQL pre-filter from the simple top-level AND conditions on indexed columns (the rest runs in Python)."""
+    if query.where is None:
+        return "", ()
+    parts, params = [], []
+    for cond in _pushable_conditions(table, query):
+        column = _PUSHABLE[table][cond.field]
+        if cond.op == "in":
+            parts.append(f"{column} IN ({','.join('?' * len(cond.values))})")
+            params.extend(cond.values)
+        else:
+            parts.append(f"{column} {cond.op} ?")
+            params.append(cond.values[0])
+    return " AND ".join(parts), tuple(params)
+
+
+def _fully_pushed(table: str, query: Query) -> bool:
+    where = query.where
+    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
+    return len(_pushable_conditions(table, query)) == len(leaves)
+
+
+def _new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _set_date(doc: dict, name: str, ms: int) -> None:
+    doc[name] = iso(ms) if ms else NEVER
+    doc[f"{name}Timestamp"] = ms
+
+
+def _base_account(uid: str, now: int) -> dict:
+    doc: dict[str, Any] = {"UID": uid, "isActive": True, "isRegistered": False, "isVerified": False}
+    _set_date(doc, "created", now)
+    _set_date(doc, "lastUpdated", now)
+    _set_date(doc, "lastLogin", 0)
+    _set_date(doc, "oldestDataUpdated", now)
+    return doc
+
+
+def _finish_account(doc: dict) -> None:
+    """Derived fields: ``socialProviders`` from the password and identities."""
+    providers = ["site"] if (doc.get("password") or doc.get("loginIDs")) else []
+    providers += [i.get("provider") for i in doc.get("identities") or [] if isinstance(i, dict) and i.get("provider")]
+    doc["socialProviders"] = ",".join(dict.fromkeys(p for p in providers if p))
+
+
+def _import_uid(params: dict) -> str:
+    """UID from ``UID``/``uid``/any casing; ``createUID`` generates one; UID wins when both are given."""
+    for key, value in params.items():
+        if key.lower() == "uid" and value:
+            if not isinstance(value, str) or len(value) > 256:
+                raise MockGigyaError.invalid("UID", "must be a string of at most 256 characters")
+            return value
+    if params.get("createUID"):
+        return _new_uid()
+    raise MockGigyaError.missing("UID (or createUID=true)")
+
+
+def _require_object(name: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise MockGigyaError.invalid(name, "must be a JSON object")
+    return value
+
+
+def _check_email(name: str, email: Any) -> None:
+    if not isinstance(email, str) or not _EMAIL.match(email):
+        raise MockGigyaError.invalid(name, f"{email!r} is not a valid email address")
+
+
+def _validate_login_ids(value: Any) -> dict:
+    value = _require_object("loginIDs", value)
+    out: dict[str, Any] = {"emails": [], "unverifiedEmails": []}
+    for key in ("emails", "unverifiedEmails"):
+        emails = value.get(key) or []
+        if not isinstance(emails, list):
+            raise MockGigyaError.invalid(f"loginIDs.{key}", "must be an array of emails")
+        for email in emails:
+            _check_email(f"loginIDs.{key}", email)
+        out[key] = list(emails)
+    if value.get("username"):
+        out["username"] = str(value["username"])
+    unknown = set(value) - {"emails", "unverifiedEmails", "username"}
+    if unknown:
+        raise MockGigyaError.invalid("loginIDs", f"unknown key(s) {', '.join(sorted(unknown))}")
+    return out
+
+
+def _validate_emails(value: Any) -> dict:
+    value = _require_object("emails", value)
+    out = {}
+    for key in ("verified", "unverified"):
+        emails = value.get(key) or []
+        if not isinstance(emails, list):
+            raise MockGigyaError.invalid(f"emails.{key}", "must be an array of emails")
+        for email in emails:
+            _check_email(f"emails.{key}", email)
+        out[key] = list(emails)
+    return out
+
+
+def _validate_identities(value: Any) -> list:
+    if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+        raise MockGigyaError.invalid("identities", "must be a JSON array of identity objects")
+    for identity in value:
+        if not identity.get("provider") or not identity.get("providerUID"):
+            raise MockGigyaError.invalid("identities", "each identity needs provider and providerUID")
+        if _NOT_IMPORTABLE_PROVIDERS.match(str(identity["provider"])):
+            raise MockGigyaError.invalid("identities", f"{identity['provider']} identities cannot be imported")
+    return copy.deepcopy(value)
+
+
+def _import_password(value: Any, now: int) -> dict:
+    from gigya_migrate.hashing import HashSettingsError, validate_password_object
+
+    if not isinstance(value, dict):
+        raise MockGigyaError.invalid("password", "must be a JSON object")
+    try:
+        validate_password_object(value)
+    except HashSettingsError as exc:
+        raise MockGigyaError.invalid("password", str(exc)) from None
+    return _stored_password(value, now)
+
+
+def _stored_password(value: dict, now: int) -> dict:
+    """The stored shape ``{hash, hashSettings, created}`` of an import or stored password object."""
+    if "hash" in value:
+        hashed = value["hash"]
+    else:
+        hashed = value.get("compoundHashedPassword") or value.get("hashedPassword")
+    settings = {k: v for k, v in (value.get("hashSettings") or {}).items() if v is not None}
+    return {"hash": hashed, "hashSettings": settings, "created": value.get("created") or iso(now), "_imported": True}
+
+
+def _check_complexity(site: Site, password: str) -> None:
+    rules = site.policies.get("passwordComplexity") or {}
+    groups = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    problems = []
+    if len(password) < (_int(rules.get("minLength")) or 0):
+        problems.append(f"at least {rules['minLength']} characters")
+    if groups < (_int(rules.get("minCharGroups")) or 0):
+        problems.append(f"at least {rules['minCharGroups']} character groups (lower, upper, digits, symbols)")
+    if rules.get("regExp") and not re.search(rules["regExp"], password):
+        problems.append("the site's password regular expression")
+    if problems:
+        raise MockGigyaError(400009, details="Password does not meet complexity requirements: needs " + "; ".join(problems),
+                             validation_errors=[{"errorCode": 400009, "message": "Password does not meet complexity requirements",
+                                                 "fieldName": "newPassword"}])
+
+
+def _comma_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _parse_include(include: Any) -> list[str]:
+    if include is None or include == "":
+        return list(_DEFAULT_INCLUDE)
+    names = _comma_list(include)
+    unknown = [n for n in names if n not in _INCLUDE_VALUES]
+    if unknown:
+        raise MockGigyaError.invalid("include", f"unknown value(s) {', '.join(unknown)}; allowed: {', '.join(_INCLUDE_VALUES)}")
+    return names

@@ -1,0 +1,296 @@
+"""SQLite storage for the mock: ``:memory:`` by default, a file when given; one code path.
+
+Accounts and audit records are JSON documents with a few indexed columns beside them (UID, created
+and lastUpdated timestamps); login identifiers and identities live in their own tables so their
+uniqueness per site is enforced by SQLite. Rows carry an increasing ``seq`` so a cursor page is a
+keyset query (``seq > last``): a page costs the page, never the offset.
+
+Thread safety: one connection guarded by a re-entrant lock. Writes go through :meth:`Store.tx`
+(``BEGIN IMMEDIATE`` ... ``COMMIT``); a file database runs in WAL mode with ``synchronous=NORMAL``,
+which keeps every committed transaction across a process crash (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+__all__ = ["Store"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sites (api_key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS app_keys (user_key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    api_key TEXT NOT NULL, uid TEXT NOT NULL, doc TEXT NOT NULL,
+    created_ts INTEGER, updated_ts INTEGER,
+    UNIQUE (api_key, uid));
+CREATE INDEX IF NOT EXISTS accounts_site_seq ON accounts (api_key, seq);
+CREATE INDEX IF NOT EXISTS accounts_site_updated ON accounts (api_key, updated_ts);
+CREATE INDEX IF NOT EXISTS accounts_site_created ON accounts (api_key, created_ts);
+CREATE TABLE IF NOT EXISTS login_ids (
+    api_key TEXT NOT NULL, login_id TEXT NOT NULL, uid TEXT NOT NULL,
+    PRIMARY KEY (api_key, login_id));
+CREATE INDEX IF NOT EXISTS login_ids_uid ON login_ids (api_key, uid);
+CREATE TABLE IF NOT EXISTS identities (
+    api_key TEXT NOT NULL, provider TEXT NOT NULL, provider_uid TEXT NOT NULL, uid TEXT NOT NULL,
+    PRIMARY KEY (api_key, provider, provider_uid));
+CREATE INDEX IF NOT EXISTS identities_uid ON identities (api_key, uid);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_site_seq ON audit (api_key, seq);
+CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, ts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (cursor_id TEXT PRIMARY KEY, api_key TEXT NOT NULL, doc TEXT NOT NULL,
+    expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cursor_rows (cursor_id TEXT NOT NULL, pos INTEGER NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (cursor_id, pos));
+CREATE TABLE IF NOT EXISTS login_state (
+    api_key TEXT NOT NULL, uid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (api_key, uid));
+"""
+
+_TABLES = ("sites", "app_keys", "accounts", "login_ids", "identities", "audit", "nonces", "cursors",
+           "cursor_rows", "login_state")
+_CONFIG_TABLES = ("sites", "app_keys")
+_SCAN_COLUMNS = {"accounts": "doc", "audit": "doc"}
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    """The mock's database. Every method is safe to call from any thread."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------ transactions
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (re-entrant: nested calls join the outer one)."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Close the connection (a file database keeps its committed data)."""
+        with self._lock:
+            self._conn.close()
+
+    def reset(self, *, keep_config: bool = False) -> None:
+        """Delete all state; with ``keep_config`` keep sites and application keys."""
+        with self.tx() as conn:
+            for table in _TABLES:
+                if not (keep_config and table in _CONFIG_TABLES):
+                    conn.execute(f"DELETE FROM {table}")
+
+    # ------------------------------------------------------------ configuration
+
+    def put_site(self, api_key: str, doc: dict) -> None:
+        """Insert or replace a site's configuration document."""
+        with self.tx() as conn:
+            conn.execute("INSERT OR REPLACE INTO sites VALUES (?, ?)", (api_key, _dumps(doc)))
+
+    def get_site(self, api_key: str) -> dict | None:
+        """A site's configuration document, or None."""
+        rows = self._query("SELECT doc FROM sites WHERE api_key = ?", (api_key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def site_keys(self) -> list[str]:
+        """Every site's apiKey."""
+        return [r[0] for r in self._query("SELECT api_key FROM sites ORDER BY api_key")]
+
+    def put_app_key(self, user_key: str, doc: dict) -> None:
+        """Insert or replace an application key."""
+        with self.tx() as conn:
+            conn.execute("INSERT OR REPLACE INTO app_keys VALUES (?, ?)", (user_key, _dumps(doc)))
+
+    def get_app_key(self, user_key: str) -> dict | None:
+        """An application key's document, or None."""
+        rows = self._query("SELECT doc FROM app_keys WHERE user_key = ?", (user_key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    # ------------------------------------------------------------ accounts
+
+    def get_account(self, api_key: str, uid: str) -> dict | None:
+        """The stored account document, or None."""
+        rows = self._query("SELECT doc FROM accounts WHERE api_key = ? AND uid = ?", (api_key, uid))
+        return json.loads(rows[0][0]) if rows else None
+
+    def put_account(self, api_key: str, doc: dict, *, login_ids: list[str], identities: list[tuple[str, str]]) -> None:
+        """Insert or update an account (keeping its ``seq``) with its login IDs and identities.
+
+        Raises ``sqlite3.IntegrityError`` when a login ID or identity belongs to another account:
+        callers check first and report 403043 / 409001; this is the last line of defence.
+        """
+        uid = doc["UID"]
+        row = (_dumps(doc), doc.get("createdTimestamp"), doc.get("lastUpdatedTimestamp"))
+        with self.tx() as conn:
+            updated = conn.execute(
+                "UPDATE accounts SET doc = ?, created_ts = ?, updated_ts = ? WHERE api_key = ? AND uid = ?",
+                (*row, api_key, uid),
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    "INSERT INTO accounts (api_key, uid, doc, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?)",
+                    (api_key, uid, *row),
+                )
+            conn.execute("DELETE FROM login_ids WHERE api_key = ? AND uid = ?", (api_key, uid))
+            conn.executemany(
+                "INSERT INTO login_ids VALUES (?, ?, ?)", [(api_key, lid, uid) for lid in dict.fromkeys(login_ids)]
+            )
+            conn.execute("DELETE FROM identities WHERE api_key = ? AND uid = ?", (api_key, uid))
+            conn.executemany(
+                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?)",
+                [(api_key, p, puid, uid) for p, puid in dict.fromkeys(identities)],
+            )
+
+    def bulk_insert_accounts(self, api_key: str, docs: list[dict], login_ids: list[list[str]]) -> None:
+        """Insert many new accounts in one transaction (seeding and benchmarks)."""
+        with self.tx() as conn:
+            conn.executemany(
+                "INSERT INTO accounts (api_key, uid, doc, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?)",
+                [(api_key, d["UID"], _dumps(d), d.get("createdTimestamp"), d.get("lastUpdatedTimestamp")) for d in docs],
+            )
+            conn.executemany(
+                "INSERT INTO login_ids VALUES (?, ?, ?)",
+                [(api_key, lid, d["UID"]) for d, ids in zip(docs, login_ids) for lid in dict.fromkeys(ids)],
+            )
+
+    def delete_account(self, api_key: str, uid: str) -> bool:
+        """Remove an account with its login IDs, identities and login state; False if absent."""
+        with self.tx() as conn:
+            gone = conn.execute("DELETE FROM accounts WHERE api_key = ? AND uid = ?", (api_key, uid)).rowcount
+            for table in ("login_ids", "identities", "login_state"):
+                conn.execute(f"DELETE FROM {table} WHERE api_key = ? AND uid = ?", (api_key, uid))
+        return bool(gone)
+
+    def uid_for_login_id(self, api_key: str, login_id: str) -> str | None:
+        """The UID owning a (normalised) login ID on a site."""
+        rows = self._query("SELECT uid FROM login_ids WHERE api_key = ? AND login_id = ?", (api_key, login_id))
+        return rows[0][0] if rows else None
+
+    def uid_for_identity(self, api_key: str, provider: str, provider_uid: str) -> str | None:
+        """The UID holding a social/provider identity on a site."""
+        rows = self._query(
+            "SELECT uid FROM identities WHERE api_key = ? AND provider = ? AND provider_uid = ?",
+            (api_key, provider, provider_uid),
+        )
+        return rows[0][0] if rows else None
+
+    def count(self, table: str, api_key: str, where_sql: str = "", params: tuple = ()) -> int:
+        """Rows of ``table`` for a site, optionally narrowed by an SQL condition on its columns."""
+        extra = f" AND ({where_sql})" if where_sql else ""
+        return self._query(f"SELECT count(*) FROM {table} WHERE api_key = ?{extra}", (api_key, *params))[0][0]
+
+    def scan(
+        self, table: str, api_key: str, *, after: int = 0, batch: int = 1000, where_sql: str = "", params: tuple = ()
+    ) -> list[tuple[int, dict]]:
+        """One keyset batch ``(seq, doc)`` with ``seq > after`` in ``seq`` order."""
+        extra = f" AND ({where_sql})" if where_sql else ""
+        rows = self._query(
+            f"SELECT seq, {_SCAN_COLUMNS[table]} FROM {table} WHERE api_key = ? AND seq > ?{extra} "
+            "ORDER BY seq LIMIT ?",
+            (api_key, after, *params, batch),
+        )
+        return [(seq, json.loads(doc)) for seq, doc in rows]
+
+    def fetch_seqs(self, table: str, seqs: list[int]) -> dict[int, dict]:
+        """Documents by ``seq`` (rows deleted meanwhile are simply absent)."""
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        rows = self._query(f"SELECT seq, doc FROM {table} WHERE seq IN ({marks})", tuple(seqs))
+        return {seq: json.loads(doc) for seq, doc in rows}
+
+    # ------------------------------------------------------------ login state (failed logins, lockout)
+
+    def get_login_state(self, api_key: str, uid: str) -> dict:
+        """Failed-login counters and lockout of one account ({} when clean)."""
+        rows = self._query("SELECT doc FROM login_state WHERE api_key = ? AND uid = ?", (api_key, uid))
+        return json.loads(rows[0][0]) if rows else {}
+
+    def put_login_state(self, api_key: str, uid: str, state: dict) -> None:
+        """Replace (or, when empty, clear) an account's login state."""
+        with self.tx() as conn:
+            if state:
+                conn.execute("INSERT OR REPLACE INTO login_state VALUES (?, ?, ?)", (api_key, uid, _dumps(state)))
+            else:
+                conn.execute("DELETE FROM login_state WHERE api_key = ? AND uid = ?", (api_key, uid))
+
+    # ------------------------------------------------------------ audit
+
+    def add_audit(self, api_key: str, ts: int, doc: dict) -> None:
+        """Append one audit record."""
+        with self.tx() as conn:
+            conn.execute("INSERT INTO audit (api_key, ts, doc) VALUES (?, ?, ?)", (api_key, ts, _dumps(doc)))
+
+    # ------------------------------------------------------------ nonces
+
+    def use_nonce(self, nonce: str, now: int, *, keep_seconds: int = 600) -> bool:
+        """Record a nonce; False when it was already used (replay). Old nonces are forgotten."""
+        with self.tx() as conn:
+            conn.execute("DELETE FROM nonces WHERE ts < ?", (now - keep_seconds,))
+            try:
+                conn.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, now))
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    # ------------------------------------------------------------ cursors
+
+    def put_cursor(self, cursor_id: str, api_key: str, doc: dict, expires: int, seqs: list[int] | None = None) -> None:
+        """Save a cursor's state; ``seqs`` (ordered results of an ORDER BY query) are stored once."""
+        with self.tx() as conn:
+            conn.execute("DELETE FROM cursors WHERE expires < ?", (expires - 3600,))
+            conn.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?)", (cursor_id, api_key, _dumps(doc), expires))
+            if seqs is not None:
+                conn.executemany(
+                    "INSERT INTO cursor_rows VALUES (?, ?, ?)", [(cursor_id, i, s) for i, s in enumerate(seqs)]
+                )
+
+    def get_cursor(self, cursor_id: str) -> tuple[str, dict, int] | None:
+        """``(api_key, doc, expires)`` of a cursor, or None."""
+        rows = self._query("SELECT api_key, doc, expires FROM cursors WHERE cursor_id = ?", (cursor_id,))
+        return (rows[0][0], json.loads(rows[0][1]), rows[0][2]) if rows else None
+
+    def cursor_seqs(self, cursor_id: str, start: int, count: int) -> list[int]:
+        """The stored result positions ``start .. start+count`` of an ordered cursor."""
+        rows = self._query(
+            "SELECT seq FROM cursor_rows WHERE cursor_id = ? AND pos >= ? ORDER BY pos LIMIT ?",
+            (cursor_id, start, count),
+        )
+        return [r[0] for r in rows]
+
+    def drop_cursor(self, cursor_id: str) -> None:
+        """Forget a finished cursor and its stored rows."""
+        with self.tx() as conn:
+            conn.execute("DELETE FROM cursors WHERE cursor_id = ?", (cursor_id,))
+            conn.execute("DELETE FROM cursor_rows WHERE cursor_id = ?", (cursor_id,))

@@ -1,0 +1,167 @@
+"""Generate ``mock_gigya/SUPPORTED.md``: the calls the mock answers (from ``api.DISPATCH``), their
+parameters, and every decision taken where docs/gigya-api.md marks a fact inferred (I) or open.
+
+Run ``python -m mock_gigya.supported`` after changing the dispatch table or a decision; a test
+checks that the committed file is up to date.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mock_gigya import api, auth, backend
+
+__all__ = ["DECISIONS", "render", "main"]
+
+TARGET = Path(__file__).with_name("SUPPORTED.md")
+
+DECISIONS: tuple[tuple[str, str], ...] = (
+    # (topic, decision) — each is an inferred or open point of docs/gigya-api.md, chosen as close to real Gigya as known.
+    ("Envelope", "`statusCode` is `errorCode // 1000` (200 on success); `statusReason` follows it; `apiVersion` is 2; "
+                 "`time` is ISO-8601 UTC with ms. HTTP status is 200 unless `httpStatusCodes=true`."),
+    ("Booleans", "`true/false/1/0` in any case (`True` from the Python SDK); anything else answers 400006."),
+    ("Unknown parameters", "Ignored, like Gigya (SDKs add `sdk`, `sdkBuild`...); they are still written to the audit "
+                           "log. Unknown keys *inside* `loginIDs`, the `password` object and `hashSettings` answer 400006."),
+    ("Malformed parameters", f"Broken JSON in an object parameter, a value over {api.MAX_PARAM_CHARS} characters, "
+                             "a bad boolean or integer answer 400006 with `validationErrors`; a failure inside the "
+                             "mock answers 500001, never a traceback."),
+    ("Unknown methods", "404000 with `errorDetails` saying mock_gigya does not implement the method."),
+    ("Missing apiKey / unknown apiKey", "400002 / 400093 Invalid ApiKey parameter."),
+    ("Data center", "A request addressed to `<ns>.<dc>.gigya.com` for a site of another data center answers 301001 "
+                    "with `apiDomain`."),
+    ("Secret over HTTP", "403006 when the URL is `http://` and the host is not loopback. Loopback (127.0.0.1, ::1, "
+                         "localhost) is accepted so the toolkit can send its secret to `mock-gigya serve`."),
+    ("userKey + secret", "Unknown userKey, or one of another partner: 403005 Unauthorized user. Wrong secret: 403003. "
+                         "A secret without userKey (the partner secret) is refused with 403005 (no longer accepted "
+                         "since 2023-01-31). userKey without secret or sig: 400002."),
+    ("Signed requests", f"`timestamp` in seconds, or ms when above 1e11 (Node SDK); more than "
+                        f"{auth.TIMESTAMP_TOLERANCE} s off answers 403002; a nonce is single-use per userKey "
+                        "(403004, checked after the signature); the base string URL is the one the client addressed, "
+                        "accepted with `http://` or `https://`; without a URL the SDK's default "
+                        "`https://<ns>.<dc>.gigya.com/<method>` is assumed."),
+    ("JWT bearer", "RS256 with the registered public key, `kid` = userKey; `iat` within "
+                   f"{auth.TIMESTAMP_TOLERANCE} s (403002); a repeated `jti` answers 403004; bad token 403003."),
+    ("Anonymous calls", "apiKey-only calls are accepted for accounts.login and accounts.isAvailableLoginID (client "
+                        "calls); other methods answer 403007 Permission denied."),
+    ("Unknown UID", "403005 Unauthorized user for getAccountInfo, setAccountInfo, deleteAccount, logout, rba.unlock."),
+    ("importFullAccount UID", "`UID`, `uid`, `Uid` (any casing) accepted; `createUID=true` generates a 32-hex UID; "
+                              "UID wins when both are given; the response carries `UID`."),
+    ("importFullAccount email verification", "While `accountOptions.verifyEmail` is on, the import answers 400006 "
+                                             "with errorMessage \"Email verification policy is enabled\" (the real "
+                                             "code is undocumented)."),
+    ("importFullAccount upsert", "profile, data, preferences, subscriptions, communications are deep-merged; "
+                                 "loginIDs, emails, identities and password are replaced whole (\"importing "
+                                 "loginIDs.emails deletes an existing loginIDs.username\")."),
+    ("importFullAccount isRegistered", "Defaults to true when loginIDs are imported (so the account can log in); "
+                                       "false otherwise. An unregistered account's login answers 206001."),
+    ("Login IDs", "Emails, unverified emails and the username are login IDs, unique per site, compared "
+                  "case-insensitively; a clash answers 403043."),
+    ("Identities", "provider+providerUID unique per site; a clash answers 409001 with `identityConflicts`. "
+                   "`handleIdentityConflicts=connect` (seen on IDX only) moves the identity to the imported account. "
+                   "saml*/oidc* providers are refused (not importable)."),
+    ("Password storage", "Stored and shown as `password{hash, hashSettings, created}`: `hash` is the imported "
+                         "`hashedPassword`, or the whole `compoundHashedPassword` string with no `hashSettings`. "
+                         "Search and getAccountInfo(include=password) both return it."),
+    ("First-login re-hash", "After the first successful login with an imported hash, the password is re-hashed with "
+                            "the site's algorithm (default pbkdf2, 3000 rounds, 16-byte salt and hash via "
+                            "`gigya_migrate.hashing.site_hash`); later logins verify that hash. `format` disappears."),
+    ("Login checks", "Order: unknown loginID 403042; locked out 403120; wrong password 403042 (counts a failure); "
+                     "isActive=false 403041; not registered 206001; verifyEmail on, unverified and "
+                     "allowUnverifiedLogin off 206002. A stored hash the mock cannot verify acts as a wrong password."),
+    ("Lockout", "From `security.accountLockout` (default 3 failures within 60 s lock for 60 s, the seed-003 RBA "
+                "sample); accounts.rba.getPolicy is derived from it; accounts.rba.unlock clears it."),
+    ("Password complexity", "Checked on setAccountInfo newPassword only (imports bring hashes): default "
+                            "minLength 8, minCharGroups 2; failure answers 400009."),
+    ("Harvesting protection", "accounts.isAvailableLoginID answers 403026 whenever "
+                              "`accountOptions.preventLoginIDHarvesting` is on."),
+    ("getAccountInfo include", "Default `profile,data` (current SAP Help); an unknown value answers 400006."),
+    ("setAccountInfo", "regSource is kept once set (later values ignored); isVerified=true moves every email to "
+                       "verified; password change needs the current `password` unless `securityOverride=true`."),
+    ("Dates", "Dates are ISO strings with ms and a `*Timestamp` twin in ms; `lastLogin` of a never-logged-in "
+              "account is 0001-01-01T00:00:00Z / 0."),
+    ("Query language", "Keywords are case-insensitive; strings in double or single quotes; `!`, `&&`, `||`, `<>` "
+                       "accepted; START and LIMIT in either order; a parse error answers 400006 naming the position "
+                       "and the expected tokens."),
+    ("Query comparisons", "A path fans out over arrays and matches when any value matches; `!=` and `not ...` are the "
+                          "exact negation (a missing field matches `!=`); ISO date strings compare as dates with "
+                          "other ISO strings or ms numbers; numeric strings compare with numbers (audit `errCode` "
+                          "is stored as a string and `errCode = 0` also matches)."),
+    ("contains", "Word-level: words are runs of letters and digits (underscore separates); the words of the "
+                 "constant must appear consecutively; case-sensitive. On encrypted fields it is a whole-value, "
+                 "case-insensitive match."),
+    ("Encrypted fields", "profile.email, profile.username, loginIDs.*, emails.*: range operators, regex and ORDER BY "
+                         "on them answer 400006."),
+    ("regex", "Python `re.fullmatch` (anchored, like Gigya's Lucene-style regex); an invalid pattern answers 400006."),
+    ("ORDER BY", "Missing values sort last ascending; dates sort by time."),
+    ("GROUP BY", "Open in the docs. Results are one object per group with the grouped field at its path and "
+                 "`count(*)`, largest group first; totalCount is the number of matching accounts."),
+    ("Aggregates", "`sum min max avg sum_of_squares variance std` on one numeric field, one result row; min/max of "
+                   "nothing give \"infinity\"/\"-infinity\"."),
+    ("LIMIT / START", f"LIMIT default {backend.SEARCH_LIMIT_DEFAULT}, at most {backend.SEARCH_LIMIT_MAX}; START at "
+                      f"most {backend.SEARCH_WINDOW}; without a cursor no result beyond position "
+                      f"{backend.SEARCH_WINDOW} is returned."),
+    ("Cursors", f"openCursor (server-side credentials only) returns `nextCursorId` while more remain; a cursorId stays "
+                f"valid {backend.CURSOR_TTL} s and may be re-sent (same page); cursorId with query answers 400006; "
+                "openCursor with START, GROUP BY or aggregates answers 400006. totalCount is fixed when the cursor "
+                "opens. Pages are keyset queries (or a stored ordering for ORDER BY), so each costs the page."),
+    ("Audit log", "Every call to an existing site is written, including failures and application-key calls (the old "
+                  "docs say app-key calls are not audited; the issue asks for all). Record fields: `@timestamp`, "
+                  "`callID`, `endpoint`, `errCode` (string), `errMessage`, `errDetails`, `apiKey`, `uid`, `userKey`, "
+                  "`sourceIP`, `params`, `httpReq.SDK`. Removed from `params`: "
+                  + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". No write-to-query delay."),
+    ("audit.search", "`SELECT *` and `FROM auditLog` only; WHERE/ORDER BY/START/LIMIT and cursors as accounts.search; "
+                     "no encrypted fields."),
+    ("Search results", "Full accounts include `password` (HELP samples) and subscriptions; deleted accounts never match; "
+                       "no indexing delay."),
+)
+
+
+def _param_text(param: api.Param) -> str:
+    flags = [param.kind] + (["required"] if param.required else [])
+    text = f"`{param.name}` ({', '.join(flags)})" + (f": {param.doc}" if param.doc else "")
+    return text.replace("|", "\\|")
+
+
+def render() -> str:
+    """The Markdown text of SUPPORTED.md."""
+    lines = [
+        "# mock_gigya: supported calls and decisions",
+        "",
+        "Generated by `python -m mock_gigya.supported` from `mock_gigya.api.DISPATCH`; do not edit by hand.",
+        "Any other method answers 404000 \"not implemented by mock_gigya\".",
+        "",
+        "## Calls",
+        "",
+        "| method | credentials | what it does | parameters |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in sorted(api.DISPATCH):
+        method = api.DISPATCH[name]
+        creds = "server or client (apiKey only)" if method.client_allowed else "server (userKey+secret, sig, or bearer)"
+        params = "<br>".join(_param_text(p) for p in method.params) or "none"
+        lines.append(f"| `{name}` | {creds} | {method.doc.replace('|', chr(92) + '|')} | {params} |")
+    lines += ["", "Common parameters of every call: " + ", ".join(_param_text(p) for p in api.COMMON_PARAMS) + ".",
+              "", "## Decisions on inferred or open facts", "",
+              "Each point below is marked (I) or open in docs/gigya-api.md; the mock behaves as written here.", ""]
+    lines += [f"- **{topic}**: {text}" for topic, text in DECISIONS]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write SUPPORTED.md (``--check``: exit 1 when the committed file is stale)."""
+    argv = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in argv:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print("mock_gigya/SUPPORTED.md is out of date: run python -m mock_gigya.supported", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
