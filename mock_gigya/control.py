@@ -66,6 +66,7 @@ class MockControl:
     ) -> None:
         self.backend = backend if backend is not None else _new_backend(db_path)
         self.faults = faults if faults is not None else FaultInjector()
+        self._app_keys: set[str] = set()  # the backend cannot list keys; state() shows the ones added here
         self._startup = startup if startup is not None else (add_default_site if default_site else None)
         self._run_startup()
 
@@ -101,7 +102,9 @@ class MockControl:
             options["partner_id"] = partner_id
         if public_key is not None:
             options["public_key"] = public_key
-        return self.backend.add_app_key(user_key, secret, **options)
+        record = self.backend.add_app_key(user_key, secret, **options)
+        self._app_keys.add(user_key)
+        return record
 
     def set_policies(self, api_key: str, policies: Mapping[str, Any]) -> Any:
         """Merge ``policies`` (accounts.setPolicies sections) into the site's policies."""
@@ -129,9 +132,15 @@ class MockControl:
 
     def state(self) -> dict[str, Any]:
         """Sites (with account counts), app keys without secrets, and the fault settings."""
-        describe = getattr(self.backend, "describe", None)
-        backend_state = describe() if callable(describe) else {}
-        return {**backend_state, "faults": self.faults.state()}
+        sites = [{"apiKey": site.api_key, "dataCenter": site.data_center, "partnerId": site.partner_id,
+                  "accounts": self.backend.accounts(site.api_key).count()} for site in self.backend.sites()]
+        keys = []
+        for user_key in sorted(self._app_keys):
+            record = self.backend.app_key(user_key)
+            if record:
+                keys.append({"userKey": user_key, "partnerId": record.get("partnerId"),
+                             "secret": bool(record.get("secret")), "publicKey": bool(record.get("publicKey"))})
+        return {"sites": sites, "appKeys": keys, "faults": self.faults.state()}
 
     def _run_startup(self) -> None:
         if self._startup is not None:

@@ -24,19 +24,18 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mock_gigya.errors import ERROR_MESSAGES
+
 __all__ = ["Decision", "Fault", "FaultInjector", "FAULT_MESSAGES"]
 
 KINDS = ("error", "http", "timeout", "drop")
 
-# Messages as Gigya words them (gigya-api.md section 7, source GRAZE ErrorCode.php).
+# Messages as Gigya words them (gigya-api.md section 7, source GRAZE ErrorCode.php); the mock's
+# table first, these for the transient codes it may not list.
 FAULT_MESSAGES = {
-    403048: "API Rate Limit Exceeded",
-    409030: "Too many requests for same user",
     500000: "General security warning",
-    500001: "General Server Error",
     500028: "Database error",
-    503001: "Service unavailable for this operation",
-    504001: "Timeout",
+    **ERROR_MESSAGES,
 }
 RATE_LIMITED = 403048
 SERVER_ERROR = 500001

@@ -85,7 +85,8 @@ class MockApp:
         except transport.BadRequest as exc:
             return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=str(exc))
         return transport.dispatch(self._handler(), self.control.backend, self.control.faults,
-                                  transport.method_from_path(path), params, headers=_headers(environ), url=url)
+                                  transport.method_from_path(path), params, headers=_headers(environ), url=url,
+                                  remote_addr=environ.get("REMOTE_ADDR"))
 
     def _handler(self) -> Callable[..., tuple[int, dict]]:
         if self._handle is None:
@@ -129,7 +130,11 @@ def _addressed(environ: dict) -> tuple[str, str]:
         parts = urlsplit(raw)
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path or '/'}", parts.path or "/"
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
-    scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http").lower()
+    # A Host header naming Gigya comes from a client that believes it talks to Gigya, normally over
+    # TLS (terminated in front of the mock, or an SDK re-pointed at it): its scheme is unknowable
+    # here, so it is taken as https, the SDKs' default, unless X-Forwarded-Proto says otherwise.
+    default = "https" if transport.is_gigya_host(host) else environ.get("wsgi.url_scheme") or "http"
+    scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or default).lower()
     return f"{scheme}://{host.lower()}{raw}", raw
 
 
@@ -475,7 +480,7 @@ def _site_exists(backend: Any, api_key: str) -> bool:
 
 
 def _key_exists(backend: Any, user_key: str) -> bool:
-    return backend.has_app_key(user_key)
+    return backend.app_key(user_key) is not None
 
 
 def _partner_id(backend: Any, api_key: str) -> Any:

@@ -22,9 +22,11 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
 
+from mock_gigya.errors import STATUS_REASONS, status_code_of
 from mock_gigya.faults import Decision, Fault, FaultInjector
 
 __all__ = [
@@ -46,9 +48,6 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 GIGYA_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+(?:gigya\.com|gigya-api\.cn|sapcdm\.cn)\.?$", re.IGNORECASE)
 INVALID_REQUEST_FORMAT = 400001
 GENERAL_SERVER_ERROR = 500001
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error",
-            503: "Service Unavailable", 504: "Gateway Timeout"}
 
 Handle = Callable[..., tuple[int, dict]]
 
@@ -118,13 +117,13 @@ def json_bytes(payload: Any) -> bytes:
 
 def error_envelope(code: int, message: str, details: str | None = None, *, context: str | None = None) -> dict:
     """A Gigya error envelope for failures found before ``api.handle`` (faults, unreadable requests)."""
-    status = code // 1000 if code >= 100000 else 500
+    status = status_code_of(code)
     envelope = {
         "callId": uuid.uuid4().hex,
         "errorCode": code,
         "errorMessage": message,
         "statusCode": status,
-        "statusReason": _REASONS.get(status, "Error"),
+        "statusReason": STATUS_REASONS.get(status, "Error"),
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "apiVersion": 2,
     }
@@ -146,6 +145,13 @@ def error_answer(code: int, message: str, params: Mapping[str, str] | None = Non
     return Answer(body["statusCode"] if _wants_http_status(params) else 200, body)
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def _fault_answer(decision: Decision, params: Mapping[str, str]) -> Answer:
     fault = decision.fault
     if fault.kind == "error":
@@ -153,7 +159,7 @@ def _fault_answer(decision: Decision, params: Mapping[str, str]) -> Answer:
         return Answer(answer.status, answer.body, delay=decision.delay)
     if fault.kind == "http":
         status = fault.http_status
-        raw = f"<html><body><h1>{status} {_REASONS.get(status, 'Error')}</h1></body></html>".encode()
+        raw = f"<html><body><h1>{status} {_phrase(status)}</h1></body></html>".encode()
         return Answer(status, None, delay=decision.delay, raw=raw)
     return Answer(0, None, delay=decision.delay, fault=fault)
 
@@ -167,6 +173,7 @@ def dispatch(
     *,
     headers: Mapping[str, str] | None = None,
     url: str | None = None,
+    remote_addr: str | None = None,
 ) -> Answer:
     """Consult ``faults`` for ``method``, then call ``handle`` (``api.handle``) unless a fault wins.
 
@@ -177,7 +184,8 @@ def dispatch(
     if decision.fault and not decision.fault.processed:
         return _fault_answer(decision, params)
     try:
-        status, body = handle(backend, method, dict(params), headers=dict(headers or {}), url=url)
+        status, body = handle(backend, method, dict(params), headers=dict(headers or {}), url=url,
+                              remote_addr=remote_addr)
     except Exception as exc:  # the client must see an envelope; the operator sees the traceback
         print(f"mock-gigya: internal error in {method}: {exc!r}", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)

@@ -8,6 +8,7 @@ use the real ``mock_gigya.api`` through the same adapters.
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -39,18 +40,24 @@ class EchoBackend:
         self.reset()
 
     def reset(self) -> None:
-        self.sites: dict[str, dict] = {}
+        self.site_map: dict[str, dict] = {}
         self.keys: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {}
         self.policies: dict[str, dict] = {}
 
-    def add_site(self, api_key, *, data_center="us1", partner_id=1, secret=None, policies=None, schema=None):
-        self.sites[api_key] = {"dataCenter": data_center, "partnerId": partner_id}
+    def add_site(self, api_key, *, data_center="us1", partner_id="p1", secret=None, policies=None, schema=None):
+        self.site_map[api_key] = SimpleNamespace(api_key=api_key, data_center=data_center, partner_id=partner_id)
         self.rows.setdefault(api_key, [])
-        return self.sites[api_key]
+        return self.site_map[api_key]
 
-    def add_app_key(self, user_key, secret, *, partner_id=1, public_key=None):
-        self.keys[user_key] = {"partnerId": partner_id}
+    def sites(self):
+        return list(self.site_map.values())
+
+    def add_app_key(self, user_key, secret=None, *, partner_id="p1", public_key=None):
+        self.keys[user_key] = {"partnerId": partner_id, "secret": secret}
+
+    def app_key(self, user_key):
+        return self.keys.get(user_key)
 
     def set_policies(self, api_key, policies):
         self.policies.setdefault(api_key, {}).update(policies)
@@ -63,19 +70,15 @@ class EchoBackend:
     def accounts(self, api_key):
         return EchoAccounts(self.rows[api_key])
 
-    def describe(self):
-        return {"sites": [{"apiKey": k, **v, "accounts": len(self.rows[k])} for k, v in self.sites.items()],
-                "appKeys": sorted(self.keys)}
 
-
-def echo_handle(backend, method, params, *, headers=None, url=None):
+def echo_handle(backend, method, params, *, headers=None, url=None, remote_addr=None):
     """Answer like api.handle would be called: unknown apiKey -> 400093, else echo the call."""
-    if params.get("apiKey") not in backend.sites:
+    if params.get("apiKey") not in backend.site_map:
         return 200, {"errorCode": 400093, "errorMessage": "Invalid ApiKey parameter", "statusCode": 400}
     if method == "crash.now":
         raise RuntimeError("boom")
     return 200, {"errorCode": 0, "statusCode": 200, "method": method, "params": params,
-                 "headers": dict(headers or {}), "url": url}
+                 "headers": dict(headers or {}), "url": url, "remoteAddr": remote_addr}
 
 
 @pytest.fixture

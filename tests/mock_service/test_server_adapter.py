@@ -39,8 +39,12 @@ def test_routes_by_path_and_passes_the_mock_url(echo_server):
 
 def test_host_header_names_the_gigya_url_the_client_signed(echo_server):
     body = post(echo_server, "accounts.search", headers={"Host": "accounts.us1.gigya.com"}).json()
-    assert body["url"] == "http://accounts.us1.gigya.com/accounts.search"
+    assert body["url"] == "https://accounts.us1.gigya.com/accounts.search"  # SDKs' scheme; unknowable here
     assert body["headers"]["Host"] == "accounts.us1.gigya.com"
+    assert body["remoteAddr"] == "127.0.0.1"
+    forwarded = post(echo_server, "accounts.search",
+                     headers={"Host": "accounts.us1.gigya.com", "X-Forwarded-Proto": "http"}).json()
+    assert forwarded["url"] == "http://accounts.us1.gigya.com/accounts.search"
 
 
 def test_proxy_request_line_with_absolute_uri(echo_server):
