@@ -66,3 +66,38 @@ def downstream_http():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- two mock sites in two data centers ----------------------------------------------------------
+
+APP_KEY = "AK_JOBS"
+APP_SECRET = "am9icy1hcHAtc2VjcmV0"  # base64 of b"jobs-app-secret": a test credential for the mock only
+
+
+class Sites:
+    """The in-process mock with a source site in us1 and a target site in eu1, and a client for each."""
+
+    def __init__(self, mock):
+        from gigya_migrate.client import GigyaClient
+
+        self.mock = mock
+        self.app_key, self.app_secret = APP_KEY, APP_SECRET
+        mock.add_site("3_src", user_key=APP_KEY, secret=APP_SECRET, data_center="us1")
+        mock.add_site("3_dst", data_center="eu1")  # same partner: the one application key serves both
+        self.src = GigyaClient("3_src", user_key=APP_KEY, secret=APP_SECRET, data_center="us1", sleep=lambda s: None)
+        self.dst = GigyaClient("3_dst", user_key=APP_KEY, secret=APP_SECRET, data_center="eu1", sleep=lambda s: None)
+
+    def cli_args(self, prefix: str, api_key: str, data_center: str) -> list[str]:
+        """The CLI options naming one of the two sites (no --base-url: the real Gigya host names)."""
+        dash = f"--{prefix}-" if prefix else "--"
+        return [f"{dash}api-key", api_key, f"{dash}user-key", APP_KEY, f"{dash}secret", APP_SECRET,
+                f"{dash}data-center", data_center]
+
+
+@pytest.fixture
+def sites():
+    """Source (3_src, us1) and target (3_dst, eu1) sites on the in-process mock Gigya."""
+    from mock_gigya.inprocess import mock_gigya
+
+    with mock_gigya(default_site=False) as mock:
+        yield Sites(mock)
