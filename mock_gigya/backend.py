@@ -49,6 +49,7 @@ _ALWAYS_RETURNED = (
     "oldestDataUpdatedTimestamp", "registered", "registeredTimestamp", "verified", "verifiedTimestamp",
     "socialProviders", "loginProvider", "lang", "phoneNumber",
 )
+_EMPTY_OBJECT_GROUPS = ("profile", "data", "preferences", "subscriptions", "emails", "loginIDs", "password")
 _NOT_IMPORTABLE_PROVIDERS = re.compile(r"^(saml|oidc)", re.I)
 _SEARCH_DENY_CURSOR = "openCursor cannot be combined with START or GROUP BY"
 
@@ -322,6 +323,10 @@ class Backend:
             if value is not None:
                 _set_date(doc, name, value if isinstance(value, int) else _parse_date(name, value))
         doc.update(copy.deepcopy(fields))
+        if "isRegistered" not in fields and doc.get("loginIDs"):
+            doc["isRegistered"] = True  # same rule as importFullAccount
+        if doc.get("isRegistered") and "registered" not in doc:
+            _set_date(doc, "registered", doc["createdTimestamp"])
         if isinstance(password, str):
             doc["password"] = self._site_password(site, password, now)
         elif password:
@@ -336,6 +341,8 @@ class Backend:
         for fields in docs:
             doc = _base_account(fields.get("UID") or _new_uid(), self.now_ms())
             doc.update(fields)
+            if "isRegistered" not in fields and doc.get("loginIDs"):
+                doc["isRegistered"] = True
             _finish_account(doc)
             chunk.append(doc)
             if len(chunk) >= batch:
@@ -582,6 +589,8 @@ class Backend:
                 out["isLockedOut"] = self._locked_until(api_key, doc["UID"]) > self.now_ms()
             elif name in public:
                 out[name] = public[name]
+            elif name in _EMPTY_OBJECT_GROUPS:
+                out[name] = {}
         return out
 
     def logout(self, api_key: str, uid: Any) -> dict:
