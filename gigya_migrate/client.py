@@ -29,6 +29,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import requests
@@ -80,19 +81,34 @@ def encode_param(value: Any) -> str:
     """A parameter value as Gigya expects it in a form body.
 
     Objects and lists (and pydantic models) become compact JSON; booleans ``true``/``false``;
-    ``None`` the string ``null``; everything else ``str``.
+    ``None`` the string ``null``; datetimes ISO-8601 (aware ones in UTC with ``Z``; naive ones
+    as given); everything else ``str``.
     """
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
+    if isinstance(value, (datetime, date)):
+        return _json_default(value)
     if hasattr(value, "to_wire"):
         value = value.to_wire()
     elif hasattr(value, "model_dump"):
         value = value.model_dump(by_alias=True, exclude_none=True, mode="json")
     if isinstance(value, (Mapping, list, tuple)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
     return str(value)
+
+
+def _json_default(value: Any) -> str:
+    """Dates as Gigya writes them: ISO-8601, UTC datetimes ending in ``Z``."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            return value.isoformat(timespec="milliseconds") + "Z"
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot send a {type(value).__name__} to Gigya as JSON")
 
 
 def _comma_list(value: str | Iterable[str] | None) -> str | None:

@@ -352,3 +352,20 @@ def test_each_error_code_raises_its_class_from_a_call(rsps, make_client, code, c
     assert type(error) is cls and error.method == "accounts.getAccountInfo" and error.error_code == code
     assert error.call_id == f"call{code}" and error.details == "details here" and error.response["errorCode"] == code
     assert f"call{code}" in str(error) and str(code) in str(error)
+
+
+def test_encode_param_table():
+    from datetime import date, datetime, timedelta, timezone
+
+    from gigya_migrate.client import encode_param
+    from gigya_migrate.models import LoginIds
+
+    cet = timezone(timedelta(hours=1))
+    assert encode_param(True) == "true" and encode_param(False) == "false" and encode_param(None) == "null"
+    assert encode_param(7) == "7" and encode_param("x y") == "x y"
+    assert encode_param(datetime(2019, 7, 16, 20, 20, 30, tzinfo=cet)) == "2019-07-16T19:20:30.000Z"
+    assert encode_param({"when": date(2020, 1, 2)}) == '{"when":"2020-01-02"}'
+    assert encode_param(LoginIds(emails=["a@b.c"])) == '{"emails":["a@b.c"],"unverifiedEmails":[]}'
+    assert encode_param(("a", 1)) == '["a",1]'
+    with pytest.raises(TypeError, match="set"):
+        encode_param({"bad": {1, 2}})

@@ -262,3 +262,13 @@ def test_secret_never_in_logs_or_errors(rsps, make_client, caplog):
         client.search(Q)
     assert SECRET not in caplog.text and SECRET not in str(info.value) and SECRET not in repr(client)
     assert "secret: ***" in str(info.value)
+
+
+def test_lost_answer_check_accepts_login_ids_given_as_a_model(rsps, client, clock):
+    from gigya_migrate.models import LoginIds
+
+    rsps.post(IMPORT, body=requests.ReadTimeout("read timed out"))
+    rsps.post(IMPORT, json=fail(400003, "Unique identifier exists"))
+    rsps.post(INFO, json=_account_info(clock, emails=("ADA@example.com",)))
+    result = client.import_full_account("u-ada", login_ids=LoginIds(emails=["ada@example.com"]))
+    assert result.recovered_after_retry
