@@ -213,14 +213,13 @@ class FaultInjector:
         self._stopping.clear()
 
     def state(self) -> dict[str, Any]:
-        """JSON-ready description of pending scripts, random settings and counts of injected faults."""
+        """JSON-ready (camelCase, like the control plane's input): pending scripts, random settings,
+        counts of injected faults per ``kind:code``, and ``timeoutSeconds``."""
         with self._lock:
-            scripts = [
-                {"method": s.method, "remaining": s.remaining, "delay": s.delay,
-                 **({k: v for k, v in asdict(s.fault).items() if v is not None} if s.fault else {})}
-                for s in self._scripts
-            ]
-            return {"scripts": scripts, "random": asdict(self._random), "injected": dict(self.injected),
+            scripts = [_camel({"method": s.method, "remaining": s.remaining, "delay": s.delay,
+                               **({k: v for k, v in asdict(s.fault).items() if v is not None} if s.fault else {})})
+                       for s in self._scripts]
+            return {"scripts": scripts, "random": _camel(asdict(self._random)), "injected": dict(self.injected),
                     "timeoutSeconds": self.timeout_seconds}
 
     def _scripted(self, method: str) -> Decision | None:
@@ -253,6 +252,10 @@ class FaultInjector:
         config = self._random
         jitter = self._rng.uniform(0.0, config.jitter) if config.jitter else 0.0
         return config.latency + jitter
+
+
+def _camel(values: dict[str, Any]) -> dict[str, Any]:
+    return {"".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))): v for k, v in values.items()}
 
 
 def _check_random(config: _RandomConfig) -> None:

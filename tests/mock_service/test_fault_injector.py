@@ -102,4 +102,4 @@ def test_state_lists_pending_scripts():
     faults = FaultInjector().script("importFullAccount", times=2, error=403048)
     faults.decide("accounts.importFullAccount")
     assert faults.state()["scripts"] == [{"method": "importFullAccount", "remaining": 1, "delay": 0.0,
-                                          "kind": "error", "error_code": 403048, "processed": False}]
+                                          "kind": "error", "errorCode": 403048, "processed": False}]
