@@ -303,7 +303,8 @@ def _write_json_array(handle, records: Iterator[dict]) -> None:
 def _write_dsv(records: Iterator[dict], options: ExportOptions, separator: str, open_text) -> list[str]:
     """Rows are spooled to a temporary JSONL file while the columns are learnt, then written with
     one header: memory stays flat however many accounts there are."""
-    columns: dict[str, None] = {c: None for c in (options.fields or []) if c != "*"}
+    preset = [] if options.flatten else [c for c in (options.fields or []) if c != "*"]
+    columns: dict[str, None] = dict.fromkeys(preset)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for record in records:
             row = _row(record, options)
