@@ -796,7 +796,7 @@ class Backend:
                 raise MockGigyaError.invalid("openCursor", "openCursor cannot be combined with count(*) or aggregates")
             return self._open_cursor(table, api_key, query)
         if query.aggregates or query.group_by:
-            rows, total = query.summarize(self._matching(table, api_key, query))
+            rows, total = query.summarize(doc for _, doc in self._matching(table, api_key, query))
             return {"results": rows, "objectsCount": len(rows), "totalCount": total}
         return self._window(table, api_key, query)
 

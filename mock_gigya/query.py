@@ -557,6 +557,8 @@ class _Build(Transformer):
 
 def _describe(exc: UnexpectedInput, text: str) -> str:
     position = getattr(exc, "pos_in_stream", None)
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+        position = len(text)
     column = getattr(exc, "column", None)
     if isinstance(exc, UnexpectedToken):
         found = "end of query" if exc.token.type == "$END" else repr(str(exc.token))
@@ -567,7 +569,7 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
     else:
         found, expected = "unexpected input", []
     where = f"position {position}" if position is not None else "the end"
-    if column is not None and column != "?":
+    if column is not None and column != "?" and not (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         where += f" (column {column})"
     wanted = f"; expected one of: {', '.join(dict.fromkeys(expected))}" if expected else ""
     return f"Query syntax error at {where}: unexpected {found}{wanted}"
