@@ -293,7 +293,7 @@ class GigyaClient:
         """403002 (clock skew) and 403004 (duplicate nonce) are fixed by re-signing, once each."""
         if isinstance(error, RequestExpired) and self.auth_mode in ("signed", "bearer") and RequestExpired not in fixed:
             fixed.add(RequestExpired)
-            server_now = _parse_http_date(getattr(error, "server_date", None))
+            server_now = _server_time(error)
             if server_now is not None:
                 with self._lock:
                     self._clock_offset = server_now - self._clock()
@@ -603,12 +603,18 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return "NewConnectionError" in text or "ConnectTimeoutError" in text or "NameResolutionError" in text
 
 
-def _parse_http_date(value: str | None) -> float | None:
-    if not value:
-        return None
+def _server_time(error: GigyaError) -> float | None:
+    """Gigya's clock when it answered: the HTTP ``Date`` header (as the Java and .NET SDKs read it),
+    else the envelope's ``time`` field (ISO-8601 with ms; more precise, and present without HTTP)."""
     try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
+        if error.server_date:
+            return email.utils.parsedate_to_datetime(error.server_date).timestamp()
     except (TypeError, ValueError):
+        pass
+    stamp = (error.response or {}).get("time")
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp() if stamp else None
+    except ValueError:
         return None
 
 

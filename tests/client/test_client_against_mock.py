@@ -1,5 +1,7 @@
 """The client against the in-process mock Gigya (mock_gigya.inprocess): the same wire protocol end to end."""
 
+import time
+
 import pytest
 from client_wire import FakeClock
 from cryptography.hazmat.primitives import serialization
@@ -112,3 +114,14 @@ def test_deletions_show_in_the_audit_log(gigya, sleeps):
     query = 'SELECT * FROM auditLog WHERE endpoint = "accounts.deleteAccount"'
     records = list(client.audit_search_all(query, page_size=2))
     assert sorted(r.uid or r.params.get("UID") for r in records) == ["u-del-0", "u-del-1", "u-del-2"]
+
+
+def test_clock_skew_against_the_mock_is_corrected_by_one_re_sign(sleeps):
+    from mock_gigya.backend import Backend
+
+    mock_now = 1_900_000_000.0  # the mock's clock is far ahead of ours
+    with mock_gigya(backend=Backend(clock=lambda: mock_now)) as gigya:
+        client = _client(sleeps, sign_requests=True)
+        assert client.search("SELECT * FROM accounts").error_code == 0
+        assert [c.error_code for c in gigya.calls] == [403002, 0]
+        assert abs(client.clock_offset - (mock_now - time.time())) < 5

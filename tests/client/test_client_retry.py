@@ -272,3 +272,18 @@ def test_lost_answer_check_accepts_login_ids_given_as_a_model(rsps, client, cloc
     rsps.post(INFO, json=_account_info(clock, emails=("ADA@example.com",)))
     result = client.import_full_account("u-ada", login_ids=LoginIds(emails=["ada@example.com"]))
     assert result.recovered_after_retry
+
+
+def test_request_expired_without_date_header_uses_the_envelope_time(rsps, make_client, clock):
+    from datetime import datetime, timezone
+
+    client = make_client(sign_requests=True)
+    server_now = clock.now - 900  # our clock is 15 minutes fast
+    stamp = datetime.fromtimestamp(server_now, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    expired = fail(403002, "Request has expired")
+    expired["time"] = stamp
+    rsps.post(SEARCH, json=expired)
+    rsps.post(SEARCH, json=ok())
+    client.search(Q)
+    assert int(sent(rsps.calls[1])["timestamp"]) == int(server_now)
+    assert client.clock_offset == pytest.approx(-900)
