@@ -9,13 +9,16 @@ with ``errorCode`` in the body (``httpStatusCodes=false``), so errors come from 
 Retries (``gigya_migrate.retry``): refused calls (403048, 409030, 503001, a connection that never
 opened) are retried for every method; ambiguous failures (5xx answers, read timeouts) only for calls
 that are safe to replay. Each retry is signed afresh (new timestamp and nonce). A 403002 answer
-("request expired") resets the clock offset from the response ``Date`` header and re-signs once.
+("request expired") resets the clock offset from Gigya's clock (the ``Date`` header, else the
+envelope's ``time``) and re-signs once; 403004 (duplicate nonce) re-signs once.
 
 importFullAccount insert with a UID, retried after an ambiguous failure, that then answers "already
 exists" (400003 / 403043 / 409001) is checked with getAccountInfo: if the account has that UID, the
 login IDs we sent, and was last updated after our first attempt started (minus a clock-skew
 allowance), the earlier attempt is taken to have written it, and the result says
 ``recovered_after_retry=True``. Otherwise the "already exists" error is raised as Gigya gave it.
+An insert with ``createUID`` and no UID cannot be checked that way, so it is not replayed after an
+ambiguous failure: the caller gets ``GigyaTimeout``/``ServerError`` with ``maybe_applied`` set.
 deleteAccount does the same with a "not found" answer after an ambiguous attempt.
 """
 
