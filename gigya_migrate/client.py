@@ -18,7 +18,8 @@ login IDs we sent, and was last updated after our first attempt started (minus a
 allowance), the earlier attempt is taken to have written it, and the result says
 ``recovered_after_retry=True``. Otherwise the "already exists" error is raised as Gigya gave it.
 An insert with ``createUID`` and no UID cannot be checked that way, so it is not replayed after an
-ambiguous failure: the caller gets ``GigyaTimeout``/``ServerError`` with ``maybe_applied`` set.
+ambiguous failure: the caller gets the ``GigyaTimeout`` (``maybe_applied=True``) or the
+``ServerError``; ``gigya_migrate.retry.is_ambiguous(error)`` tells such failures apart.
 deleteAccount does the same with a "not found" answer after an ambiguous attempt.
 """
 
