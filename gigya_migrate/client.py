@@ -303,7 +303,7 @@ class GigyaClient:
                     self._clock_offset = server_now - self._clock()
             _log.warning("%s: request expired; clock offset now %.0fs, re-signing", error.method, self._clock_offset)
             return True
-        if isinstance(error, DuplicateNonce) and self.auth_mode == "signed" and DuplicateNonce not in fixed:
+        if isinstance(error, DuplicateNonce) and self.auth_mode in ("signed", "bearer") and DuplicateNonce not in fixed:
             fixed.add(DuplicateNonce)
             return True
         return False
