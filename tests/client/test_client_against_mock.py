@@ -125,3 +125,12 @@ def test_clock_skew_against_the_mock_is_corrected_by_one_re_sign(sleeps):
         assert client.search("SELECT * FROM accounts").error_code == 0
         assert [c.error_code for c in gigya.calls] == [403002, 0]
         assert abs(client.clock_offset - (mock_now - time.time())) < 5
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_over_loopback_http_to_the_mock_server(gigya_server, sleeps, signed):
+    """Real HTTP: the signed base string carries the server's port (http://127.0.0.1:<port>/...)."""
+    client = _client(sleeps, base_url=gigya_server.url, sign_requests=signed)
+    client.import_full_account("u-http", profile={"firstName": "H"}, login_ids={"emails": ["h@example.com"]})
+    assert client.get_account_info("u-http").profile.first_name == "H"
+    assert [a.uid for a in client.search_all("SELECT * FROM accounts", page_size=10)] == ["u-http"]
