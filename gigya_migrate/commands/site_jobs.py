@@ -116,7 +116,9 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_STATE,
               show_default=True, help="JSON state file holding the watermark of the last successful run.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the run report (JSON) here; per-UID lines go to REPORT with .uids.jsonl.")
+              default=Path("deletions-report.json"), show_default=True,
+              help="Run report (JSON); the per-UID lines (what was sent, what downstream answered) go "
+                   "next to it, in <report>.uids.jsonl.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True,
               help="Deletions per downstream batch; the watermark advances after each settled batch.")
 @click.option("--include-links", is_flag=True,

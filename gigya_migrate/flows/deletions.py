@@ -268,7 +268,7 @@ class _UidReport:
         self._handle = None
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._handle = Path(path).open("a", encoding="utf-8")
+            self._handle = Path(path).open("w", encoding="utf-8")  # one file per run, like the report
 
     def write(self, events: list[dict], outcome: Outcome, how: str) -> None:
         if self._handle is None:

@@ -94,3 +94,20 @@ def _now_iso(sites):
     from gigya_migrate.flows.state import iso_from_ms
 
     return iso_from_ms(sites.mock.backend.now_ms())
+
+
+def test_link_events_only_with_include_links_and_never_a_password(sites, tmp_path):
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha1(b"Link-pass-1").digest()).decode()
+    sites.dst.import_full_account("linker", login_ids={"emails": ["linker@example.com"]},
+                                  password={"hashedPassword": digest, "hashSettings": {"algorithm": "sha1"}})
+    sites.dst.login("linker@example.com", "Link-pass-1", loginMode="link")
+    base = ["deletions", *sites.cli_args("", "3_dst", "eu1"), "--state", str(tmp_path / "s.json"), "--dry-run"]
+    plain = CliRunner().invoke(main, base)
+    assert "0 deletions since" in plain.output
+    linked = CliRunner().invoke(main, [*base, "--include-links"])
+    events = [json.loads(x) for x in linked.stdout.splitlines() if x.startswith("{")]
+    assert [(e["endpoint"], e["uid"], e["loginMode"]) for e in events] == [("accounts.login", "linker", "link")]
+    assert "Link-pass-1" not in linked.output
