@@ -8,6 +8,7 @@
 """
 
 from gigya_migrate.hashing.errors import HashSettingsError, UnsupportedHash
+from gigya_migrate.hashing.legacy import detect, to_gigya_password
 from gigya_migrate.hashing.password import (
     ALGORITHMS,
     hash_password,
@@ -24,4 +25,6 @@ __all__ = [
     "site_hash",
     "validate_password_object",
     "verify_password",
+    "to_gigya_password",
+    "detect",
 ]
