@@ -49,6 +49,16 @@ _ALWAYS_RETURNED = (
     "oldestDataUpdatedTimestamp", "registered", "registeredTimestamp", "verified", "verifiedTimestamp",
     "socialProviders", "loginProvider", "lang", "phoneNumber",
 )
+PROFILE_FIELDS = frozenset(
+    "firstName lastName nickname name email username photoURL thumbnailURL profileURL birthDay birthMonth "
+    "birthYear gender age city state country zip address phones languages locale timezone bio education "
+    "educationLevel work skills likes favorites interestedIn relationshipStatus religion politicalView honors "
+    "publications patents certifications professionalHeadline industry specialities hometown followersCount "
+    "followingCount verified samlData oidcData proxiedEmail capabilities iRank activities books movies music "
+    "television interests".split()
+)
+"""Gigya's fixed profile schema (accounts.getSchema profileSchema, SAP Help): other keys are refused."""
+
 _EMPTY_OBJECT_GROUPS = ("profile", "data", "preferences", "subscriptions", "emails", "loginIDs", "password")
 _NOT_IMPORTABLE_PROVIDERS = re.compile(r"^(saml|oidc)", re.I)
 _SEARCH_DENY_CURSOR = "openCursor cannot be combined with START or GROUP BY"
@@ -430,7 +440,7 @@ class Backend:
         fields: dict[str, Any] = {}
         for name in _IMPORT_GROUPS_MERGED:
             if params.get(name) is not None:
-                fields[name] = _require_object(name, params[name])
+                fields[name] = _check_schema(site, name, _require_object(name, params[name]))
         login_ids = params.get("loginIDs", params.get("loginIds"))
         if login_ids is not None:
             fields["loginIDs"] = _validate_login_ids(login_ids)
@@ -497,7 +507,8 @@ class Backend:
             doc = self._load(api_key, uid)
             for name in ("profile", "data", "preferences", "subscriptions", "communications"):
                 if params.get(name) is not None:
-                    doc[name] = _deep_merge(doc.get(name) or {}, _require_object(name, params[name]))
+                    changes = _check_schema(site, name, _require_object(name, params[name]))
+                    doc[name] = _deep_merge(doc.get(name) or {}, changes)
             self._set_flags(doc, params)
             self._set_login_ids(doc, params)
             self._set_password(site, doc, params)
@@ -998,6 +1009,35 @@ def _import_uid(params: dict) -> str:
 def _require_object(name: str, value: Any) -> dict:
     if not isinstance(value, dict):
         raise MockGigyaError.invalid(name, "must be a JSON object")
+    return value
+
+
+def _leaf_paths(obj: dict, prefix: str) -> Iterator[str]:
+    for key, value in obj.items():
+        path = f"{prefix}.{key}"
+        if isinstance(value, dict) and value:
+            yield from _leaf_paths(value, path)
+        else:
+            yield path
+
+
+def _check_schema(site: Site, group: str, value: dict) -> dict:
+    """profile keys must be Gigya profile fields; ``data`` keys must be in the site's dataSchema when
+    the site's schema says ``dynamicSchema: false`` (otherwise data is dynamic, as by default)."""
+    if group == "profile":
+        unknown = [f"profile.{k}" for k in value if k not in PROFILE_FIELDS]
+    elif group == "data" and (site.schema.get("dataSchema") or {}).get("dynamicSchema") is False:
+        known = set((site.schema["dataSchema"].get("fields") or {}))
+        unknown = [p for p in _leaf_paths(value, "data") if p not in known and p[len("data."):] not in known]
+    else:
+        unknown = []
+    if unknown:
+        raise MockGigyaError(
+            400006,
+            details=f"Schema validation failed: {', '.join(unknown)} not in the site schema",
+            validation_errors=[{"errorCode": 400006, "message": "Schema validation failed", "fieldName": f}
+                               for f in unknown],
+        )
     return value
 
 

@@ -44,6 +44,10 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    f"{auth.TIMESTAMP_TOLERANCE} s (403002); a repeated `jti` answers 403004; bad token 403003."),
     ("Anonymous calls", "apiKey-only calls are accepted for accounts.login and accounts.isAvailableLoginID (client "
                         "calls); other methods answer 403007 Permission denied."),
+    ("Schema", "profile keys must be Gigya profile fields (`backend.PROFILE_FIELDS`), otherwise 400006 "
+               "\"Schema validation failed\" with one validationErrors entry per field; `data` is dynamic unless the "
+               "site's schema has `dataSchema.dynamicSchema: false`, then only `dataSchema.fields` are accepted. "
+               "Field types are not checked."),
     ("Unknown UID", "403005 Unauthorized user for getAccountInfo, setAccountInfo, deleteAccount, logout, rba.unlock."),
     ("importFullAccount UID", "`UID`, `uid`, `Uid` (any casing) accepted; `createUID=true` generates a 32-hex UID; "
                               "UID wins when both are given; the response carries `UID`."),

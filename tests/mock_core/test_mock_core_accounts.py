@@ -282,3 +282,21 @@ def test_reset_keep_config(backend: Backend, call):
     assert call("accounts.getPolicies")["errorCode"] == 0
     backend.reset()
     assert call("accounts.getPolicies")["errorCode"] == 400093
+
+
+def test_unknown_profile_field_is_a_schema_error(call):
+    body = call("accounts.importFullAccount", UID="u1", profile={"firstName": "Ann", "zodiac": "leo"})
+    assert body["errorCode"] == 400006
+    assert body["validationErrors"] == [{"errorCode": 400006, "message": "Schema validation failed",
+                                         "fieldName": "profile.zodiac"}]
+    call("accounts.importFullAccount", UID="u1", profile={"firstName": "Ann"}, data={"anything": {"goes": 1}})
+    assert call("accounts.setAccountInfo", UID="u1", profile={"shoeSize": 44})["errorCode"] == 400006
+
+
+def test_strict_data_schema(backend, call):
+    backend.add_site("3_strict", schema={"dataSchema": {"dynamicSchema": False,
+                                                        "fields": {"data.tier": {"type": "string"}}}})
+    creds = {"apiKey": "3_strict", "userKey": "AMockUserKey", "secret": "bW9jay1naWd5YS1zZWNyZXQ="}
+    assert call("accounts.importFullAccount", _creds=creds, UID="u1", data={"tier": "gold"})["errorCode"] == 0
+    bad = call("accounts.importFullAccount", _creds=creds, UID="u2", data={"tier": "gold", "extra": {"x": 1}})
+    assert bad["errorCode"] == 400006 and bad["validationErrors"][0]["fieldName"] == "data.extra.x"
