@@ -129,8 +129,10 @@ def _set_policies(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _search(b: Backend, c: Caller, p: dict) -> dict:
-    if p.get("openCursor") and not c.server_side:
-        raise MockGigyaError.invalid("openCursor", "openCursor needs server-side credentials (userKey + secret)")
+    if not c.server_side:
+        if p.get("openCursor"):
+            raise MockGigyaError.invalid("openCursor", "openCursor needs server-side credentials (userKey + secret)")
+        b.check_query_signature(c.api_key, p.get("query"), p.get("querySig"), p.get("expTime"))
     return b.search(c.api_key, query=p.get("query"), cursor_id=p.get("cursorId"), open_cursor=bool(p.get("openCursor")))
 
 
@@ -182,8 +184,9 @@ _METHODS = (
            doc="merge policy sections"),
     Method("accounts.search", _search, (
         Param("query"), Param("cursorId"), Param("openCursor", "bool"), Param("timeout", "int"),
-        Param("accountTypes"), Param("querySig"), Param("expTime"),
-    ), doc="the query language, cursors"),
+        Param("accountTypes"), Param("querySig", doc="client-side: HMAC of query_expTime"),
+        Param("expTime", doc="client-side: expiry, Unix ms"),
+    ), client_allowed=True, doc="the query language, cursors"),
     Method("audit.search", _audit_search, (Param("query"), Param("cursorId"), Param("openCursor", "bool")),
            doc="the audit log (SELECT * FROM auditLog)"),
 )

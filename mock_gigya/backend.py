@@ -794,6 +794,23 @@ class Backend:
         self.site(api_key)
         return self._search("audit", api_key, query, cursor_id, open_cursor)
 
+    def check_query_signature(self, api_key: str, query: Any, query_sig: Any, exp_time: Any) -> None:
+        """Client-side accounts.search: ``querySig`` = HMAC(site secret, f"{query}_{expTime}"), expTime in ms."""
+        from gigya_migrate.signing import query_signature
+
+        site = self.site(api_key)
+        if not query_sig or not exp_time:
+            raise MockGigyaError(403007, details="A client-side accounts.search needs querySig and expTime "
+                                                 "(or send userKey + secret)")
+        try:
+            expires = int(exp_time)
+        except (TypeError, ValueError):
+            raise MockGigyaError.invalid("expTime", "must be Unix time in milliseconds") from None
+        if expires < self.now_ms():
+            raise MockGigyaError(403002, details="Request has expired: expTime is in the past")
+        if not secrets.compare_digest(str(query_sig), query_signature(str(query or ""), expires, site.secret)):
+            raise MockGigyaError(403003, details="Invalid request signature: querySig does not match")
+
     def _search(self, table: str, api_key: str, text: str | None, cursor_id: str | None, open_cursor: bool) -> dict:
         if cursor_id:
             if text:

@@ -43,7 +43,11 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("JWT bearer", "RS256 with the registered public key, `kid` = userKey; `iat` within "
                    f"{auth.TIMESTAMP_TOLERANCE} s (403002); a repeated `jti` answers 403004; bad token 403003."),
     ("Anonymous calls", "apiKey-only calls are accepted for accounts.login and accounts.isAvailableLoginID (client "
-                        "calls); other methods answer 403007 Permission denied."),
+                        "calls) and for accounts.search with `querySig` = HMAC-SHA1(site secret, `query + \"_\" + "
+                        "expTime`) and a future `expTime` in ms (403003 / 403002 otherwise); other methods answer "
+                        "403007 Permission denied."),
+    ("Not supported in queries", "FILTER, `WITH counters`, FROM emailAccounts / communications (400006); "
+                                 "`accountTypes` and `timeout` are accepted and ignored (full accounts only)."),
     ("Schema", "profile keys must be Gigya profile fields (`backend.PROFILE_FIELDS`), otherwise 400006 "
                "\"Schema validation failed\" with one validationErrors entry per field; `data` is dynamic unless the "
                "site's schema has `dataSchema.dynamicSchema: false`, then only `dataSchema.fields` are accepted. "

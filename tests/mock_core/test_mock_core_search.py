@@ -112,7 +112,7 @@ def test_search_syntax_error_is_an_envelope(call):
 
 def test_open_cursor_needs_server_credentials(call, people):
     anon = call("accounts.search", _creds={"apiKey": API_KEY}, query="select * from accounts", openCursor=True)
-    assert anon["errorCode"] == 403007
+    assert anon["errorCode"] == 400006 and "server-side" in anon["errorDetails"]
 
 
 # ------------------------------------------------------------------ audit log
@@ -176,3 +176,19 @@ def test_audit_is_per_site(backend, call):
     call("accounts.importFullAccount", UID="u1")
     other = {"apiKey": "3_other", "userKey": "AMockUserKey", "secret": "bW9jay1naWd5YS1zZWNyZXQ="}
     assert call("audit.search", _creds=other, query="SELECT * FROM auditLog")["totalCount"] == 0
+
+
+def test_client_side_search_with_query_signature(call, people, clock):
+    from gigya_migrate.signing import query_signature
+
+    query = 'SELECT UID FROM accounts WHERE data.tier = "gold"'
+    exp = int(clock() * 1000) + 60_000
+    sig = query_signature(query, exp, "bW9jay1naWd5YS1zZWNyZXQ=")
+    anon = {"apiKey": API_KEY}
+    body = call("accounts.search", _creds=anon, query=query, querySig=sig, expTime=exp)
+    assert body["errorCode"] == 0 and body["totalCount"] == 5
+    assert call("accounts.search", _creds=anon, query=query + " LIMIT 1", querySig=sig, expTime=exp)["errorCode"] == 403003
+    old = int(clock() * 1000) - 1
+    assert call("accounts.search", _creds=anon, query=query, expTime=old,
+                querySig=query_signature(query, old, "bW9jay1naWd5YS1zZWNyZXQ="))["errorCode"] == 403002
+    assert call("accounts.search", _creds=anon, query=query)["errorCode"] == 403007
