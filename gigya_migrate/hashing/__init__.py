@@ -7,6 +7,7 @@
 - :func:`diagnose`: why a known cleartext does not verify.
 """
 
+from gigya_migrate.hashing.diagnosis import Diagnosis, diagnose
 from gigya_migrate.hashing.errors import HashSettingsError, UnsupportedHash
 from gigya_migrate.hashing.legacy import detect, to_gigya_password
 from gigya_migrate.hashing.password import (
@@ -27,4 +28,6 @@ __all__ = [
     "verify_password",
     "to_gigya_password",
     "detect",
+    "Diagnosis",
+    "diagnose",
 ]
