@@ -618,6 +618,8 @@ def parse_query(text: str, *, sources: Iterable[str] = ("accounts",), encrypted:
         clauses = dict(_Build(ENCRYPTED_FIELDS if encrypted is None else encrypted).transform(tree).children)
     except UnexpectedInput as exc:
         raise QueryError(_describe(exc, text)) from None
+    except RecursionError:
+        raise QueryError("Query is nested too deeply") from None
     except LarkError as exc:
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, MockGigyaError):

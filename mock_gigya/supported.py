@@ -71,6 +71,12 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Password storage", "Stored and shown as `password{hash, hashSettings, created}`: `hash` is the imported "
                          "`hashedPassword`, or the whole `compoundHashedPassword` string with no `hashSettings`. "
                          "Search and getAccountInfo(include=password) both return it."),
+    ("Algorithms the mock cannot verify", "`sap_abap` and `custom` (accepted by real Gigya) are refused at import "
+                                          "with 400006 saying the mock cannot verify them: a rehearsal that imports "
+                                          "them would otherwise fail every login for the wrong reason."),
+    ("Empty groups", "getAccountInfo/login answer `{}` for an included group the account does not have "
+                     "(profile, data, preferences, subscriptions, emails, loginIDs, password), as seed 003 shows "
+                     "`\"password\": {}`; other empty fields are omitted."),
     ("First-login re-hash", "After the first successful login with an imported hash, the password is re-hashed with "
                             "the site's algorithm (default pbkdf2, 3000 rounds, 16-byte salt and hash via "
                             "`gigya_migrate.hashing.site_hash`); later logins verify that hash. `format` disappears."),

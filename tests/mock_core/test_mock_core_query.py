@@ -125,3 +125,16 @@ def test_keywords_are_case_insensitive_and_fields_may_look_like_keywords():
                     "OrDeR bY data.order DeSc StArT 1 LiMiT 2")
     assert q.start == 1 and q.limit == 2 and q.order_by == [("data.order", True)]
     assert parse_query("select * from accounts limit 5 start 10").start == 10
+
+
+def test_deeply_nested_query_is_an_error_not_a_crash():
+    text = "select * from accounts where " + "(" * 5000 + "a = 1" + ")" * 5000
+    with pytest.raises(MockGigyaError) as info:
+        parse_query(text)
+    assert info.value.code == 400006
+
+
+def test_unverifiable_algorithm_is_refused_at_import(call):
+    body = call("accounts.importFullAccount", UID="u1",
+                password={"hashedPassword": "AAAA", "hashSettings": {"algorithm": "sap_abap"}})
+    assert body["errorCode"] == 400006 and "sap_abap" in body["errorDetails"]
