@@ -881,7 +881,7 @@ class Backend:
         else:
             state["total"] = self._count(table, api_key, query)
         cursor = secrets.token_hex(16)
-        self.store.put_cursor(cursor, api_key, state, self._cursor_expiry(), seqs)
+        self.store.put_cursor(cursor, api_key, state, self._cursor_expiry(), seqs, opening=True)
         state["root"] = cursor
         return self._page(table, api_key, cursor, state, query)
 

@@ -266,10 +266,18 @@ class Store:
 
     # ------------------------------------------------------------ cursors
 
-    def put_cursor(self, cursor_id: str, api_key: str, doc: dict, expires: int, seqs: list[int] | None = None) -> None:
+    def put_cursor(
+        self, cursor_id: str, api_key: str, doc: dict, expires: int, seqs: list[int] | None = None, *, opening: bool = False
+    ) -> None:
         """Save a cursor's state; ``seqs`` (ordered results of an ORDER BY query) are stored once."""
         with self.tx() as conn:
-            conn.execute("DELETE FROM cursors WHERE expires < ?", (expires - 3600,))
+            if opening:
+                # Opening a cursor is rare: forget cursors expired for an hour and ordered rows nobody can reach.
+                conn.execute("DELETE FROM cursors WHERE expires < ?", (expires - 3600,))
+                conn.execute(
+                    "DELETE FROM cursor_rows WHERE cursor_id NOT IN "
+                    "(SELECT coalesce(json_extract(doc, '$.root'), cursor_id) FROM cursors)"
+                )
             conn.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?)", (cursor_id, api_key, _dumps(doc), expires))
             if seqs is not None:
                 conn.executemany(
@@ -288,9 +296,3 @@ class Store:
             (cursor_id, start, count),
         )
         return [r[0] for r in rows]
-
-    def drop_cursor(self, cursor_id: str) -> None:
-        """Forget a finished cursor and its stored rows."""
-        with self.tx() as conn:
-            conn.execute("DELETE FROM cursors WHERE cursor_id = ?", (cursor_id,))
-            conn.execute("DELETE FROM cursor_rows WHERE cursor_id = ?", (cursor_id,))

@@ -192,3 +192,12 @@ def test_client_side_search_with_query_signature(call, people, clock):
     assert call("accounts.search", _creds=anon, query=query, expTime=old,
                 querySig=query_signature(query, old, "bW9jay1naWd5YS1zZWNyZXQ="))["errorCode"] == 403002
     assert call("accounts.search", _creds=anon, query=query)["errorCode"] == 403007
+
+
+def test_expired_cursors_are_forgotten(backend, call, people, clock):
+    first = call("accounts.search", query="SELECT UID FROM accounts ORDER BY profile.age LIMIT 5", openCursor=True)
+    assert backend.store._query("SELECT count(*) FROM cursor_rows")[0][0] == 25
+    clock.now += 3 * 3600
+    call("accounts.search", query="SELECT UID FROM accounts ORDER BY profile.age LIMIT 30", openCursor=True)
+    assert backend.store._query("SELECT count(*) FROM cursor_rows")[0][0] == 25  # only the new cursor's rows
+    assert call("accounts.search", cursorId=first["nextCursorId"])["errorCode"] == 400006
