@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import signal
 import socket
+import ssl
 import sys
 import threading
 from http import HTTPStatus
@@ -150,10 +151,31 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120  # seconds an idle keep-alive connection may hold its thread
 
+    tunnel_host: str | None = None  # set inside an intercepted CONNECT tunnel (HTTPS)
+
     def do_POST(self) -> None:  # noqa: N802 (http.server naming)
         self._run()
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_CONNECT = do_POST
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def do_CONNECT(self) -> None:  # noqa: N802
+        """HTTPS through the proxy setting: speak TLS as the Gigya host (see :mod:`mock_gigya.tls`)."""
+        host = self.path.rpartition(":")[0] or self.path
+        ca = self.server.ca
+        if ca is None or self.tunnel_host or not transport.is_gigya_host(host):
+            self._run()  # answered 501 by the app: the mock tunnels nowhere
+            return
+        self._write("200 Connection Established", [], b"")
+        try:
+            tls = ca.context_for(host).wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):  # e.g. the client does not trust the mock's CA
+            self.close_connection = True
+            return
+        self.connection, self.tunnel_host = tls, host.lower()
+        self.rfile, self.wfile = tls.makefile("rb"), tls.makefile("wb")
+        self.close_connection = False
+        while not self.close_connection:
+            self.handle_one_request()
 
     def _run(self) -> None:
         environ = self._environ()
@@ -218,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             "SERVER_PROTOCOL": self.request_version,
             "REMOTE_ADDR": self.client_address[0],
             "wsgi.input": body[0],
-            "wsgi.url_scheme": "http",
+            "wsgi.url_scheme": "https" if self.tunnel_host else "http",
             "wsgi.errors": sys.stderr,
             "wsgi.version": (1, 0),
             "wsgi.multithread": True,
@@ -298,8 +320,8 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512  # the default 5 refuses bursts of concurrent connects
 
-    def __init__(self, address: tuple[str, int], app: MockApp, verbose: bool = False) -> None:
-        self.app, self.verbose = app, verbose
+    def __init__(self, address: tuple[str, int], app: MockApp, verbose: bool = False, ca: Any = None) -> None:
+        self.app, self.verbose, self.ca = app, verbose, ca
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -317,10 +339,12 @@ class MockServer(MockControl):
     def __init__(self, *, host: str = defaults.DEFAULT_HOST, port: int = 0, backend: Any = None,
                  faults: FaultInjector | None = None, db_path: str = ":memory:", default_site: bool = True,
                  startup: Callable[[MockControl], None] | None = None,
-                 handle: Callable[..., tuple[int, dict]] | None = None, verbose: bool = False) -> None:
+                 handle: Callable[..., tuple[int, dict]] | None = None, verbose: bool = False,
+                 https_proxy: bool = True, ca_dir: str | None = None) -> None:
         super().__init__(backend, faults, db_path=db_path, default_site=default_site, startup=startup)
         self.app = MockApp(self, handle)
         self._address, self._verbose = (host, port), verbose
+        self._https_proxy, self._ca_dir, self.ca = https_proxy, ca_dir, None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -328,8 +352,17 @@ class MockServer(MockControl):
         """Open the listening socket (``url`` is known from here on); raises ``OSError`` if taken."""
         if self._server is None:
             self.faults.resume()
-            self._server = _Server(self._address, self.app, self._verbose)
+            if self._https_proxy and self.ca is None:
+                from mock_gigya.tls import MockCA  # imports cryptography: only when HTTPS is on
+
+                self.ca = MockCA(self._ca_dir)
+            self._server = _Server(self._address, self.app, self._verbose, self.ca)
         return self
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate a client must trust to use the mock as its HTTPS proxy (None if off)."""
+        return str(self.ca.ca_path) if self.ca is not None else None
 
     def start(self) -> "MockServer":
         """Bind and serve in a daemon thread; returns self."""
@@ -359,6 +392,12 @@ class MockServer(MockControl):
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
+        self._close_ca()
+
+    def _close_ca(self) -> None:
+        if self.ca is not None:
+            self.ca.close()
+            self.ca = None
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`request_shutdown` (or Ctrl+C)."""
@@ -369,6 +408,7 @@ class MockServer(MockControl):
             self.faults.interrupt()
             self._server.server_close()
             self._server = None
+            self._close_ca()
 
     def request_shutdown(self) -> None:
         """Ask :meth:`serve_forever` to return; safe from a signal handler."""
@@ -414,6 +454,10 @@ def main() -> None:
 @click.option("--timeout-seconds", type=click.FloatRange(0), default=65.0, show_default=True,
               help="How late a timeout fault answers.")
 @click.option("--fault-seed", type=int, default=None, help="Seed of the random faults (same seed, same faults).")
+@click.option("--https-proxy/--no-https-proxy", default=True, show_default=True,
+              help="Answer HTTPS to Gigya hosts through CONNECT with a throwaway CA (its path is printed).")
+@click.option("--ca-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to write the throwaway CA (default: a temporary folder deleted on exit).")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(**options: Any) -> None:
     """Serve the mock Gigya API over HTTP until Ctrl+C.
@@ -424,7 +468,8 @@ def serve(**options: Any) -> None:
     try:
         server = MockServer(host=options["host"], port=options["port"], faults=faults,
                             db_path=options["db_path"] or ":memory:", startup=_startup_from(options),
-                            verbose=options["verbose"]).bind()
+                            verbose=options["verbose"], https_proxy=options["https_proxy"],
+                            ca_dir=options["ca_dir"]).bind()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {exc.strerror or exc}")
     except click.ClickException:
@@ -503,7 +548,10 @@ def _print_banner(server: MockServer, options: dict) -> None:
         f"  storage:      {options['db_path'] or 'memory (lost when stopped)'}",
         f"  control:      {url}{CONTROL_PREFIX}state",
         f"  official SDKs: send 'Host: accounts.{options['data_center']}.gigya.com' to {url}, or use it as http proxy",
-        "Press Ctrl+C to stop.",
     ]
+    if server.ca_path:
+        lines.append(f"  https proxy:  HTTPS_PROXY={url} and trust {server.ca_path} for this run only "
+                     "(REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS)")
+    lines += ["Press Ctrl+C to stop."]
     click.echo("\n".join(lines))
     sys.stdout.flush()

@@ -12,6 +12,9 @@ import pytest
 import requests
 
 from mock_gigya import defaults
+from mock_gigya.server import MockServer
+
+from .conftest import EchoBackend, echo_handle
 
 KEY = defaults.DEFAULT_API_KEY
 
@@ -55,10 +58,12 @@ def test_proxy_request_line_with_absolute_uri(echo_server):
     assert body["method"] == "accounts.importFullAccount"
 
 
-def test_https_through_the_proxy_is_refused_clearly(echo_server):
-    with pytest.raises(requests.exceptions.ProxyError):
-        requests.post("https://accounts.us1.gigya.com/accounts.search", data={"apiKey": KEY},
-                      proxies={"https": echo_server.url}, timeout=5)
+def test_https_through_the_proxy_is_refused_clearly_when_off():
+    with MockServer(backend=EchoBackend(), handle=echo_handle, https_proxy=False) as server:
+        assert server.ca_path is None
+        with pytest.raises(requests.exceptions.ProxyError):
+            requests.post("https://accounts.us1.gigya.com/accounts.search", data={"apiKey": KEY},
+                          proxies={"https": server.url}, timeout=5)
 
 
 def test_get_with_query_string_works_like_post(echo_server):

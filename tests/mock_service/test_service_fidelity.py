@@ -136,3 +136,23 @@ def test_oversized_parameter_gets_an_envelope(target):
     base, _ = target
     body = call(base, "accounts.setAccountInfo", UID="x", data=json.dumps({"blob": "x" * 2_000_000}))
     assert body["errorCode"] in (400001, 400006)
+
+
+def test_https_through_the_proxy_with_the_mock_ca(gigya_server):
+    url = f"{GIGYA}/accounts.search"
+    proxies = {"https": gigya_server.url}
+    plain = requests.post(url, proxies=proxies, verify=gigya_server.ca_path, timeout=10,
+                          data={"apiKey": KEY, "userKey": USER_KEY, "secret": SECRET, "query": "SELECT * FROM accounts"})
+    assert plain.json()["errorCode"] == 0  # the secret went over TLS: no 403006
+    with requests.Session() as session:  # keep-alive inside one tunnel, signed like the Python SDK
+        for _ in range(3):
+            form = signed_params("python", url, KEY, USER_KEY, SECRET, {"query": "SELECT * FROM accounts"})
+            assert session.post(url, data=form, proxies=proxies, verify=gigya_server.ca_path).json()["errorCode"] == 0
+
+
+def test_https_proxy_refusals(gigya_server):
+    with pytest.raises(requests.exceptions.SSLError):  # the client does not trust the mock's CA
+        requests.post(f"{GIGYA}/accounts.search", proxies={"https": gigya_server.url}, timeout=10)
+    with pytest.raises(requests.exceptions.ProxyError):  # the mock tunnels to no other host
+        requests.get("https://example.com/", proxies={"https": gigya_server.url}, verify=gigya_server.ca_path,
+                     timeout=10)
