@@ -60,8 +60,9 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
 @click.option("--delimiter", help="Field separator of a CSV/DSV file (default , for csv, TAB for tsv, | for dsv).")
 @click.option("--policy", type=click.Choice(["upsert", "insert"]), default="upsert", show_default=True,
               help="insert fails for existing accounts; upsert updates the passed fields.")
-@click.option("--lookup/--no-lookup", default=True, show_default=True,
-              help="Look up existing accounts by login email (their UID is reused).")
+@click.option("--lookup/--no-lookup", default=None,
+              help="Look up existing accounts by login email, reusing their UID (default: on, unless the "
+                   "site has no accounts yet).")
 @click.option("--dry-run", is_flag=True, help="Validate every record and the mapping, call nothing, report.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N records (a test run: --limit 10).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
@@ -95,7 +96,7 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
       gigya-migrate import users.errors.jsonl --mapping mapping.yaml
     """
-    from gigya_migrate.flows.import_accounts import ImportJob, PreflightError, import_file, preflight
+    from gigya_migrate.flows.import_accounts import ImportJob, PreflightError, import_file, preflight, site_is_empty
     from gigya_migrate.flows.journal import JournalError
     from gigya_migrate.flows.mapping import MappingError, load_mapping
     from gigya_migrate.flows.runner import RunInterrupted, RunOptions
@@ -119,13 +120,17 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
     # max_retries=0: the runner retries, so that a rate limit slows the whole job (shared throttle)
     client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None else None
     api_key = site.api_key if site is not None else "dry-run"
-    job = ImportJob(mapping, client, api_key, policy=policy, lookup=lookup and client is not None)
     if client is not None and not skip_preflight and not dry_run:
         try:
             for warning in preflight(client):
                 click.echo(f"warning: {warning}", err=True)
         except PreflightError as exc:
             raise click.ClickException(str(exc)) from None
+    if client is not None and lookup is None and not resume:
+        lookup = not site_is_empty(client)
+        if not lookup:
+            click.echo("the site has no accounts yet: no lookups by email needed (--lookup forces them)", err=True)
+    job = ImportJob(mapping, client, api_key, policy=policy, lookup=lookup is not False and client is not None)
     if dry_run:
         click.echo(f"dry run: validating {file} (no calls are made)", err=True)
     else:

@@ -36,7 +36,7 @@ from gigya_migrate.flows.mapping import Mapping
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
 from gigya_migrate.flows.steps import csv_header, detect_format, read_records
 
-__all__ = ["ImportJob", "PreflightError", "derive_uid", "import_file", "import_records", "preflight"]
+__all__ = ["ImportJob", "PreflightError", "derive_uid", "import_file", "import_records", "preflight", "site_is_empty"]
 
 POLICIES = ("insert", "upsert")
 _UID_NAMESPACE = uuid.UUID("5b0f3c2e-9a47-4c55-8f51-6d8a2b1e7c90")
@@ -155,7 +155,7 @@ def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) 
     """Run an import over already-read records (any iterable of dicts / ``BadRecord``)."""
     write = _dry_write if options.dry_run else job.write
     return run(records, name="import", key=job.key, transforms=job.steps(), write=write,
-               recover=job.recover, options=options)
+               recover=job.recover, options=options, key_name="login-id")
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
@@ -193,3 +193,12 @@ def preflight(client: Any) -> list[str]:
             "fails while it is, and imported users would be mailed (seed 004). Turn it off for the migration.")
     return []
 
+
+
+def site_is_empty(client: Any) -> bool:
+    """True when the site holds no account at all (then lookups by email can only miss)."""
+    page = client.search("SELECT count(*) FROM accounts")
+    if page.total_count is not None:
+        return page.total_count == 0
+    first = page.results[0].model_extra if page.results else {}
+    return not (first or {}).get("count(*)")

@@ -20,6 +20,8 @@ A mapping is YAML or JSON (JSON is YAML)::
       salt: salt                    # optional column
       rounds: rounds                # optional column
       default_scheme: null          # a scheme for rows without one (else it is detected)
+      salt_encoding: null           # text (default) | hex | base64: how the legacy salt is stored
+      encoding: null                # hex | base64 (default: guessed): how a bare digest is stored
       required: true                # a row without a hash fails (false: import without password)
 
 ``load_mapping`` validates the whole file before a run starts and raises ``MappingError`` listing
@@ -83,6 +85,8 @@ class PasswordMapping(BaseModel):
     salt: str | None = None
     rounds: str | None = None
     default_scheme: str | None = None
+    salt_encoding: Literal["text", "hex", "base64"] | None = None
+    encoding: Literal["hex", "base64"] | None = None
     required: bool = True
 
 
@@ -176,14 +180,20 @@ class Mapping(BaseModel):
             if spec.required:
                 raise RecordError("missing-password", f"no hash in column {spec.hash!r}")
             return None
-        from gigya_migrate.hashing import HashSettingsError, UnsupportedHash, to_gigya_password
+        from gigya_migrate.hashing import HashSettingsError, UnsupportedHash
+
+        try:
+            from gigya_migrate.hashing import to_gigya_password
+        except ImportError:  # the package may not re-export it yet; legacy.py owns it
+            from gigya_migrate.hashing.legacy import to_gigya_password
 
         scheme = _text(row.get(spec.scheme)) if spec.scheme else None
         salt = _text(row.get(spec.salt)) if spec.salt else None
         rounds = _text(row.get(spec.rounds)) if spec.rounds else None
+        options = {k: v for k, v in (("salt_encoding", spec.salt_encoding), ("encoding", spec.encoding)) if v}
         try:
             return to_gigya_password(stored, scheme=scheme or spec.default_scheme, salt=salt or None,
-                                     rounds=int(rounds) if rounds else None)
+                                     rounds=int(rounds) if rounds else None, **options)
         except UnsupportedHash as exc:
             raise RecordError("unsupported-hash", str(exc)) from None
         except (HashSettingsError, ValueError) as exc:
@@ -221,7 +231,8 @@ def _pydantic_problem(error: dict) -> str:
     where = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         known = ("login_id", "uid", "fields", "add", "drop", "passthrough", "email_verified", "password",
-                 "hash", "scheme", "salt", "rounds", "default_scheme", "required", "to", "type")
+                 "hash", "scheme", "salt", "rounds", "default_scheme", "salt_encoding", "encoding", "required",
+                 "to", "type")
         return f"unknown key {where!r}{_suggest(str(error['loc'][-1]), known)}"
     return f"{where}: {error['msg']}"
 

@@ -418,6 +418,7 @@ class _Run:
         self.throttle = Throttle(options.concurrency, base=options.backoff_base, cap=options.backoff_max)
         self._counter_lock = threading.Lock()
         self.progress = _Progress(options.progress, name)
+        self.key_name = "key"
 
     # -- worker side (runs on pool threads) ----------------------------------------------------
     def _attempt(self, metrics: StepMetrics, call: Callable[[], Any],
@@ -507,7 +508,8 @@ class _Run:
                                        step="key")
             key = None if key in (None, "") else str(key)
             if key is None and failure is None:
-                failure = RecordResult(None, ok=False, error_code="missing-key", message="the record has no key",
+                failure = RecordResult(None, ok=False, error_code=f"missing-{self.key_name}",
+                                       message="the record has no key",
                                        record=raw, step="key")
         state = journal.state(seq, key)
         if state in (DONE, FAILED):
@@ -516,7 +518,7 @@ class _Run:
         if failure is not None:
             return failure
         if state is None and (owner := journal.owner(key, seq)) is not None:
-            return RecordResult(key, ok=False, error_code="duplicate-key",
+            return RecordResult(key, ok=False, error_code=f"duplicate-{self.key_name}",
                                 message=f"{key!r} already appears in record {owner + 1} of this input",
                                 record=raw, step="key")
         record = dict(raw)
@@ -626,14 +628,17 @@ class _Run:
 
 def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None], transforms: Sequence[Step] = (),
         write: Callable[[dict], RecordResult], recover: Callable[[dict], RecordResult] | None = None,
-        options: RunOptions | None = None) -> RunReport:
+        options: RunOptions | None = None, key_name: str = "key") -> RunReport:
     """Run one job over ``records`` (see the module docstring); returns its ``RunReport``.
+
+    ``key_name`` names the key in error codes: ``missing-<key_name>``, ``duplicate-<key_name>``.
 
     Raises ``JournalError`` before anything is sent when the journal does not fit the run, and
     ``RunInterrupted`` (holding the saved report) on Ctrl-C.
     """
     options = options or RunOptions()
     job = _Run(name, key, list(transforms), write, recover, options)
+    job.key_name = key_name
     report = job.report
     report.started_at = _now()
     temp_dir = None

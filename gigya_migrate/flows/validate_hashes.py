@@ -79,10 +79,11 @@ class ValidationReport:
 
     def table(self) -> str:
         """The printed per-algorithm pass/fail table, then each failure with its stage and reason."""
-        lines = [f"{'algorithm':<20}{'rows':>6}{'pass':>6}{'fail':>6}  result"]
+        width = max([24, *(len(name) + 2 for name in self.by_algorithm())])
+        lines = [f"{'format / algorithm':<{width}}{'rows':>6}{'pass':>6}{'fail':>6}  result"]
         for name, (passed, rows) in self.by_algorithm().items():
             verdict = "PASS" if passed == rows else "FAIL"
-            lines.append(f"{name:<20}{rows:>6}{passed:>6}{rows - passed:>6}  {verdict}")
+            lines.append(f"{name:<{width}}{rows:>6}{passed:>6}{rows - passed:>6}  {verdict}")
         for check in self.failed:
             lines.append(f"  {check.login_id} ({check.algorithm}) failed at {check.stage}: {check.message}")
         total = len(self.checks)
@@ -105,11 +106,27 @@ def _algorithm_of(password: dict | None, row: dict, mapping: Mapping) -> str:
         return str(row[mapping.password.scheme]).strip()
     if not password:
         return "unknown"
+    stored = _text(row.get(mapping.password.hash)) if mapping.password else ""
+    label = _detected(stored)
+    if label and label not in ("hex digest", "base64 digest"):
+        return label
     settings = password.get("hashSettings") or {}
     if settings.get("algorithm"):
         return settings["algorithm"]
     compound = password.get("compoundHashedPassword") or ""
     return next((name for prefix, name in _COMPOUND if compound.startswith(prefix)), "compound")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _detected(stored: str) -> str | None:
+    try:
+        from gigya_migrate.hashing.legacy import detect
+    except ImportError:  # hashing without legacy-format detection: fall back on the Gigya algorithm
+        return None
+    return detect(stored) if stored else None
 
 
 class _Failed(Exception):
