@@ -91,7 +91,11 @@ def verify_password(password: str, hashed_password: str, hash_settings: Mapping 
     if not isinstance(password, str):
         raise TypeError(f"password must be str, not {type(password).__name__}")
     s = parse_settings(hash_settings)
-    return _resolve(hashed_password, s).verify(password, hashed_password, s)
+    handler = _resolve(hashed_password, s)
+    try:
+        return handler.verify(password, hashed_password, s)
+    except UnicodeEncodeError:  # lone surrogates: no UTF-8 bytes, so it cannot be the stored password
+        return False
 
 
 def hash_password(password: str, hash_settings: Mapping) -> str:
@@ -102,7 +106,10 @@ def hash_password(password: str, hash_settings: Mapping) -> str:
     s = parse_settings(hash_settings)
     if s.algorithm is None:
         raise HashSettingsError("hashSettings.algorithm is required to hash a password.")
-    return get_handler(s.algorithm).hash(password, s)
+    try:
+        return get_handler(s.algorithm).hash(password, s)
+    except UnicodeEncodeError:
+        raise HashSettingsError("the password is not valid Unicode text (it has lone surrogates).") from None
 
 
 def validate_password_object(password: Mapping) -> None:

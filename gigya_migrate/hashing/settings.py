@@ -113,6 +113,11 @@ def parse_settings(data: Mapping | None) -> Settings:
         url=_parse_text(data, "URL"),
     )
     _check_templates(settings)
+    if settings.url is not None and settings.algorithm != "custom":
+        raise HashSettingsError(
+            "hashSettings.URL is only used with algorithm \"custom\" (a remote hash service), which this toolkit "
+            "does not verify; drop URL for the other algorithms."
+        )
     return settings
 
 

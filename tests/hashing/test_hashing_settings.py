@@ -66,6 +66,8 @@ MALFORMED = [
     (SHA1_PASSWORD, "sha1", ["hashSettings must be an object"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "salt": 5, "format": "$salt$password"}, ["salt must be a string"]),
     (None, {"algorithm": "sha1"}, ["empty or not a string"]),
+    (SHA1_PASSWORD, {"algorithm": "sha1", "URL": "https://hash.example"}, ["URL is only used with algorithm \"custom\""]),
+    (SHA1_PASSWORD, {"algorithm": "custom", "URL": "https://hash.example"}, ["'custom' is accepted by Gigya but not verified"]),
 ]
 
 
@@ -84,6 +86,12 @@ def test_error_messages_never_hold_a_full_hash(hashed, settings, words):
         verify_password("password", hashed, settings)
     if isinstance(hashed, str) and len(hashed) > 12:
         assert hashed not in str(caught.value)
+
+
+def test_unencodable_password_is_false_not_an_error():
+    assert verify_password("pass\ud800word", SHA1_PASSWORD, {"algorithm": "sha1"}) is False
+    with pytest.raises(HashSettingsError, match="lone surrogates"):
+        hash_password("pass\ud800word", {"algorithm": "sha1"})
 
 
 def test_password_must_be_text():
