@@ -120,6 +120,7 @@ class FaultInjector:
         self._random = _RandomConfig(seed=seed)
         self._rng = random.Random(seed)
         self._stopping = threading.Event()
+        self._initial_timeout = timeout_seconds
         self.timeout_seconds = timeout_seconds
         self.injected: dict[str, int] = {}
 
@@ -182,8 +183,9 @@ class FaultInjector:
         return self
 
     def clear(self) -> None:
-        """Forget every script and random setting (the generator keeps its seed)."""
+        """Forget every script, random setting and timeout change (the generator keeps its seed)."""
         with self._lock:
+            self.timeout_seconds = self._initial_timeout
             self._scripts.clear()
             self._random = _RandomConfig(seed=self._random.seed)
             self._rng = random.Random(self._random.seed)

@@ -34,7 +34,7 @@ __all__ = ["Call", "MockGigya", "mock_gigya"]
 
 GIGYA_URL = re.compile(r"^https?://(?:[a-z0-9-]+\.)+(?:gigya\.com|gigya-api\.cn|sapcdm\.cn)\.?(?::\d+)?(?:[/?].*)?$",
                        re.IGNORECASE)
-_VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+_VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")  # none may pass through to Gigya
 _HIDDEN = {"secret", "password", "newPassword", "sig", "oauth_token", "secretAnswer"}
 
 
@@ -132,8 +132,8 @@ class MockGigya(MockControl):
         if parts.path.startswith(CONTROL_PREFIX):
             status, payload = self.handle_control(request.method, parts.path, body)
             return status, {"Content-Type": "application/json"}, transport.json_bytes(payload)
-        answer = self._answer(request, parts, body)
-        return self._enact(answer)
+        status, headers, payload = self._enact(self._answer(request, parts, body))
+        return status, headers, b"" if request.method == "HEAD" else payload
 
     def _answer(self, request: Any, parts: Any, body: bytes) -> transport.Answer:
         method = transport.method_from_path(parts.path)

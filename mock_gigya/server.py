@@ -156,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server naming)
         self._run()
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     def do_CONNECT(self) -> None:  # noqa: N802
         """HTTPS through the proxy setting: speak TLS as the Gigya host (see :mod:`mock_gigya.tls`)."""
@@ -193,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not self._drain(environ["wsgi.input"]) or environ["REQUEST_METHOD"] == "CONNECT":
             self.close_connection = True
-        self._write(captured["status"], captured["headers"], chunks)
+        self._write(captured["status"], captured["headers"], b"" if self.command == "HEAD" else chunks)
 
     def _drain(self, body: Any) -> bool:
         """Read what the app left of the body (up to a bound) so the client can finish sending."""

@@ -138,3 +138,10 @@ def test_mock_gigya_factory_builds_a_started_context():
         mock.add_site(KEY)
         assert requests.post("https://accounts.us1.gigya.com/accounts.search", data={"apiKey": KEY}).json()[
             "errorCode"] == 0
+
+
+@pytest.mark.parametrize("verb", ["HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def test_no_verb_reaches_the_real_gigya(echo_mock, verb):
+    response = requests.request(verb, "https://accounts.us1.gigya.com/accounts.search", params={"apiKey": KEY})
+    assert response.status_code == 200
+    assert echo_mock.calls[-1].method == "accounts.search"

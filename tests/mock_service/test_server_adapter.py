@@ -188,3 +188,10 @@ def test_64_concurrent_clients_each_with_a_pooled_session(echo_server):
     with ThreadPoolExecutor(64) as pool:
         results = list(pool.map(client, range(64)))
     assert results == [[0] * 10] * 64
+
+
+def test_head_answers_headers_only_and_keeps_the_connection_in_step(echo_server):
+    with requests.Session() as session:
+        head = session.head(f"{echo_server.url}/accounts.search", params={"apiKey": KEY})
+        assert head.status_code == 200 and head.content == b""
+        assert session.post(f"{echo_server.url}/accounts.search", data={"apiKey": KEY}).json()["errorCode"] == 0

@@ -2,7 +2,9 @@
 input get Gigya envelopes, and the same calls answer the same in-process and over HTTP."""
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -156,3 +158,26 @@ def test_https_proxy_refusals(gigya_server):
     with pytest.raises(requests.exceptions.ProxyError):  # the mock tunnels to no other host
         requests.get("https://example.com/", proxies={"https": gigya_server.url}, verify=gigya_server.ca_path,
                      timeout=10)
+
+
+def test_64_concurrent_clients_writing_and_reading(gigya_server):
+    barrier = threading.Barrier(64)
+
+    def client(n):
+        with requests.Session() as session:
+            barrier.wait(timeout=10)
+            codes = []
+            for k in range(3):
+                uid = f"c{n:02d}-{k}"
+                data = {"apiKey": KEY, "userKey": USER_KEY, "secret": SECRET, "UID": uid,
+                        "loginIDs": json.dumps({"emails": [f"{uid}@example.com"]})}
+                codes.append(session.post(f"{gigya_server.url}/accounts.importFullAccount", data=data,
+                                          timeout=30).json()["errorCode"])
+                read = {k: v for k, v in data.items() if k != "loginIDs"}
+                codes.append(session.post(f"{gigya_server.url}/accounts.getAccountInfo", data=read,
+                                          timeout=30).json()["errorCode"])
+            return codes
+
+    with ThreadPoolExecutor(64) as pool:
+        assert list(pool.map(client, range(64))) == [[0] * 6] * 64
+    assert gigya_server.accounts(KEY).count() == 192
