@@ -8,10 +8,13 @@ Requests may address a Gigya host three ways, so unmodified SDKs can be pointed 
 - an HTTP proxy request line with an absolute URI, ``POST http://accounts.us1.gigya.com/accounts.search``
   (clients configured with the mock as their ``http`` proxy).
 
+- HTTPS through the proxy setting (``CONNECT accounts.us1.gigya.com:443``): the server answers TLS
+  itself with a certificate from a throwaway CA (:mod:`mock_gigya.tls`) the client must trust.
+
 ``api.handle`` receives the URL the client addressed (``http://accounts.us1.gigya.com/accounts.search``)
 and checks signatures against it, accepting the http and https spellings, because a loopback
-server cannot see which one the client signed. TLS is not served: HTTPS through a proxy (CONNECT)
-gets a clear refusal.
+server cannot see which one the client signed. A bare ``Host`` header naming Gigya is taken as
+https (what SDKs use) unless ``X-Forwarded-Proto`` says otherwise.
 
 No dependency beyond the standard library: ``http.server`` with one thread per connection and
 keep-alive (HTTP/1.1), so 64+ concurrent clients with pooled sessions are fine; the WSGI app
@@ -27,6 +30,7 @@ import socket
 import ssl
 import sys
 import threading
+import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable
@@ -39,6 +43,7 @@ from mock_gigya.control import CONTROL_PREFIX, MockControl
 from mock_gigya.faults import FaultInjector
 
 __all__ = ["DropConnection", "MockApp", "MockServer", "main"]
+
 
 class DropConnection(Exception):
     """Raised by :class:`MockApp` to have the server close the connection without an answer."""
@@ -80,7 +85,8 @@ class MockApp:
                                           details=f"Request body too large: over {transport.MAX_BODY_BYTES} bytes")
         if environ["REQUEST_METHOD"] == "CONNECT":  # not 200: the client must not start a TLS tunnel
             refused = transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=(
-                "mock-gigya does not serve TLS: proxy http:// URLs or send a Host header"))
+                "mock-gigya intercepts HTTPS for Gigya hosts only (and not with --no-https-proxy); it tunnels "
+                "nowhere: proxy http:// URLs or send a Host header instead"))
             return transport.Answer(501, refused.body)
         try:
             params = transport.decode_params(environ.get("QUERY_STRING", ""), _read_body(environ, length))
@@ -191,6 +197,12 @@ class _Handler(BaseHTTPRequestHandler):
         except DropConnection:
             self.close_connection = True
             return
+        except Exception as exc:  # a bug of the mock itself: still an envelope, never a traceback
+            print(f"mock-gigya: internal error: {exc!r}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            answer = transport.error_answer(transport.GENERAL_SERVER_ERROR, "General Server Error",
+                                            details=type(exc).__name__)
+            chunks = _reply(start_response, answer.status, answer.encoded(), answer.content_type)[0]
         if not self._drain(environ["wsgi.input"]) or environ["REQUEST_METHOD"] == "CONNECT":
             self.close_connection = True
         self._write(captured["status"], captured["headers"], b"" if self.command == "HEAD" else chunks)

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from mock_gigya import defaults
+from mock_gigya.faults import FaultInjector
 from mock_gigya.server import MockServer
 
 from .conftest import EchoBackend, echo_handle
@@ -195,3 +196,16 @@ def test_head_answers_headers_only_and_keeps_the_connection_in_step(echo_server)
         head = session.head(f"{echo_server.url}/accounts.search", params={"apiKey": KEY})
         assert head.status_code == 200 and head.content == b""
         assert session.post(f"{echo_server.url}/accounts.search", data={"apiKey": KEY}).json()["errorCode"] == 0
+
+
+class BrokenFaults(FaultInjector):
+    def decide(self, method):
+        raise RuntimeError("a bug in the mock itself")
+
+
+def test_a_bug_outside_the_handler_still_answers_an_envelope(capsys):
+    with MockServer(backend=EchoBackend(), handle=echo_handle, faults=BrokenFaults()) as server:
+        response = requests.post(f"{server.url}/accounts.search", data={"apiKey": KEY}, timeout=5)
+        assert_envelope(response, code=500001)
+        assert requests.get(f"{server.url}/__mock__/state", timeout=5).status_code == 200  # still serving
+    assert "a bug in the mock itself" in capsys.readouterr().err
