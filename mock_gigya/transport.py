@@ -5,12 +5,8 @@ request arrives and how an answer leaves. Everything between (form decoding, nam
 the URL the client addressed, consulting the :class:`~mock_gigya.faults.FaultInjector`, turning
 a crash into a Gigya envelope) is here, written once.
 
-Choices recorded here (inferred, no public source):
-- a body over ``MAX_BODY_BYTES`` (8 MiB) or one that is not valid UTF-8 form encoding is refused
-  with ``400001 Invalid request format`` (GRAZE ``ERROR_INVALID_REQUEST_FORMAT``: "various faults in
-  the request"), never a bare HTTP error;
-- query-string and body parameters are merged, the body winning (SDKs only send a body);
-- a repeated parameter keeps its last value.
+Choices made here where no public source decides are listed in :data:`DECISIONS` (topic, text), in
+the form ``mock_gigya.supported`` renders into SUPPORTED.md.
 """
 
 from __future__ import annotations
@@ -34,6 +30,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "Answer",
     "BadRequest",
+    "DECISIONS",
     "decode_params",
     "dispatch",
     "error_answer",
@@ -50,6 +47,25 @@ INVALID_REQUEST_FORMAT = 400001
 GENERAL_SERVER_ERROR = 500001
 
 Handle = Callable[..., tuple[int, dict]]
+
+DECISIONS: tuple[tuple[str, str], ...] = (
+    ("Request body", f"Form fields and the URL query are merged (the body wins; a repeated field keeps its last "
+                     f"value). A body over {MAX_BODY_BYTES // (1024 * 1024)} MiB, bytes that are not UTF-8 once "
+                     "percent-decoded, or malformed HTTP answer 400001 Invalid request format (GRAZE: 'various "
+                     "faults in the request') as a Gigya envelope; malformed HTTP keeps its HTTP status (400, 414, "
+                     "431, 505) because its httpStatusCodes cannot be read."),
+    ("Addressing", "The last path segment names the method, whatever the host. The URL given to signature checks "
+                   "is the one the client addressed: a proxy request line's absolute URI as sent; a Host header "
+                   "naming a Gigya host is taken as https (SDK default, unknowable on loopback) unless "
+                   "X-Forwarded-Proto says otherwise; otherwise the mock's own http address."),
+    ("HTTPS proxy", "CONNECT to a Gigya host is answered with TLS from a throwaway per-run CA (EC P-256, 7 days) "
+                    "the client must trust; CONNECT to any other host answers 501: the mock tunnels nowhere."),
+    ("Injected faults", "Error faults answer the Gigya envelope with HTTP 200 (or statusCode with "
+                        "httpStatusCodes=true) and errorDetails 'Injected by mock-gigya faults'; a timeout fault "
+                        "answers only after timeout_seconds (65 s by default) on the server and raises "
+                        "requests.ReadTimeout in-process; a drop closes the connection unanswered "
+                        "(requests.ConnectionError in-process); 'processed' timeouts and drops run the call first."),
+)
 
 
 class BadRequest(Exception):
