@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from gigya_migrate.hashing._encoding import preview
-from gigya_migrate.hashing.sample import RowResult, SampleError, check_sample, gigya_algorithm, summarize
+from gigya_migrate.hashing.sample import RowResult, SampleError, check_sample, summarize
 
 __all__ = ["COMMANDS", "check_hashes_command"]
 

@@ -11,7 +11,6 @@ import base64
 import binascii
 import re
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gigya_migrate.hashing._encoding import b64encode, looks_hex, preview

@@ -45,6 +45,11 @@ LEGACY = {
     ],
     "aspnet": [
         ("aspnet identity v2", ASPNET, "AAABAgMEBQYHCAkKCwwNDg+ukCEMDf0yyQ29NYubggHIVY0sdEUfdyeM+E1LtH1uJg==", {}, "aspnetcore PasswordHasherTest V2_SHA1_1000iter_128salt_256subkey"),
+        ("aspnet identity v2", ASPNET, "ANXrDknc7fGPpigibZXXZFMX4aoqz44JveK6jQuwY3eH/UyPhvr5xTPeGYEckLxz9A==", {}, "go identity port TestVerifyPasswordV2 'success' case"),
+        ("aspnet identity v2", U, "ABAREhMUFRYXGBkaGxwdHh+/kQHbrsuzhP72tw4xG7Bd+ME6o2bt/HzlKOcu2XX5Yw==", {},
+         "hashlib: b64(b'\\0' + salt + pbkdf2_hmac('sha1', U, salt=bytes(range(16, 32)), 1000, 32))"),
+        ("aspnet identity v2", "", "AAAAAAAAAAAAAAAAAAAAAADDCOR2ZaugC9bu+LIwZYTU44RMf2CGf8Q5Z+uc9QySYg==", {},
+         "hashlib: same layout, empty password, all-zero salt"),
         ("aspnet identity v3", ASPNET, "AQAAAAAAAAD6AAAAEAhftMyfTJylOlZT+eEotFXd1elee8ih5WsjXaR3PA9M", {}, "aspnetcore V3_SHA1_250iter_128salt_128subkey"),
         ("aspnet identity v3", ASPNET, "AQAAAAEAACcQAAAAEAABAgMEBQYHCAkKCwwNDg+yWU7rLgUwPZb1Itsmra7cbxw2EFpwpVFIEtP+JIuUEw==", {}, "aspnetcore HashPassword_Version3 (SHA256, 10000)"),
         ("aspnet identity v3", ASPNET, "AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw", {}, "aspnetcore V3_SHA512_50iter_128salt_128subkey"),

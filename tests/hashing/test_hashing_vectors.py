@@ -29,6 +29,8 @@ VECTORS = {
         ("", hex64("d41d8cd98f00b204e9800998ecf8427e"), {"algorithm": "md5"}, "RFC 1321 A.5"),
         ("abc", hex64("900150983cd24fb0d6963f7d28e17f72"), {"algorithm": "md5"}, "RFC 1321 A.5"),
         ("message digest", hex64("f96b697d7cb7938d525a2f31aaf161d0"), {"algorithm": "md5"}, "RFC 1321 A.5"),
+        ("a", hex64("0cc175b9c0f1b6a831c399e269772661"), {"algorithm": "md5", "salt": "", "format": "$salt$password"},
+         "RFC 1321 A.5 (empty salt in a template adds nothing)"),
         ("helloworld", "/F4DjTilcDIIVEHn/nAQsA==", {"algorithm": "md5"}, "passlib ldap_md5_test ({MD5} body)"),
         (UPASS_TABLE, hex64("05473f8a19f66815e737b33264a0d0b0"), {"algorithm": "md5"}, "passlib hex_md5_test unicode"),
         # passlib django_salted_md5_test: md5$123abcdef$c827... = md5(salt + password)
@@ -92,6 +94,8 @@ VECTORS = {
          {"algorithm": "sha256", "rounds": 1, "salt": "123", "format": "$password$salt"}, "gigya/GigyaPasswordValidator README"),
         ("abc", hex64("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), {"algorithm": "sha256"}, "FIPS 180-2 B.1"),
         ("", hex64("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), {"algorithm": "sha256"}, "FIPS 180 empty message"),
+        ("abc", hex64("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+         {"algorithm": "sha256", "salt": "", "format": "$password$salt"}, "FIPS 180-2 B.1 (empty salt)"),
         ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
          hex64("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"), {"algorithm": "sha256"}, "FIPS 180-2 B.2"),
         ("password", hex64("5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"), {"algorithm": "sha256"}, "passlib hex_sha256_test"),
@@ -106,6 +110,8 @@ VECTORS = {
          {"algorithm": "sha512"}, "FIPS 180-2 C.1"),
         ("", hex64("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"),
          {"algorithm": "sha512"}, "FIPS 180 empty message"),
+        ("abc", hex64("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
+         {"algorithm": "sha512", "salt": "", "format": "$salt$password"}, "FIPS 180-2 C.1 (empty salt)"),
         ("password", hex64("b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86"),
          {"algorithm": "sha512"}, "passlib hex_sha512_test"),
         (UPASS_TABLE, hex64("d91bb0a23d66dca07a1781fd63ae6a05f6919ee5fc368049f350c9f293b078a18165d66097cf0d89fdfbeed1ad6e7dba2344e57348cd6d51308c843a06f29caf"),
@@ -126,6 +132,8 @@ VECTORS = {
          {"algorithm": "sha512Hexa", "rounds": 3}, "hashlib: hex chain, 3 rounds, empty password"),
         ("hashcat", "NWkjYU1HUuQ+vTIr6wLOrOlpc19p1zV2wVREVC6UAdCYiYIyzKqwuD0U2HU3TX90mFV47fP6CBAHFb3iO96sww==",
          {"algorithm": "sha512Hexa", "rounds": 10}, "hashlib: hex chain, 10 rounds"),
+        ("password", "r+mRN5Z+5vXsjwjfid2AdtuTLhPUyo17Mv7aPckZrj4WV88wYWUj0oUAcndV7drVpuGP4lW0B6nF9t2N4aQ7mQ==",
+         {"algorithm": "sha512Hexa", "rounds": 2, "salt": "", "format": "$salt$password"}, "hashlib: hex chain (empty salt)"),
         ("password", "t++5IpGL8wx3fSXU0SI+aGWhhSnzg9y44Q7xQ/LZStd9Jnq4BeScdiPUXcQVFxtd6bspqIcZsRiorMOXLYFS2A==",
          {"algorithm": "sha512Hexa", "rounds": 2, "salt": "abc", "format": "$password$salt"}, "hashlib: hex chain over b'passwordabc'"),
     ],
@@ -245,6 +253,26 @@ def test_every_algorithm_has_six_independent_vectors():
     for name, rows in VECTORS.items():
         assert len(rows) >= 6, name
         assert all(source for *_, source in rows), name
+
+
+def test_every_salted_algorithm_has_an_empty_salt_vector():
+    for name, rows in VECTORS.items():
+        if name not in ("md5_crypt", "bcrypt", "drupal"):
+            assert any(not settings.get("salt") for _, _, settings, _ in rows), name
+
+
+def test_raw_comparisons_are_constant_time(monkeypatch):
+    import hmac
+
+    from gigya_migrate.hashing import handler
+
+    calls, original = [], hmac.compare_digest
+    monkeypatch.setattr(handler.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or original(a, b))
+    for name, rows in VECTORS.items():
+        if name not in ("md5_crypt", "bcrypt", "drupal"):
+            password, hashed, settings, _ = rows[0]
+            assert verify_password(password, hashed, settings)
+    assert len(calls) == len(VECTORS) - 3
 
 
 def test_every_algorithm_has_a_unicode_vector():
