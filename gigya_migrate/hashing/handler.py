@@ -59,10 +59,9 @@ class RawHandler(Handler):
         """Refuse settings this algorithm cannot use."""
         rounds = self.rounds(s)
         if not self.min_rounds <= rounds <= self.max_rounds:
-            raise HashSettingsError(
-                f"hashSettings.rounds {rounds} is out of range for {self.name}: give {self.min_rounds}.."
-                f"{self.max_rounds} (the legacy system's iteration count)."
-            )
+            allowed = (f"{self.name} takes rounds {self.min_rounds} only" if self.min_rounds == self.max_rounds
+                       else f"give {self.min_rounds}..{self.max_rounds} (the legacy system's iteration count)")
+            raise HashSettingsError(f"hashSettings.rounds {rounds} is out of range for {self.name}: {allowed}.")
         if self.salt_mode != "template" and s.template is not None:
             raise HashSettingsError(
                 f"{self.name} takes no format/binaryFormat template (only md5, sha1, sha1_hashbytes, sha256, "

@@ -28,7 +28,7 @@ MALFORMED = [
     (SHA1_PASSWORD, {"algorithm": "sha1", "rounds": 0}, ["rounds 0 is out of range for sha1"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "rounds": "ten"}, ["'ten' is not a whole number"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "rounds": True}, ["rounds must be an integer"]),
-    ("MTIz", {"algorithm": "md5_double_salted", "rounds": 2}, ["rounds 2 is out of range for md5_double_salted: give 1..1"]),
+    ("MTIz", {"algorithm": "md5_double_salted", "rounds": 2}, ["rounds 2 is out of range for md5_double_salted: md5_double_salted takes rounds 1 only"]),
     ("MTIz", {"algorithm": "pbkdf2", "rounds": 10**9}, ["out of range for pbkdf2"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "salt": "abc"}, ["there is no format", "$salt$password"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "salt": "abc", "format": "$password"}, ["has no $salt, so the salt would be ignored"]),
