@@ -64,7 +64,12 @@ class CryptHandler(Handler):
 
     def verify(self, password: str, hashed: str, s: Settings) -> bool:
         self.validate(hashed, s)
-        return self.verify_compound(password, hashed)
+        try:
+            return self.verify_compound(password, hashed)
+        except UnicodeEncodeError:
+            raise
+        except ValueError as exc:  # the backend refused a string our pattern let through
+            raise HashSettingsError(f"{preview(hashed)} is not a usable {self.name} string: {exc}") from None
 
     def verify_compound(self, password: str, hashed: str) -> bool:
         """Check ``password`` against a well-formed crypt string."""
