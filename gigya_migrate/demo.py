@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "write_legacy_export"]
+__all__ = ["FORMATS", "main", "stored_hash", "write_legacy_export", "write_sample"]
 
 OUT = Path("demo-output")
 USERS = 10000
@@ -57,7 +57,7 @@ password:
 """
 
 
-def _stored(fmt: str, password: str, rng: random.Random) -> tuple[str, str, str]:
+def stored_hash(fmt: str, password: str, rng: random.Random) -> tuple[str, str, str]:
     """(stored hash, scheme column, salt column) as the legacy system would hold them."""
     salt = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
     if fmt == "django":  # Django's own format; few rounds so the demo stays fast (the format allows any)
@@ -99,7 +99,7 @@ def write_legacy_export(path: Path, count: int, *, seed: int = SEED) -> dict[str
             fmt = rng.choices(FORMATS, WEIGHTS)[0]
             password = fake.password(length=12)
             email = f"{fake.user_name()}.{index}@{fake.free_email_domain()}"
-            stored, scheme, salt = _stored(fmt, password, rng)
+            stored, scheme, salt = stored_hash(fmt, password, rng)
             row = [f"L{100000 + index}", email, fake.first_name(), fake.last_name(), str(rng.randint(1940, 2007)),
                    fake.country_code(), rng.choice(["yes", "no"]), fake.date_time_between("-10y").isoformat() + "Z",
                    stored, scheme, salt]
@@ -135,7 +135,7 @@ def write_sample(path: Path, seed: int = SEED + 1) -> None:
         for fmt in FORMATS[:-1]:
             for n in range(2):
                 password = f"Sample-{fmt}-{n}!{rng.randint(1000, 9999)}"
-                stored, scheme, salt = _stored(fmt, password, rng)
+                stored, scheme, salt = stored_hash(fmt, password, rng)
                 out.writerow([f"hash-test.{fmt}.{n}@example.com", password, stored, scheme, salt])
 
 

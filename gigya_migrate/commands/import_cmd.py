@@ -76,12 +76,14 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False),
               help="Checkpoint journal (SQLite; default <input>.journal.sqlite).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: finished records are skipped.")
+@click.option("--backoff", type=click.FloatRange(0.001, 600), default=0.5, show_default=True,
+              help="First pause (seconds) of the whole job after a rate limit (403048); doubles up to 30 s.")
 @click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
 @site_options(required=False)
 @_library_errors
 def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, limit, concurrency, errors_path,
-                   errors_format, report_path, journal_path, resume, skip_preflight, progress, site):
+                   errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
 
     \b
@@ -115,7 +117,7 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
     options = RunOptions(
         concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
         errors_path=errors, errors_format=errors_format or ("csv" if errors.name.endswith(".csv") else "jsonl"),
-        report_path=report, progress=progress,
+        report_path=report, progress=progress, backoff_base=backoff, backoff_max=max(30.0, backoff),
     )
     # max_retries=0: the runner retries, so that a rate limit slows the whole job (shared throttle)
     client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None else None

@@ -51,3 +51,79 @@ def fake_site():
 @pytest.fixture
 def make_site():
     return FakeSite
+
+
+# ---------------------------------------------------------------------------------------------
+# legacy exports and the mock site
+
+import csv  # noqa: E402
+import random  # noqa: E402
+
+from faker import Faker  # noqa: E402
+
+from mock_gigya import defaults  # noqa: E402
+
+SITE_ARGS = ["--api-key", defaults.DEFAULT_API_KEY, "--user-key", defaults.DEFAULT_USER_KEY,
+             "--secret", defaults.DEFAULT_SECRET]
+MAPPING = """\
+login_id: email
+fields:
+  first_name: profile.firstName
+  birth_year: {to: profile.birthYear, type: int}
+add:
+  data.migratedFrom: tests
+password:
+  hash: hash
+  scheme: scheme
+  salt: salt
+"""
+
+
+def legacy_users(count: int, *, seed: int = 7, formats=("bcrypt", "md5_hex", "sha256_salted", "django")):
+    """Faker users with passwords stored in legacy formats: (rows, {email: cleartext})."""
+    from gigya_migrate.demo import stored_hash
+
+    fake, rng = Faker(), random.Random(seed)
+    fake.seed_instance(seed)
+    rows, passwords = [], {}
+    for index in range(count):
+        password = fake.password(length=10)
+        stored, scheme, salt = stored_hash(formats[index % len(formats)], password, rng)
+        email = f"{fake.user_name()}.{index}@example.com"
+        rows.append({"email": email, "first_name": fake.first_name(), "birth_year": str(rng.randint(1950, 2005)),
+                     "hash": stored, "scheme": scheme, "salt": salt})
+        passwords[email] = password
+    return rows, passwords
+
+
+def write_csv(path, rows, *, delimiter=","):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)
+        out.writeheader()
+        out.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def site_args(gigya_server):
+    """CLI options pointing at the session's loopback mock server (reset for the test)."""
+    return ["--base-url", gigya_server.url, *SITE_ARGS]
+
+
+@pytest.fixture
+def mapping_file(tmp_path):
+    path = tmp_path / "mapping.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def users():
+    """``users(count, seed=..., formats=...)`` -> (rows, {email: cleartext}) (see legacy_users)."""
+    return legacy_users
+
+
+@pytest.fixture
+def csv_of():
+    """``csv_of(path, rows, delimiter=",")`` writes rows as CSV and returns the path."""
+    return write_csv
