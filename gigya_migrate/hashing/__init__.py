@@ -11,6 +11,7 @@ from gigya_migrate.hashing.diagnosis import Diagnosis, diagnose
 from gigya_migrate.hashing.errors import HashSettingsError, UnsupportedHash
 from gigya_migrate.hashing.legacy import detect, to_gigya_password
 from gigya_migrate.hashing.password import (
+    EXTRA_ALGORITHMS,
     ALGORITHMS,
     hash_password,
     site_hash,
@@ -20,6 +21,7 @@ from gigya_migrate.hashing.password import (
 
 __all__ = [
     "ALGORITHMS",
+    "EXTRA_ALGORITHMS",
     "HashSettingsError",
     "UnsupportedHash",
     "hash_password",

@@ -278,7 +278,7 @@ def _salt_encoding(stored: str, settings: dict) -> Iterator[_Try]:
 def _rounds(password: str, stored: str, settings: dict) -> Iterator[_Try]:
     algorithm = settings.get("algorithm")
     raw = _decoded(stored)
-    if algorithm not in HANDLERS or algorithm in ("md5_crypt", "bcrypt", "drupal", "md5_double_salted") or not raw:
+    if not raw or not (algorithm in _DIGEST_SIZE or str(algorithm).startswith("pbkdf2")) or algorithm == "md5_double_salted":
         return
     found = _scan_rounds(password, settings, raw)
     if found is not None and found != settings.get("rounds", 1):

@@ -309,7 +309,20 @@ class AspNetIdentity(LegacyFormat):
         return _raw(self._PRF[prf], subkey, rounds=iterations, salt=salt)
 
 
-FORMATS: tuple[LegacyFormat, ...] = (Unsupported(), CryptString(), Django(), PasslibPbkdf2(), Spring(), Ldap(), AspNetIdentity())
+class SapCodvnH(LegacyFormat):
+    """SAP ABAP CODVN H ``{x-issha, n}...``: Gigya's ``sap_abap`` takes the whole string as hashedPassword."""
+
+    name = "sap codvn h"
+
+    def identify(self, stored: str) -> bool:
+        return stored.lower().startswith("{x-issha,")
+
+    def convert(self, item: _Input) -> dict:
+        return {"hashedPassword": item.stored, "hashSettings": {"algorithm": "sap_abap"}}
+
+
+FORMATS: tuple[LegacyFormat, ...] = (Unsupported(), CryptString(), Django(), PasslibPbkdf2(), Spring(), Ldap(),
+                                     SapCodvnH(), AspNetIdentity())
 """Self-describing formats, tried in order by :func:`detect` and :func:`to_gigya_password`."""
 
 

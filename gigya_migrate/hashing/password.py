@@ -11,10 +11,12 @@ from gigya_migrate.hashing.algorithms import RAW_HANDLERS
 from gigya_migrate.hashing.crypt import CRYPT_HANDLERS
 from gigya_migrate.hashing.errors import HashSettingsError
 from gigya_migrate.hashing.handler import Handler
+from gigya_migrate.hashing.sap import SapAbap
 from gigya_migrate.hashing.settings import Settings, _suggest, parse_settings
 
 __all__ = [
     "ALGORITHMS",
+    "EXTRA_ALGORITHMS",
     "HANDLERS",
     "get_handler",
     "verify_password",
@@ -26,14 +28,19 @@ __all__ = [
 
 _ORDER = ("md5", "sha1", "sha1_hashbytes", "sha256", "sha512", "sha512Hexa", "md5_double_salted", "md5_crypt",
           "bcrypt", "pbkdf2", "pbkdf2_sha256", "pbkdf2_sha512", "drupal", "symphony2")
-HANDLERS: dict[str, Handler] = {h.name: h for h in sorted(RAW_HANDLERS + CRYPT_HANDLERS, key=lambda h: _ORDER.index(h.name))}
+ALGORITHMS: tuple[str, ...] = _ORDER
+"""The importFullAccount ``hashSettings.algorithm`` names of the brief (all verified here)."""
+
+EXTRA_ALGORITHMS: tuple[str, ...] = ("sap_abap",)
+"""Further names in current SAP docs that are verified here too (hash-algorithms.md §5)."""
+
+HANDLERS: dict[str, Handler] = {
+    **{h.name: h for h in sorted(RAW_HANDLERS + CRYPT_HANDLERS, key=lambda h: _ORDER.index(h.name))},
+    "sap_abap": SapAbap(),
+}
 """Algorithm name -> handler (the registry)."""
 
-ALGORITHMS: tuple[str, ...] = tuple(HANDLERS)
-"""The ``hashSettings.algorithm`` names importFullAccount accepts that this toolkit verifies."""
-
 _NOT_IMPLEMENTED = {
-    "sap_abap": "SAP CODVN H {x-issha, n} hashes (documented by SAP, not implemented here yet)",
     "custom": "a remote hash service at hashSettings.URL (its contract is not public)",
 }
 _PASSWORD_KEYS = ("hashedPassword", "compoundHashedPassword", "hashSettings")
@@ -53,8 +60,8 @@ def get_handler(algorithm: str) -> Handler:
             f"{_NOT_IMPLEMENTED[algorithm]}. Test these users against a real Gigya site."
         )
     raise HashSettingsError(
-        f"unknown hashSettings.algorithm {algorithm!r}.{_suggest(algorithm, ALGORITHMS)} "
-        f"Gigya accepts: {', '.join(ALGORITHMS)} (case-sensitive)."
+        f"unknown hashSettings.algorithm {algorithm!r}.{_suggest(algorithm, tuple(HANDLERS))} "
+        f"Gigya accepts: {', '.join(HANDLERS)}, custom (case-sensitive)."
     )
 
 

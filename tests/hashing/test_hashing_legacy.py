@@ -86,6 +86,14 @@ LEGACY = {
         ("passlib pbkdf2-sha512", "password", "$pbkdf2-sha512$1212$RHY0Fr3IDMSVO/RSZyb5ow$eNLfBK.eVozomMr.1gYa17k9B7KIK25NOEshvhrSX.esqY3s.FvWZViXz4KoLlQI.BzY/YTNJOiKc5gBYFYGww", {}, "passlib pbkdf2_sha512_test"),
         ("passlib pbkdf2-sha512", "\u0399\u03c9\u03b1\u03bd\u03bd\u03b7\u03c2", "$pbkdf2-sha512$1212$KkbvoKGsAIcF8IslDR6skQ$8be/PRmd88Ps8fmPowCJttH9G3vgxpG.Krjt3KT.NP6cKJ0V4Prarqf.HBwz0dCkJ6xgWnSj2ynXSV7MlvMa8Q", {}, "passlib pbkdf2_sha512_test UPASS_WAV"),
     ],
+    "sap": [
+        ("sap codvn h", "hashcat", "{x-issha, 1024}C0624EvGSdAMCtuWnBBYBGA0chvqAflKY74oEpw/rpY=", {}, "hashcat mode 10300"),
+        ("sap codvn h", "password", "{x-issha, 1024}089OknpqwTyip9/gb6wHi8wBoWhzYWx0c2FsdHNhbHQ=", {}, "hashlib: see test_hashing_vectors"),
+        ("sap codvn h", U, "{x-issha, 2}7BKOUqK2razd9ZZ3Wut+a2q4rt8wMTIzNDU2Nzg5YWI=", {}, "hashlib: see test_hashing_vectors"),
+        ("sap codvn h", "", "{x-issha, 1}LFE/FJ5zfsQGP8HTeu6b6rxLS78AAAAAAAAAAAAAAAA=", {}, "hashlib: see test_hashing_vectors"),
+        ("sap codvn h", "hashcat", "{X-ISSHA, 10}1EVgt1YTe4IJputCtD3+QxsxoHw=", {}, "hashlib: empty salt; upper-case scheme"),
+        ("sap codvn h", "Pass1234", "{x-issha, 1024}tfJYP3Q8dEzFuFrEJJWwGk40QpJhYmNkZWZnaA==", {}, "hashlib: see test_hashing_vectors"),
+    ],
     "declared": [
         ("md5 (hex)", "password", "5f4dcc3b5aa765d61d8327deb882cf99", {"scheme": "md5"}, "passlib hex_md5_test"),
         ("md5 (hex)", U, "05473F8A19F66815E737B33264A0D0B0", {"scheme": "md5"}, "passlib hex_md5_test unicode, upper-case hex"),

@@ -9,6 +9,7 @@ import pytest
 
 from gigya_migrate.hashing import (
     ALGORITHMS,
+    EXTRA_ALGORITHMS,
     HashSettingsError,
     hash_password,
     site_hash,
@@ -23,7 +24,11 @@ BCRYPT_HASHCAT = "$2a$05$LhayLxezLhK1LhWvKxCyLOj0j1u.Kj0jZ0pEmm134uzrQlFvQJLF6" 
 MALFORMED = [
     (SHA1_PASSWORD, {"algorithm": "SHA1"}, ["unknown hashSettings.algorithm 'SHA1'", "Did you mean 'sha1'"]),
     (SHA1_PASSWORD, {"algorithm": "argon2"}, ["unknown hashSettings.algorithm", "Gigya accepts: md5, sha1"]),
-    (SHA1_PASSWORD, {"algorithm": "sap_abap"}, ["accepted by Gigya but not verified by this toolkit"]),
+    (SHA1_PASSWORD, {"algorithm": "sap_abap"}, ["is not a SAP CODVN H value", "{x-issha, 1024}<base64>"]),
+    ("{x-issha, 1024}AAAA", {"algorithm": "sap_abap"}, ["decodes to 3 bytes; it needs 20 hash bytes"]),
+    ("{x-issha, 0}C0624EvGSdAMCtuWnBBYBGA0chvqAflKY74oEpw/rpY=", {"algorithm": "sap_abap"}, ["iterations 0 out of range"]),
+    ("{x-issha, 1024}C0624EvGSdAMCtuWnBBYBGA0chvqAflKY74oEpw/rpY=", {"algorithm": "sap_abap", "rounds": 1024},
+     ["sap_abap takes only the algorithm"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "Rounds": 2}, ["unknown key 'Rounds'", "Did you mean 'rounds'"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "rounds": 0}, ["rounds 0 is out of range for sha1"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "rounds": "ten"}, ["'ten' is not a whole number"]),
@@ -186,7 +191,7 @@ def test_site_hash_other_rounds_and_refusals():
 def test_hash_password_needs_an_algorithm_and_every_name_hashes():
     with pytest.raises(HashSettingsError, match="algorithm is required"):
         hash_password("pw", {})
-    for name in ALGORITHMS:
+    for name in ALGORITHMS + EXTRA_ALGORITHMS:
         settings = {"algorithm": name, **({"rounds": {"bcrypt": 16, "drupal": 128}[name]} if name in ("bcrypt", "drupal") else {})}
         stored = hash_password("pässwörd", settings)
         check = {} if stored.startswith(("$", "U$")) else settings

@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from gigya_migrate.hashing import ALGORITHMS, hash_password, verify_password
+from gigya_migrate.hashing import ALGORITHMS, EXTRA_ALGORITHMS, hash_password, verify_password
 
 UPASS_TABLE = "t\u00e1\u0411\u2113\u0259"  # passlib's unicode test password (passlib tests UPASS_TABLE)
 
@@ -239,17 +239,33 @@ VECTORS = {
         ("password", "U$P$512345678Wj/yNwOQmSV7DBhJqAKEd0", {},
          "'U' + passlib phpass.using(salt='12345678', rounds=7).hash(md5_hex('password')) (Drupal user_update_7000)"),
     ],
+    # SAP CODVN H: {x-issha, n}base64(sha1 chain ‖ salt); hashlib rows: h = sha1(pw + salt), then n-1 times
+    # h = sha1(pw + h), salt appended (the layout of the hashcat example)
+    "sap_abap": [
+        ("hashcat", "{x-issha, 1024}C0624EvGSdAMCtuWnBBYBGA0chvqAflKY74oEpw/rpY=", {"algorithm": "sap_abap"},
+         "hashcat example_hashes mode 10300 (SAP CODVN H)"),
+        ("password", "{x-issha, 1024}089OknpqwTyip9/gb6wHi8wBoWhzYWx0c2FsdHNhbHQ=", {"algorithm": "sap_abap"},
+         "hashlib: salt b'saltsaltsalt', 1024 iterations"),
+        (UPASS_TABLE, "{x-issha, 2}7BKOUqK2razd9ZZ3Wut+a2q4rt8wMTIzNDU2Nzg5YWI=", {"algorithm": "sap_abap"},
+         "hashlib: UPASS_TABLE UTF-8, salt b'0123456789ab', 2 iterations"),
+        ("", "{x-issha, 1}LFE/FJ5zfsQGP8HTeu6b6rxLS78AAAAAAAAAAAAAAAA=", {"algorithm": "sap_abap"},
+         "hashlib: empty password, 12 zero salt bytes, 1 iteration"),
+        ("hashcat", "{x-issha, 10}1EVgt1YTe4IJputCtD3+QxsxoHw=", {"algorithm": "sap_abap"},
+         "hashlib: empty salt, 10 iterations"),
+        ("Pass1234", "{x-issha, 1024}tfJYP3Q8dEzFuFrEJJWwGk40QpJhYmNkZWZnaA==", {"algorithm": "sap_abap"},
+         "hashlib: salt b'abcdefgh', 1024 iterations"),
+    ],
 }
 """Algorithm name -> vectors."""
 
 ALL = [(name, *row) for name, rows in VECTORS.items() for row in rows]
 
 IDS = [f"{name}-{i}" for name, rows in VECTORS.items() for i in range(len(rows))]
-COMPOUND = {"md5_crypt", "bcrypt", "drupal"}
+COMPOUND = {"md5_crypt", "bcrypt", "drupal", "sap_abap"}  # self-describing strings with a random salt
 
 
 def test_every_algorithm_has_six_independent_vectors():
-    assert set(VECTORS) == set(ALGORITHMS)
+    assert set(VECTORS) == set(ALGORITHMS + EXTRA_ALGORITHMS)
     for name, rows in VECTORS.items():
         assert len(rows) >= 6, name
         assert all(source for *_, source in rows), name
@@ -257,7 +273,7 @@ def test_every_algorithm_has_six_independent_vectors():
 
 def test_every_salted_algorithm_has_an_empty_salt_vector():
     for name, rows in VECTORS.items():
-        if name not in ("md5_crypt", "bcrypt", "drupal"):
+        if name not in ("md5_crypt", "bcrypt", "drupal", "sap_abap"):
             assert any(not settings.get("salt") for _, _, settings, _ in rows), name
 
 
