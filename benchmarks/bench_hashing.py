@@ -44,6 +44,18 @@ def _hexa(rounds: int):
     return run
 
 
+def _issha(stored: str):
+    raw = base64.b64decode(stored.split("}", 1)[1])
+
+    def run() -> bytes:
+        digest = hashlib.sha1(SECRET + raw[20:]).digest()
+        for _ in range(1023):
+            digest = hashlib.sha1(SECRET + digest).digest()
+        return digest
+
+    return run
+
+
 def _symfony(rounds: int):
     salted = SECRET + b"{" + SALT + b"}"
 
@@ -94,6 +106,8 @@ def _cases():
     yield "md5_crypt", {}, stored_md5, lambda: md5_crypt.verify(SECRET, stored_md5)
     stored_s = hash_password(PASSWORD, {"algorithm": "drupal", "rounds": 2**14})
     yield "drupal $S$ 2^14", {}, stored_s, _drupal(stored_s)
+    stored_sap = hash_password(PASSWORD, {"algorithm": "sap_abap", "rounds": 1024})
+    yield "sap_abap 1024", {"algorithm": "sap_abap"}, stored_sap, _issha(stored_sap)
     stored_p = phpass.using(rounds=13).hash(SECRET)
     yield "drupal $P$ 2^13", {}, stored_p, lambda: phpass.verify(SECRET, stored_p)
 
