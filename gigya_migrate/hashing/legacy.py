@@ -309,6 +309,24 @@ class AspNetIdentity(LegacyFormat):
         return _raw(self._PRF[prf], subkey, rounds=iterations, salt=salt)
 
 
+class SymfonyCombined(LegacyFormat):
+    """Symfony/FOSUserBundle sha512 exported as ``<base64 digest>{salt}`` (the encoder's own merge shape).
+
+    Rounds default to Symfony's 5000 (*inferred*: the digest does not say; pass ``rounds=`` otherwise).
+    """
+
+    name = "symfony sha512 {salt}"
+    _PATTERN = re.compile(r"([A-Za-z0-9+/]{86}==)\{([^{}]*)\}")
+
+    def identify(self, stored: str) -> bool:
+        return bool(self._PATTERN.fullmatch(stored))
+
+    def convert(self, item: _Input) -> dict:
+        digest, salt = self._PATTERN.fullmatch(item.stored).groups()
+        return _raw("symphony2", base64.b64decode(digest), rounds=item.rounds or 5000,
+                    salt=salt.encode("utf-8") if salt else None)
+
+
 class SapCodvnH(LegacyFormat):
     """SAP ABAP CODVN H ``{x-issha, n}...``: Gigya's ``sap_abap`` takes the whole string as hashedPassword."""
 
@@ -322,7 +340,7 @@ class SapCodvnH(LegacyFormat):
 
 
 FORMATS: tuple[LegacyFormat, ...] = (Unsupported(), CryptString(), Django(), PasslibPbkdf2(), Spring(), Ldap(),
-                                     SapCodvnH(), AspNetIdentity())
+                                     SapCodvnH(), SymfonyCombined(), AspNetIdentity())
 """Self-describing formats, tried in order by :func:`detect` and :func:`to_gigya_password`."""
 
 
@@ -377,7 +395,8 @@ def convert(stored: str, *, scheme: str | None = None, salt: str | None = None, 
             salt_encoding: str = "text", encoding: str | None = None) -> Conversion:
     """Recognise ``stored`` (or read it as ``scheme``) and build the Gigya password object.
 
-    ``salt``/``rounds`` are only used with a declared ``scheme`` (self-describing formats carry their own).
+    ``salt``/``rounds`` are used with a declared ``scheme`` (self-describing formats carry their own;
+    ``rounds`` also overrides the assumed 5000 of a ``<digest>{salt}`` Symfony value).
     ``salt_encoding`` ("text", "hex", "base64") says how the legacy system stored a byte salt;
     ``encoding`` ("hex", "base64", or None to guess) how it stored the digest.
     """
