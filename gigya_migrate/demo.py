@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["FORMATS", "main", "stored_hash", "write_legacy_export", "write_sample"]
+__all__ = ["FORMATS", "MockProcess", "main", "stored_hash", "write_legacy_export", "write_sample"]
 
 OUT = Path("demo-output")
 USERS = 10000
@@ -178,14 +178,17 @@ def _login(client, email: str, password: str) -> bool:
         return False
 
 
-class _MockProcess:
-    """``mock-gigya serve --port 0`` in its own process (its own CPU), stopped on exit."""
+class MockProcess:
+    """``mock-gigya serve --port 0 [options]`` in its own process (its own CPU), stopped on exit."""
 
-    def __enter__(self) -> "_MockProcess":
+    def __init__(self, *options: str) -> None:
+        self.options = options
+
+    def __enter__(self) -> "MockProcess":
         import subprocess
 
         command = [sys.executable, "-c", "from mock_gigya.server import main; main()", "serve", "--port", "0",
-                   "--no-https-proxy"]
+                   "--no-https-proxy", *self.options]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         first = self.process.stdout.readline()
         if "http://" not in first:
@@ -209,7 +212,7 @@ def main() -> None:
     for old in OUT.glob("legacy-users.*"):
         old.unlink()
     export, mapping, sample = OUT / "legacy-users.csv.gz", OUT / "mapping.yaml", OUT / "hash-sample.csv"
-    with _MockProcess() as server:
+    with MockProcess() as server:
         print(f"1. mock-gigya serve: listening at {server.url} (site 3_mock_site)")
         known = write_legacy_export(export, USERS)
         mapping.write_text(MAPPING, encoding="utf-8")
