@@ -103,11 +103,16 @@ def _read_csv(path: Path) -> Iterator[dict]:
             yield {canonical: raw.get(name) for canonical, name in columns.items()}
 
 
-def _dialect(sample: str):
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+def _dialect(sample: str) -> type[csv.Dialect]:
+    """Comma, semicolon, tab or pipe: whichever the header line uses most (hashes never decide it)."""
+    header = sample.splitlines()[0] if sample else ""
+    delimiter = max(",;\t|", key=header.count) if header else ","
+
+    class Dialect(csv.excel):
+        pass
+
+    Dialect.delimiter = delimiter if header.count(delimiter) else ","
+    return Dialect
 
 
 def _read_json(path: Path) -> Iterator[dict]:

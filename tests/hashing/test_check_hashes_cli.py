@@ -86,6 +86,14 @@ def test_scheme_and_hash_encoding_options(tmp_path):
             "It looks like a hex digest") in forced.output
 
 
+def test_semicolon_and_tab_separated_samples(tmp_path):
+    for separator in (";", "\t"):
+        text = f"password{separator}hash\npassword{separator}$2a$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG\n"
+        result = _run(tmp_path, text)
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[1].startswith("1    row 1  bcrypt  ok")
+
+
 def test_json_rows_and_gigya_objects(tmp_path):
     rows = [
         {"id": "u1", "password": "password", "hash": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}},
