@@ -111,7 +111,8 @@ class Mapping(BaseModel):
     # -- checks -------------------------------------------------------------------------------
     def problems(self) -> list[str]:
         """Every problem with the targets of this mapping (empty when it is usable)."""
-        found = [p for col, spec in self.fields.items() if (p := _target_problem(spec.to, f"fields.{col}"))]
+        found = [p for col, spec in self.fields.items()
+                 if (p := _target_problem(spec.to, f"fields.{col}", whole=spec.type == "json"))]
         found += [p for target in self.add if (p := _target_problem(target, f"add.{target}"))]
         found += [p for target in self.drop if (p := _target_problem(target, f"drop {target}", drop=True))]
         targets = [spec.to for spec in self.fields.values()]
@@ -237,11 +238,13 @@ def _pydantic_problem(error: dict) -> str:
     return f"{where}: {error['msg']}"
 
 
-def _target_problem(target: str, where: str, *, drop: bool = False) -> str | None:
+def _target_problem(target: str, where: str, *, drop: bool = False, whole: bool = False) -> str | None:
+    """Why ``target`` is not a Gigya account field (None if it is). A whole object (``data``)
+    is a target only for a JSON value (``whole``) or a drop."""
     root, _, rest = target.partition(".")
     if root in RESERVED:
         return f"{where}: {target} cannot be mapped; {RESERVED[root]}"
-    if target in TOP_LEVEL or (root in OBJECT_ROOTS and (rest or drop)):
+    if target in TOP_LEVEL or (root in OBJECT_ROOTS and (rest or drop or whole)):
         if root == "profile" and rest and rest.split(".")[0] not in PROFILE_FIELDS:
             field = rest.split(".")[0]
             return (f"{where}: profile.{field} is not a Gigya profile field{_suggest(field, PROFILE_FIELDS)} "

@@ -187,14 +187,16 @@ class _ArrayParser:
             if sep == "]":
                 return
 
+    MAX_ELEMENT = 16 << 20  # an account is kilobytes: a 16 MB element means the JSON is broken
+
     def _decode(self):
         self._peek()
         while True:
             try:
                 value, end = self._decoder.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
-                if self._more():
-                    continue
+                if len(self._buf) - self._pos < self.MAX_ELEMENT and self._more():
+                    continue  # most likely the element continues in the next chunk
                 return self._bad(f"invalid JSON: {exc.msg}")
             if end == len(self._buf) and not self._eof and self._buf[self._pos] not in "{[\"":
                 # a number may continue in the next chunk

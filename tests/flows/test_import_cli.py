@@ -238,3 +238,40 @@ def test_transient_server_errors_are_retried(tmp_path, gigya_server, site_args, 
     result = invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file,
                     "--backoff", "0.01", "--policy", "insert", *site_args)
     assert "10 records in, 10 ok, 0 failed" in result.output, result.output
+
+
+def test_credentials_and_site_come_from_the_environment(tmp_path, gigya_server, mapping_file, users, csv_of,
+                                                        monkeypatch):
+    rows, _ = users(3)
+    monkeypatch.setenv("GIGYA_API_KEY", API_KEY)
+    monkeypatch.setenv("GIGYA_USER_KEY", defaults.DEFAULT_USER_KEY)
+    monkeypatch.setenv("GIGYA_SECRET", defaults.DEFAULT_SECRET)
+    monkeypatch.setenv("GIGYA_DATA_CENTER", "eu1")
+    monkeypatch.setenv("GIGYA_BASE_URL", gigya_server.url)
+    result = invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file)
+    assert "3 records in, 3 ok" in result.output, result.output
+    assert defaults.DEFAULT_SECRET not in result.output
+
+
+def test_an_insert_whose_answer_was_lost_is_confirmed_not_failed(tmp_path, gigya_server, site_args, mapping_file,
+                                                                 users, csv_of):
+    rows, _ = users(5, formats=("md5_hex",))
+    # the mock applies the first import, then drops the connection: the answer is lost
+    gigya_server.faults.drop(times=1, method="importFullAccount", processed=True)
+    result = invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file,
+                    "--policy", "insert", "--backoff", "0.01", *site_args)
+    assert "5 records in, 5 ok, 0 failed" in result.output, result.output
+    assert gigya_server.accounts(API_KEY).count() == 5
+    assert json.loads((tmp_path / "users.report.json").read_text())["retries"] == 1  # re-sent through recover
+
+
+def test_progress_line_on_request(tmp_path, gigya_server, site_args, mapping_file, users, csv_of):
+    rows, _ = users(4)
+    result = CliRunner().invoke(
+        main, ["import", str(csv_of(tmp_path / "users.csv", rows)), "--mapping", str(mapping_file), "--progress",
+               *site_args])
+    assert "import: 4 read  4 ok  0 failed" in result.stderr
+    quiet = CliRunner().invoke(
+        main, ["import", str(tmp_path / "users.csv"), "--mapping", str(mapping_file), "--journal", "q.sqlite",
+               "--report", "q.json", *site_args])
+    assert " read " not in quiet.stderr  # not a terminal: no progress line
