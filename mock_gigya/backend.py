@@ -448,7 +448,9 @@ class Backend:
             fields["emails"] = _validate_emails(params["emails"])
         if params.get("identities") is not None:
             fields["identities"] = _validate_identities(params["identities"])
-        if params.get("password") is not None:
+        if params.get("password") not in (None, {}):
+            # An empty object is "no password": getAccountInfo shows {} for social-only accounts and the
+            # copy-accounts sample (seed 000) passes it straight back to importFullAccount.
             fields["password"] = _import_password(params["password"], now)
         for name in _DATE_FIELDS:
             if params.get(name) is not None:

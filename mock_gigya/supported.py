@@ -74,6 +74,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Algorithms the mock cannot verify", "`sap_abap` and `custom` (accepted by real Gigya) are refused at import "
                                           "with 400006 saying the mock cannot verify them: a rehearsal that imports "
                                           "them would otherwise fail every login for the wrong reason."),
+    ("Empty password object", "importFullAccount treats `password={}` as no password (what getAccountInfo shows "
+                              "for an account without one, and what a copy-accounts flow passes back)."),
     ("Empty groups", "getAccountInfo/login answer `{}` for an included group the account does not have "
                      "(profile, data, preferences, subscriptions, emails, loginIDs, password), as seed 003 shows "
                      "`\"password\": {}`; other empty fields are omitted."),

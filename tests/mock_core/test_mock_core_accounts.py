@@ -300,3 +300,9 @@ def test_strict_data_schema(backend, call):
     assert call("accounts.importFullAccount", _creds=creds, UID="u1", data={"tier": "gold"})["errorCode"] == 0
     bad = call("accounts.importFullAccount", _creds=creds, UID="u2", data={"tier": "gold", "extra": {"x": 1}})
     assert bad["errorCode"] == 400006 and bad["validationErrors"][0]["fieldName"] == "data.extra.x"
+
+
+def test_import_empty_password_object_means_no_password(call):
+    assert call("accounts.importFullAccount", UID="u1", loginIDs={"emails": ["a@example.com"]}, password={})["errorCode"] == 0
+    assert call("accounts.getAccountInfo", UID="u1", include="password")["password"] == {}
+    assert call("accounts.login", loginID="a@example.com", password="x")["errorCode"] == 403042
