@@ -106,6 +106,10 @@ class MockControl:
         self._app_keys.add(user_key)
         return record
 
+    def note_app_key(self, user_key: str) -> None:
+        """List ``user_key`` in :meth:`state` (a key already stored in a ``db_path`` file)."""
+        self._app_keys.add(user_key)
+
     def set_policies(self, api_key: str, policies: Mapping[str, Any]) -> Any:
         """Merge ``policies`` (accounts.setPolicies sections) into the site's policies."""
         return self.backend.set_policies(api_key, dict(policies))
@@ -170,9 +174,15 @@ def _partner_of(site: Any, given: Any) -> Any:
 
 
 def add_default_site(control: MockControl) -> None:
-    """The site and key a fresh mock answers to (:mod:`mock_gigya.defaults`)."""
-    control.add_site(defaults.DEFAULT_API_KEY, user_key=defaults.DEFAULT_USER_KEY, secret=defaults.DEFAULT_SECRET,
-                     data_center=defaults.DEFAULT_DATA_CENTER)
+    """The site and key a fresh mock answers to (:mod:`mock_gigya.defaults`); kept as they are when a
+    ``db_path`` file already holds them (re-adding would replace the site's policies)."""
+    if not control.backend.has_site(defaults.DEFAULT_API_KEY):
+        control.add_site(defaults.DEFAULT_API_KEY, secret=defaults.DEFAULT_SECRET,
+                         data_center=defaults.DEFAULT_DATA_CENTER)
+    if control.backend.app_key(defaults.DEFAULT_USER_KEY) is None:
+        control.add_app_key(defaults.DEFAULT_USER_KEY, defaults.DEFAULT_SECRET,
+                            partner_id=control.backend.site(defaults.DEFAULT_API_KEY).partner_id)
+    control.note_app_key(defaults.DEFAULT_USER_KEY)
 
 
 def _json_body(body: bytes | str | None) -> dict[str, Any]:

@@ -526,26 +526,15 @@ def _startup_from(options: dict) -> Callable[[MockControl], None]:
 
     def startup(control: MockControl) -> None:
         for api_key in api_keys:
-            if not _site_exists(control.backend, api_key):
+            if not control.backend.has_site(api_key):  # a --db file keeps its sites (and their policies)
                 control.add_site(api_key, data_center=options["data_center"], secret=secret)
             if options["seed_count"] and not control.accounts(api_key).count():
                 control.seed(api_key, options["seed_count"], algorithms=mix)
-        if not _key_exists(control.backend, options["user_key"]):
-            control.add_app_key(options["user_key"], secret, partner_id=_partner_id(control.backend, api_keys[0]))
+        if control.backend.app_key(options["user_key"]) is None:
+            control.add_app_key(options["user_key"], secret, partner_id=control.backend.site(api_keys[0]).partner_id)
+        control.note_app_key(options["user_key"])
 
     return startup
-
-
-def _site_exists(backend: Any, api_key: str) -> bool:
-    return backend.has_site(api_key)
-
-
-def _key_exists(backend: Any, user_key: str) -> bool:
-    return backend.app_key(user_key) is not None
-
-
-def _partner_id(backend: Any, api_key: str) -> Any:
-    return backend.site(api_key).partner_id
 
 
 def _print_banner(server: MockServer, options: dict) -> None:

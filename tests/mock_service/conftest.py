@@ -53,6 +53,12 @@ class EchoBackend:
     def sites(self):
         return list(self.site_map.values())
 
+    def has_site(self, api_key):
+        return api_key in self.site_map
+
+    def site(self, api_key):
+        return self.site_map[api_key]
+
     def add_app_key(self, user_key, secret=None, *, partner_id="p1", public_key=None):
         self.keys[user_key] = {"partnerId": partner_id, "secret": secret}
 

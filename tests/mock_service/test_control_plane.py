@@ -135,3 +135,16 @@ def test_every_algorithm_seeds_an_account_that_logs_in_and_is_rehashed(gigya_moc
         "errorCode"] == 0
     stored = gigya_mock.accounts(KEY).find(uid=login["UID"])
     assert stored["password"]["hashSettings"]["algorithm"] == "pbkdf2"  # first-login re-hash
+
+
+def test_a_db_file_keeps_sites_policies_and_accounts_across_servers(tmp_path):
+    from mock_gigya.server import MockServer
+
+    db = str(tmp_path / "mock.db")
+    with MockServer(db_path=db) as first:
+        first.set_policies(KEY, {"passwordComplexity": {"minLength": 11}})
+        first.seed(KEY, 2, seed=4)
+    with MockServer(db_path=db) as second:  # start-up must not replace the stored site
+        assert api(second, "accounts.getPolicies", sections="passwordComplexity")["passwordComplexity"]["minLength"] == 11
+        assert second.accounts(KEY).count() == 2
+        assert [k["userKey"] for k in second.state()["appKeys"]] == [USER_KEY]

@@ -165,3 +165,16 @@ def test_every_acknowledged_write_survives_sigkill_and_restart(served, tmp_path)
     assert kept["profile"]["firstName"] == "After"
     state = requests.get(f"{restarted.url}/__mock__/state", timeout=10).json()
     assert [s["apiKey"] for s in state["sites"]] == [KEY]  # the start-up site was not duplicated
+
+
+def test_fault_flags_configure_the_injector():
+    from mock_gigya.server import _faults_from
+
+    faults = _faults_from({"fault_seed": 4, "timeout_seconds": 2.5, "latency": 0.05, "jitter": 0.01,
+                           "rate_limit_prob": 0.1, "error_prob": 0.2, "timeout_prob": 0.0, "drop_prob": 0.05})
+    state = faults.state()
+    assert state["random"] == {"latency": 0.05, "jitter": 0.01, "rateLimitProb": 0.1, "errorProb": 0.2,
+                               "timeoutProb": 0.0, "dropProb": 0.05, "errorCode": 500001, "seed": 4, "methods": ["*"]}
+    assert state["timeoutSeconds"] == 2.5
+    delays = [faults.decide("accounts.search").delay for _ in range(50)]
+    assert all(0.05 <= d <= 0.06 for d in delays)
