@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from mock_gigya import defaults, transport
+from mock_gigya import __version__, defaults, transport
 from mock_gigya.control import CONTROL_PREFIX, MockControl
 from mock_gigya.faults import FaultInjector
 
@@ -438,6 +438,7 @@ class MockServer(MockControl):
 # -- command line ----------------------------------------------------------------------------------
 
 @click.group()
+@click.version_option(__version__, prog_name="mock-gigya")
 def main() -> None:
     """mock-gigya: a local mock of SAP Customer Data Cloud (Gigya) accounts APIs."""
 

@@ -107,9 +107,16 @@ def test_bad_flags_exit_2_with_a_message(args, message):
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
-def test_unknown_seed_algorithm_and_taken_port_exit_1_cleanly(served):
+def test_version_and_help():
+    assert CliRunner().invoke(main, ["--version"]).output.startswith("mock-gigya, version ")
+    assert "mock-gigya serve --db" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+def test_unknown_seed_algorithm_bad_db_and_taken_port_exit_1_cleanly(served):
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--seed", "1", "--seed-algorithms", "argon9"])
     assert result.exit_code == 1 and "argon9" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", "/nonexistent-dir/mock.db"])
+    assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
     process = served()
     port = process.url.rsplit(":", 1)[1]
     result = CliRunner().invoke(main, ["serve", "--port", port])
