@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import json
 import re
 import secrets
 import threading
@@ -959,11 +960,39 @@ def _pushable_conditions(table: str, query: Query) -> list[Condition]:
     ]
 
 
+def _plain_text(value: Any) -> bool:
+    """A string constant that can only equal an identical JSON string (not numeric, not a date)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        float(value)
+        return False
+    except ValueError:
+        return to_millis(value) is None
+
+
+def _text_prefilters(query: Query) -> tuple[list[str], list[Any]]:
+    """``instr(doc, '"value"')`` conditions: a superset of rows whose JSON holds the wanted strings,
+    so SQLite skips most rows before Python parses them (any path, arrays included)."""
+    where = query.where
+    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
+    parts: list[str] = []
+    params: list[Any] = []
+    for cond in leaves:
+        if not isinstance(cond, Condition) or cond.negated or cond.encrypted or not cond.values:
+            continue
+        if cond.op in ("=", "in") and all(_plain_text(v) for v in cond.values):
+            parts.append("(" + " OR ".join("instr(doc, ?) > 0" for _ in cond.values) + ")")
+            params.extend(json.dumps(v, ensure_ascii=False) for v in cond.values)
+    return parts, params
+
+
 def _pushdown(table: str, query: Query) -> tuple[str, tuple]:
-    """An SQL pre-filter from the simple top-level AND conditions on indexed columns (the rest runs in Python)."""
+    """An SQL pre-filter from the simple top-level AND conditions: indexed columns, and JSON-text
+    checks for plain string equality. Python still evaluates the whole WHERE on what remains."""
     if query.where is None:
         return "", ()
-    parts, params = [], []
+    parts, params = _text_prefilters(query)
     for cond in _pushable_conditions(table, query):
         column = _PUSHABLE[table][cond.field]
         if cond.op == "in":

@@ -201,3 +201,23 @@ def test_expired_cursors_are_forgotten(backend, call, people, clock):
     call("accounts.search", query="SELECT UID FROM accounts ORDER BY profile.age LIMIT 30", openCursor=True)
     assert backend.store._query("SELECT count(*) FROM cursor_rows")[0][0] == 25  # only the new cursor's rows
     assert call("accounts.search", cursorId=first["nextCursorId"])["errorCode"] == 400006
+
+
+@pytest.mark.parametrize("where", [
+    'data.tier = "gold"',
+    'data.tags = "café \\"quoted\\""',
+    'data.tags in ("x", "café \\"quoted\\"")',
+    'data.tier = "gold" AND profile.age > 30',
+    'data.tier = "gold" OR profile.age > 40',
+    'profile.email = "user03@example.com"',
+    'UID = "uid04" AND data.tier = "basic"',
+    'created = "2020-09-13T12:26:40.000Z"',
+])
+def test_sql_prefilters_never_change_results(backend, call, people, where):
+    from mock_gigya.query import parse_query
+
+    backend.seed_account(API_KEY, UID="special", data={"tags": ["café \"quoted\"", "y"], "tier": "gold"})
+    query = parse_query(f"SELECT * FROM accounts WHERE {where}")
+    expected = [a["UID"] for a in backend.accounts(API_KEY).all() if query.matches(a)]
+    body = call("accounts.search", query=f"SELECT UID FROM accounts WHERE {where} LIMIT 100")
+    assert [r["UID"] for r in body["results"]] == expected and body["totalCount"] == len(expected)
