@@ -76,6 +76,20 @@ def test_official_sdk_signed_requests_through_the_proxy(gigya_server, sdk):
     assert (body["errorCode"], body["profile"]["firstName"]) == (0, "Ada")
 
 
+@pytest.mark.parametrize("sdk", ["python", "java", "php", "node"])
+def test_sdk_style_objects_and_booleans_in_a_signed_import(gigya_server, sdk):
+    """The Python SDK's default: plain http through its proxy setting, JSON with spaces, "True"."""
+    url = "http://accounts.us1.gigya.com/accounts.importFullAccount"
+    uid = f"{sdk}-user"
+    account = {"UID": uid, "loginIDs": {"emails": [f"{uid}@example.com"]}, "isVerified": True,
+               "profile": {"firstName": "Zoë", "lastName": "O'Neil & Sons"}, "data": {"tags": ["a b", "c+d"]}}
+    form = signed_params(sdk, url, KEY, USER_KEY, SECRET, account)
+    assert requests.post(url, data=form, proxies={"http": gigya_server.url}, timeout=10).json()["errorCode"] == 0
+    stored = gigya_server.accounts(KEY).find(uid=uid)
+    assert stored["profile"]["lastName"] == "O'Neil & Sons" and stored["data"]["tags"] == ["a b", "c+d"]
+    assert stored["isVerified"] is True
+
+
 def test_signed_requests_in_process_use_the_real_gigya_url(gigya_mock):
     url = f"{GIGYA}/accounts.search"
     form = signed_params("java", url, KEY, USER_KEY, SECRET, {"query": "SELECT * FROM accounts"})
