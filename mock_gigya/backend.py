@@ -68,14 +68,20 @@ _SEARCH_DENY_CURSOR = "openCursor cannot be combined with START or GROUP BY"
 # ------------------------------------------------------------------ time helpers
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_NEVER_MS = to_millis(NEVER)
+
+
 def iso(ms: int) -> str:
-    """Gigya's date format: ISO-8601 UTC with milliseconds and a ``Z``."""
-    moment = _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Gigya's date format: ISO-8601 UTC with milliseconds and a ``Z`` (any year 1..9999)."""
+    moment = _EPOCH + _dt.timedelta(milliseconds=ms)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _parse_date(name: str, value: Any) -> int:
     millis = to_millis(value) if isinstance(value, str) else None
+    if millis is not None and not _NEVER_MS <= millis < 253402300800000:
+        millis = None  # before year 1 or after 9999
     if millis is None:
         raise MockGigyaError.invalid(name, f"expected an ISO-8601 UTC date such as 2019-07-16T19:20:30Z, got {value!r}")
     return millis
@@ -1022,8 +1028,11 @@ def _int(value: Any) -> int | None:
 
 
 def _set_date(doc: dict, name: str, ms: int) -> None:
-    doc[name] = iso(ms) if ms else NEVER
-    doc[f"{name}Timestamp"] = ms
+    """Set ``name`` and ``nameTimestamp``; Gigya's "never" date (0001-01-01) is timestamp 0."""
+    if not ms or ms <= _NEVER_MS:
+        doc[name], doc[f"{name}Timestamp"] = NEVER, 0
+    else:
+        doc[name], doc[f"{name}Timestamp"] = iso(ms), ms
 
 
 def _base_account(uid: str, now: int) -> dict:

@@ -306,3 +306,14 @@ def test_import_empty_password_object_means_no_password(call):
     assert call("accounts.importFullAccount", UID="u1", loginIDs={"emails": ["a@example.com"]}, password={})["errorCode"] == 0
     assert call("accounts.getAccountInfo", UID="u1", include="password")["password"] == {}
     assert call("accounts.login", loginID="a@example.com", password="x")["errorCode"] == 403042
+
+
+@pytest.mark.parametrize("value, iso_text, ms", [
+    ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", 0),
+    ("1965-05-04T03:02:01.5Z", "1965-05-04T03:02:01.500Z", -147128278500),
+    ("2019-07-16T19:20:30+02:00", "2019-07-16T17:20:30.000Z", 1563297630000),
+])
+def test_import_dates_round_trip(call, value, iso_text, ms):
+    assert call("accounts.importFullAccount", UID="u1", lastLogin=value)["errorCode"] == 0
+    info = call("accounts.getAccountInfo", UID="u1")
+    assert (info["lastLogin"], info["lastLoginTimestamp"]) == (iso_text, ms)
