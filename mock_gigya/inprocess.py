@@ -157,7 +157,8 @@ class MockGigya(MockControl):
             raise requests.exceptions.ReadTimeout("mock-gigya: injected timeout (no answer in time)")
         if answer.fault is not None and answer.fault.kind == "drop":
             raise requests.exceptions.ConnectionError("mock-gigya: injected dropped connection")
-        return answer.status, {"Content-Type": answer.content_type}, answer.encoded()
+        headers = {"Content-Type": answer.content_type, "Date": transport.http_date(self.backend)}
+        return answer.status, headers, answer.encoded()
 
     def _record(self, method: str, params: dict[str, str], answer: transport.Answer) -> None:
         masked = {k: ("***" if k in _HIDDEN else v) for k, v in params.items()}

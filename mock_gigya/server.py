@@ -67,7 +67,8 @@ class MockApp:
         url, path = _addressed(environ)
         if path.startswith(CONTROL_PREFIX):
             status, payload = self.control.handle_control(environ["REQUEST_METHOD"], path, _read_body(environ))
-            return _reply(start_response, status, transport.json_bytes(payload), "application/json")
+            return _reply(start_response, status, transport.json_bytes(payload), "application/json",
+                          transport.http_date(self.control.backend))
         answer = self._answer(environ, url, path)
         if answer.delay:
             self.control.faults.wait(answer.delay)
@@ -75,7 +76,8 @@ class MockApp:
             raise DropConnection()
         if answer.fault is not None and answer.fault.kind == "timeout":
             self.control.faults.wait(self.control.faults.timeout_seconds)
-        return _reply(start_response, answer.status, answer.encoded(), answer.content_type)
+        return _reply(start_response, answer.status, answer.encoded(), answer.content_type,
+                      transport.http_date(self.control.backend))
 
     def _answer(self, environ: dict, url: str, path: str) -> transport.Answer:
         length = _content_length(environ)
@@ -104,8 +106,9 @@ class MockApp:
         return self._handle
 
 
-def _reply(start_response: Callable, status: int, body: bytes, content_type: str) -> list[bytes]:
-    start_response(_status_line(status), [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+def _reply(start_response: Callable, status: int, body: bytes, content_type: str, date: str | None = None) -> list[bytes]:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    start_response(_status_line(status), headers + ([("Date", date)] if date else []))
     return [body]
 
 
@@ -225,8 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _write(self, status: str, headers: list, body: bytes) -> None:
-        lines = [f"{self.protocol_version} {status}",
-                 f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+        lines = [f"{self.protocol_version} {status}", f"Server: {self.server_version}"]
+        if not any(name.lower() == "date" for name, _ in headers):
+            lines.append(f"Date: {self.date_time_string()}")
         lines += [f"{name}: {value}" for name, value in headers]
         if self.close_connection:
             lines.append("Connection: close")

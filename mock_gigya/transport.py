@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
@@ -35,6 +37,7 @@ __all__ = [
     "dispatch",
     "error_answer",
     "error_envelope",
+    "http_date",
     "is_gigya_host",
     "json_bytes",
     "method_from_path",
@@ -124,6 +127,13 @@ def decode_params(query: str | bytes | None, body: str | bytes | None) -> dict[s
         except (UnicodeDecodeError, ValueError) as exc:
             raise BadRequest(f"Parameters are not UTF-8 form encoding: {exc}") from None
     return params
+
+
+def http_date(backend: Any) -> str:
+    """The ``Date`` header from the mock's clock (``backend.clock``, injectable in tests), as real
+    Gigya sends it: the Java and .NET SDKs, and our client, resync a skewed clock from it on 403002."""
+    clock = getattr(backend, "clock", None)
+    return formatdate(clock() if callable(clock) else time.time(), usegmt=True)
 
 
 def json_bytes(payload: Any) -> bytes:

@@ -2,6 +2,7 @@
 scripted faults it must ride out, and concurrent use."""
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -102,3 +103,18 @@ def test_one_client_shared_by_32_threads(gigya_server):
     assert sorted(results) == [f"user{n:03d}" for n in range(160)]
     body = client.search("SELECT count(*) FROM accounts")
     assert body.total_count == 160
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "server"])
+def test_clock_skew_is_resynced_from_the_mocks_date_header(mode):
+    """The mock's clock runs 10 minutes ahead: a signed call answers 403002, the client reads the
+    Date header (from the mock's clock, as real Gigya's), re-signs once and succeeds."""
+    from mock_gigya.backend import Backend
+    from mock_gigya.inprocess import MockGigya
+    from mock_gigya.server import MockServer
+
+    ahead = Backend(clock=lambda: time.time() + 600)
+    with (MockGigya(backend=ahead) if mode == "inprocess" else MockServer(backend=ahead)) as mock:
+        client = client_for(mock, sign_requests=True)
+        assert client.search("SELECT count(*) FROM accounts").total_count == 0
+        assert 590 < client.clock_offset < 610
