@@ -558,6 +558,9 @@ def _print_banner(server: MockServer, options: dict) -> None:
     if server.ca_path:
         lines.append(f"  https proxy:  HTTPS_PROXY={url} and trust {server.ca_path} for this run only "
                      "(REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS)")
+    if options["host"] not in ("127.0.0.1", "localhost", "::1"):
+        lines.append(f"  warning:      listening on {options['host']}: anyone who reaches it can use the test "
+                     f"credentials and the unauthenticated {CONTROL_PREFIX} control plane")
     lines += ["Press Ctrl+C to stop."]
     click.echo("\n".join(lines))
     sys.stdout.flush()
