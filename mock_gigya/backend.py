@@ -437,10 +437,11 @@ class Backend:
                 raise MockGigyaError(400003, details=f"User already exists: UID {uid!r}", uid=uid)
             doc = existing or _base_account(uid, self.now_ms())
             self._apply_import(doc, fields)
-            self._resolve_identity_conflicts(api_key, doc, params.get("handleIdentityConflicts") or "error")
+            moved = self._resolve_identity_conflicts(api_key, doc, params.get("handleIdentityConflicts") or "error")
             self._check_unique(api_key, doc, uid)
             self._save(api_key, doc)
-        return {"UID": uid}
+        # HELP: identityConflicts is returned on success too when there were conflicts.
+        return {"UID": uid, **({"identityConflicts": moved} if moved else {})}
 
     def _import_fields(self, site: Site, params: dict) -> dict:
         now = self.now_ms()
@@ -489,11 +490,12 @@ class Backend:
             _set_date(doc, "lastUpdated", now)
         _finish_account(doc)
 
-    def _resolve_identity_conflicts(self, api_key: str, doc: dict, mode: str) -> None:
+    def _resolve_identity_conflicts(self, api_key: str, doc: dict, mode: str) -> list[dict]:
         if mode not in ("error", "connect"):
             raise MockGigyaError.invalid("handleIdentityConflicts", f"must be error or connect, not {mode!r}")
+        moved: list[dict] = []
         if mode != "connect":
-            return
+            return moved
         # I: "connect" moves a conflicting identity from its current owner to the imported account.
         for provider, puid in _identities_of(doc):
             owner = self.store.uid_for_identity(api_key, provider, puid)
@@ -505,6 +507,8 @@ class Backend:
                 ]
                 _finish_account(other)
                 self._save(api_key, other)
+                moved.append({"provider": provider, "providerUID": puid})
+        return moved
 
     # -------------------------------------------------------------- accounts.setAccountInfo
 
@@ -549,6 +553,8 @@ class Backend:
             ids["unverifiedEmails"] = []
 
     def _set_login_ids(self, doc: dict, params: dict) -> None:
+        if all(params.get(k) is None for k in ("addLoginEmails", "removeLoginEmails", "username")):
+            return
         ids = doc.setdefault("loginIDs", {"emails": [], "unverifiedEmails": []})
         for email in _comma_list(params.get("addLoginEmails")):
             _check_email("addLoginEmails", email)
@@ -732,17 +738,11 @@ class Backend:
         threshold, lock_seconds, reset_seconds = self._lockout_policy(site)
         ip = site.policy("security", "ipLockout") or {}
         captcha = site.policy("security", "captcha") or {}
-        rule = lambda scope, typ, thr, dur, reset, desc: {  # noqa: E731
-            "action": {"duration": dur, "scope": [scope.lower()], "type": typ} if typ == "lockout"
-            else {"scope": [scope.lower()], "type": typ},
-            "rootFactor": {"type": "failedLogins", "scope": [scope], "threshold": thr, "resetInterval": reset},
-            "description": desc, "enabled": thr > 0,
-        }
         return {"policy": {
             "commonRules": [
-                rule("account", "captcha", _int(captcha.get("failedLoginThreshold")) or 0, 0, 60, "captcha"),
-                rule("account", "lockout", threshold, lock_seconds, reset_seconds, "account lockout"),
-                rule("IP", "lockout", _int(ip.get("hourlyFailedLoginThreshold")) or 0,
+                _rba_rule("account", "captcha", _int(captcha.get("failedLoginThreshold")) or 0, 0, 60, "captcha"),
+                _rba_rule("account", "lockout", threshold, lock_seconds, reset_seconds, "account lockout"),
+                _rba_rule("IP", "lockout", _int(ip.get("hourlyFailedLoginThreshold")) or 0,
                      _int(ip.get("lockoutTimeSec")) or 0, 3600, "IP lockout"),
             ],
             "rulesSets": [{"id": "_off", "description": "This policy represents a policy without any validations",
@@ -945,6 +945,19 @@ class Backend:
 # ------------------------------------------------------------------ module helpers
 
 
+def _rba_rule(scope: str, kind: str, threshold: int, duration: int, reset: int, description: str) -> dict:
+    """One ``commonRules`` entry shaped like the seed-003 sample; enabled when the threshold is set."""
+    action: dict[str, Any] = {"scope": [scope.lower()], "type": kind}
+    if kind == "lockout":
+        action["duration"] = duration
+    return {
+        "action": action,
+        "rootFactor": {"type": "failedLogins", "scope": [scope], "threshold": threshold, "resetInterval": reset},
+        "description": description,
+        "enabled": threshold > 0,
+    }
+
+
 def _public(table: str, doc: dict) -> dict:
     return public_account(doc) if table == "accounts" else doc
 
@@ -1046,7 +1059,7 @@ def _base_account(uid: str, now: int) -> dict:
 
 def _finish_account(doc: dict) -> None:
     """Derived fields: ``socialProviders`` from the password and identities."""
-    providers = ["site"] if (doc.get("password") or doc.get("loginIDs")) else []
+    providers = ["site"] if ((doc.get("password") or {}).get("hash") or _login_ids_of(doc)) else []
     providers += [i.get("provider") for i in doc.get("identities") or [] if isinstance(i, dict) and i.get("provider")]
     doc["socialProviders"] = ",".join(dict.fromkeys(p for p in providers if p))
 

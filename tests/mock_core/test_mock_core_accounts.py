@@ -81,7 +81,7 @@ def test_import_identity_conflict_error_and_connect(call):
     assert conflict["errorCode"] == 409001
     assert conflict["identityConflicts"] == [{"provider": "facebook", "providerUID": "10204456750325770"}]
     moved = call("accounts.importFullAccount", UID="u2", identities=fb, handleIdentityConflicts="connect")
-    assert moved["errorCode"] == 0
+    assert moved["errorCode"] == 0 and moved["identityConflicts"] == conflict["identityConflicts"]
     assert call("accounts.getAccountInfo", UID="u1", include="identities-all")["identities"] == []
     saml = call("accounts.importFullAccount", UID="u3", identities=[{"provider": "saml-idp", "providerUID": "x"}])
     assert saml["errorCode"] == 400006
@@ -317,3 +317,11 @@ def test_import_dates_round_trip(call, value, iso_text, ms):
     assert call("accounts.importFullAccount", UID="u1", lastLogin=value)["errorCode"] == 0
     info = call("accounts.getAccountInfo", UID="u1")
     assert (info["lastLogin"], info["lastLoginTimestamp"]) == (iso_text, ms)
+
+
+def test_social_only_account_keeps_its_providers(call):
+    fb = [{"provider": "facebook", "providerUID": "fb1"}]
+    call("accounts.importFullAccount", UID="u1", identities=fb)
+    call("accounts.setAccountInfo", UID="u1", data={"x": 1})
+    info = call("accounts.getAccountInfo", UID="u1", include="loginIDs")
+    assert info["socialProviders"] == "facebook" and info["loginIDs"] == {}
