@@ -671,11 +671,14 @@ class Backend:
                 and not site.policy("accountOptions", "allowUnverifiedLogin")):
             raise MockGigyaError(206002, details="Account Pending Verification", uid=uid,
                                  fields={"regToken": secrets.token_hex(16), "UID": uid})
+        rehashed = self._rehashed(site, doc, password, now)  # hashing outside the database lock
         with self.store.tx():
-            self._maybe_rehash(site, doc, password, now)
-            _set_date(doc, "lastLogin", now)
-            self._save(site.api_key, doc)
-        return self._login_response(site, doc, params, now)
+            fresh = self.store.get_account(site.api_key, uid) or doc  # keep writes made meanwhile
+            if rehashed and (fresh.get("password") or {}).get("hash") == doc["password"]["hash"]:
+                fresh["password"] = rehashed
+            _set_date(fresh, "lastLogin", now)
+            self._save(site.api_key, fresh)
+        return self._login_response(site, fresh, params, now)
 
     def _verify(self, doc: dict, password: str) -> bool:
         from gigya_migrate.hashing import HashSettingsError, verify_password
@@ -688,14 +691,15 @@ class Backend:
         except HashSettingsError:
             return False  # I: a stored hash the mock cannot verify behaves as a wrong password
 
-    def _maybe_rehash(self, site: Site, doc: dict, password: str, now: int) -> None:
-        """SEED4: after the first successful login with an imported hash, store the site's own hash."""
+    def _rehashed(self, site: Site, doc: dict, password: str, now: int) -> dict | None:
+        """SEED4: after the first successful login with an imported hash, the site's own hash (else None)."""
         stored = doc.get("password") or {}
         settings = stored.get("hashSettings") or {}
         current = {"algorithm": site.rehash.get("algorithm", "pbkdf2"), "rounds": int(site.rehash.get("rounds", 3000))}
         same = settings.get("algorithm") == current["algorithm"] and _int(settings.get("rounds")) == current["rounds"]
         if stored.get("_imported") or not same or set(settings) - {"algorithm", "rounds", "salt"}:
-            doc["password"] = self._site_password(site, password, now)
+            return self._site_password(site, password, now)
+        return None
 
     def _login_response(self, site: Site, doc: dict, params: dict, now: int) -> dict:
         from gigya_migrate.signing import uid_signature

@@ -56,3 +56,21 @@ def test_concurrent_imports_and_reads(backend: Backend, fake):
             **CREDS, "UID": f"dup{i}", "loginIDs": json.dumps({"emails": ["same@example.com"]})})[1]["errorCode"],
             range(16)))
     assert sorted(clash) == [0] + [403043] * 15
+
+
+def test_concurrent_first_logins_rehash_once_and_keep_other_writes(backend: Backend):
+    password = json.dumps({"hashedPassword": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}})
+    api.handle(backend, "accounts.importFullAccount", {**CREDS, "UID": "u1", "password": password,
+                                                       "loginIDs": '{"emails": ["a@example.com"]}'})
+
+    def login(i: int) -> int:
+        if i % 4 == 0:
+            api.handle(backend, "accounts.setAccountInfo", {**CREDS, "UID": "u1", "data": json.dumps({f"k{i}": i})})
+        return api.handle(backend, "accounts.login", {**CREDS, "loginID": "a@example.com", "password": "password"})[1]["errorCode"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(login, range(32))) == {0}
+    account = backend.accounts("3_mock_site").find(uid="u1")
+    assert account["password"]["hashSettings"]["algorithm"] == "pbkdf2"
+    assert account["data"] == {f"k{i}": i for i in range(0, 32, 4)}
+    assert api.handle(backend, "accounts.login", {**CREDS, "loginID": "a@example.com", "password": "password"})[1]["errorCode"] == 0
