@@ -156,7 +156,9 @@ def test_every_acknowledged_write_survives_sigkill_and_restart(served, tmp_path)
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
     process.kill()  # SIGKILL while 8 writers are mid-flight
     stop.set()
     for thread in threads:
