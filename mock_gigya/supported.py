@@ -128,6 +128,14 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                   + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". No write-to-query delay."),
     ("audit.search", "`SELECT *` and `FROM auditLog` only; WHERE/ORDER BY/START/LIMIT and cursors as accounts.search; "
                      "no encrypted fields."),
+    ("Not enforced", "`ipLockout` and `captcha` thresholds (accounts.rba.unlock with `ip` succeeds and does "
+                     "nothing); `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
+                     "limits 409030 / 503001 and 403048 (script them with the mock's faults); sessions "
+                     "(logout always succeeds); `regToken` as an account handle (pass `UID`)."),
+    ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "
+                       "`{cookieName: glt_<apiKey>, cookieValue}` for browser, `{sessionToken, sessionSecret}` for "
+                       "`targetEnv=mobile`; `isNewUser` false; account groups per `include` (default profile,data)."),
+    ("Result order", "Without ORDER BY, accounts and audit records come in insertion order (audit: oldest first)."),
     ("Search results", "Full accounts include `password` (HELP samples) and subscriptions; deleted accounts never match; "
                        "no indexing delay."),
 )
