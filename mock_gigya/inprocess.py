@@ -77,8 +77,10 @@ class MockGigya(MockControl):
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> "MockGigya":
         """Begin intercepting; calling it twice is an error (stop first)."""
-        import responses  # lazy, see _default_handle
-
+        try:
+            import responses  # lazy, see _default_handle
+        except ImportError:  # a dev extra of gigya-migrate, not a runtime dependency
+            raise RuntimeError("the in-process mock needs the `responses` package: pip install responses") from None
         if self._responses is not None:
             raise RuntimeError("this mock_gigya is already started")
         if self._handle is None:
