@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from mock_gigya.auth import Caller, authenticate
@@ -98,7 +98,7 @@ def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _login(b: Backend, c: Caller, p: dict) -> dict:
-    return b.login(c.api_key, p)
+    return b.login(c.api_key, p, source_ip=c.source_ip)
 
 
 def _logout(b: Backend, c: Caller, p: dict) -> dict:
@@ -344,7 +344,7 @@ def handle(
     http_codes = False
     try:
         http_codes = parse_bool("httpStatusCodes", params.get("httpStatusCodes", False))
-        fields = _dispatch(backend, name, params, headers, url)
+        fields = _dispatch(backend, name, params, headers, url, remote_addr)
     except MockGigyaError as exc:
         error = exc
     except Exception as exc:  # a mock bug still answers like Gigya, never a traceback
@@ -357,7 +357,8 @@ def handle(
     return status, body
 
 
-def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, str] | None, url: str | None) -> dict:
+def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, str] | None, url: str | None,
+              remote_addr: str | None) -> dict:
     method = DISPATCH.get(name)
     if method is None:
         raise MockGigyaError(
@@ -369,5 +370,7 @@ def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, s
     if fmt != "json":
         raise MockGigyaError.invalid("format", "mock_gigya answers format=json only")
     caller = authenticate(backend, name, params, headers=headers, url=url, client_allowed=method.client_allowed)
+    if remote_addr:
+        caller = replace(caller, source_ip=remote_addr)
     decoded = _decode_params(method, params)
     return method.handler(backend, caller, decoded) or {}

@@ -34,6 +34,7 @@ class Caller:
     api_key: str
     mode: str  # "secret" | "signed" | "bearer" | "anonymous"
     user_key: str | None = None
+    source_ip: str | None = None
 
     @property
     def server_side(self) -> bool:

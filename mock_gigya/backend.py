@@ -636,20 +636,30 @@ class Backend:
 
     # -------------------------------------------------------------- login, lockout and re-hash
 
-    def login(self, api_key: str, params: dict) -> dict:
-        """accounts.login: verify the stored hash with its own settings; re-hash on first success."""
+    def login(self, api_key: str, params: dict, *, source_ip: str | None = None) -> dict:
+        """accounts.login: verify the stored hash with its own settings; re-hash on first success.
+
+        ``source_ip`` (the caller's address) feeds the site's ``security.ipLockout`` policy.
+        """
         site = self.site(api_key)
         login_id, password = params.get("loginID"), params.get("password")
         if not login_id:
             raise MockGigyaError.missing("loginID")
         if not password:
             raise MockGigyaError.missing("password")
-        uid = self.store.uid_for_login_id(api_key, str(login_id).strip().lower())
-        if uid is None:
-            raise MockGigyaError(403042, details="Invalid loginID or password")
-        lock = self._uid_locks.setdefault((api_key, uid), threading.Lock())
-        with lock:
-            return self._login_account(site, uid, str(password), params)
+        ip_key = f"ip:{source_ip}" if source_ip else None
+        if ip_key and self._locked_until(api_key, ip_key) > self.now_ms():
+            raise MockGigyaError(403120, details="Too many failed logins from this IP address: temporarily locked out")
+        try:
+            uid = self.store.uid_for_login_id(api_key, str(login_id).strip().lower())
+            if uid is None:
+                raise MockGigyaError(403042, details="Invalid loginID or password")
+            with self._uid_locks.setdefault((api_key, uid), threading.Lock()):
+                return self._login_account(site, uid, str(password), params)
+        except MockGigyaError as exc:
+            if ip_key and exc.code == 403042:
+                self._record_ip_failure(site, ip_key)
+            raise
 
     def _login_account(self, site: Site, uid: str, password: str, params: dict) -> dict:
         now = self.now_ms()
@@ -731,6 +741,20 @@ class Backend:
             state["lockedUntil"] = now + lock_seconds * 1000
         self.store.put_login_state(site.api_key, uid, state)
 
+    def _record_ip_failure(self, site: Site, ip_key: str) -> None:
+        """``security.ipLockout``: more than ``hourlyFailedLoginThreshold`` failures in an hour lock the IP."""
+        ip = site.policy("security", "ipLockout") or {}
+        threshold = _int(ip.get("hourlyFailedLoginThreshold")) or 0
+        if threshold <= 0:
+            return
+        now = self.now_ms()
+        state = self.store.get_login_state(site.api_key, ip_key)
+        recent = [t for t in state.get("failedAt", []) if now - t < 3_600_000] + [now]
+        state = {"failedAt": recent[-threshold:]}
+        if len(recent) >= threshold:
+            state["lockedUntil"] = now + (_int(ip.get("lockoutTimeSec")) or 0) * 1000
+        self.store.put_login_state(site.api_key, ip_key, state)
+
     def _locked_until(self, api_key: str, uid: str) -> int:
         return int(self.store.get_login_state(api_key, uid).get("lockedUntil", 0))
 
@@ -763,6 +787,7 @@ class Backend:
             raise MockGigyaError(400002 if not given else 400006,
                                  details="Exactly one of loginID, UID or ip is required")
         if given[0] == "ip":
+            self.store.put_login_state(api_key, f"ip:{params['ip']}", {})
             return {}
         uid = params.get("UID")
         if given[0] == "loginID":

@@ -128,8 +128,11 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                   + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". No write-to-query delay."),
     ("audit.search", "`SELECT *` and `FROM auditLog` only; WHERE/ORDER BY/START/LIMIT and cursors as accounts.search; "
                      "no encrypted fields."),
-    ("Not enforced", "`ipLockout` and `captcha` thresholds (accounts.rba.unlock with `ip` succeeds and does "
-                     "nothing); `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
+    ("IP lockout", "`security.ipLockout.hourlyFailedLoginThreshold` failed logins (wrong password or unknown "
+                   "loginID) from one `remote_addr` within an hour lock that address for `lockoutTimeSec` (403120); "
+                   "default off; accounts.rba.unlock with `ip` clears it. Only callers that pass `remote_addr` "
+                   "to api.handle (the HTTP server) have an address."),
+    ("Not enforced", "`captcha` thresholds; `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
                      "limits 409030 / 503001 and 403048 (script them with the mock's faults); sessions "
                      "(logout always succeeds); `regToken` as an account handle (pass `UID`)."),
     ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "

@@ -194,3 +194,22 @@ def test_login_response_fields(call):
     # UIDSignature is made with the site secret (default secret of the default site)
     assert validate_uid_signature("u1", body["signatureTimestamp"], "bW9jay1naWd5YS1zZWNyZXQ=", body["UIDSignature"],
                                   now=lambda: 1_700_000_000)
+
+
+def test_ip_lockout(backend, clock):
+    from mock_gigya import api
+
+    creds = {"apiKey": "3_mock_site", "userKey": "AMockUserKey", "secret": "bW9jay1naWd5YS1zZWNyZXQ="}
+    backend.set_policies("3_mock_site", {"security": {"ipLockout": {"hourlyFailedLoginThreshold": 3, "lockoutTimeSec": 600},
+                                                      "accountLockout": {"failedLoginThreshold": 0}}})
+    backend.seed_account("3_mock_site", UID="u1", loginIDs={"emails": ["a@example.com"]}, password="Passw0rd!")
+
+    def login(who, password, ip="203.0.113.9"):
+        params = {**creds, "loginID": who, "password": password}
+        return api.handle(backend, "accounts.login", params, remote_addr=ip)[1]["errorCode"]
+
+    assert [login("a@example.com", "x"), login("ghost@example.com", "x"), login("a@example.com", "y")] == [403042] * 3
+    assert login("a@example.com", "Passw0rd!") == 403120
+    assert login("a@example.com", "Passw0rd!", ip="198.51.100.7") == 0  # other addresses are fine
+    assert api.handle(backend, "accounts.rba.unlock", {**creds, "ip": "203.0.113.9"})[1]["errorCode"] == 0
+    assert login("a@example.com", "Passw0rd!") == 0
