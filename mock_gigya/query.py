@@ -309,12 +309,13 @@ class Query:
 
     def summarize(self, docs: Iterable[dict]) -> tuple[list[dict], int]:
         """The aggregate result rows (GROUP BY groups, or one row) and the number of matches."""
-        groups: dict[tuple, list[dict]] = {}
+        groups: dict[tuple, list] = {}
         total = 0
+        keep_docs = self._needs_docs  # count(*) alone keeps only a placeholder per member
         for doc in docs:
             total += 1
             key = tuple(_group_value(doc, path) for path in self.group_by)
-            groups.setdefault(key, []).append(doc) if self._needs_docs else groups.setdefault(key, []).append(None)
+            groups.setdefault(key, []).append(doc if keep_docs else None)
         if not self.group_by:
             return [self._aggregate_row(groups.get((), []), {})], total
         rows = []
@@ -422,7 +423,7 @@ def _project_into(out: dict, doc: Any, parts: tuple, alias: str | None) -> None:
         if items:
             out[head] = items
         return
-    sub = out.setdefault(head, {}) if isinstance(out.get(head), dict) or head not in out else {}
+    sub = out[head] if isinstance(out.get(head), dict) else {}
     _project_into(sub, value, rest, alias)
     if sub:
         out[head] = sub

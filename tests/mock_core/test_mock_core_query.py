@@ -109,6 +109,8 @@ def test_projection_alias_and_subtrees():
         "UID": "u1",
     }
     assert parse_query("select profile from accounts").project(DOC) == {"profile": DOC["profile"]}
+    assert parse_query("select profile.missing, UID from accounts").project(DOC) == {"UID": "u1"}
+    assert parse_query("select profile.age, profile.zip from accounts").project(DOC) == {"profile": {"age": 34, "zip": "0150"}}
 
 
 def test_resolve_and_dates():
