@@ -564,3 +564,13 @@ def _print_banner(server: MockServer, options: dict) -> None:
     lines += ["Press Ctrl+C to stop."]
     click.echo("\n".join(lines))
     sys.stdout.flush()
+
+
+def _add_remote_commands() -> None:
+    from mock_gigya.remote import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_remote_commands()
