@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import os
 import random
+import shlex
 import struct
 import sys
 import time
@@ -143,7 +144,7 @@ def _cli(*args: str) -> int:
     """Run one gigya-migrate command in-process, as typed; returns its exit status."""
     from gigya_migrate.cli import main as cli
 
-    print(f"\n$ gigya-migrate {' '.join(args)}", flush=True)
+    print(f"\n$ gigya-migrate {shlex.join(args)}", flush=True)
     try:
         cli.main(list(args), prog_name="gigya-migrate", standalone_mode=False)
     except SystemExit as stop:

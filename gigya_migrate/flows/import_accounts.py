@@ -91,6 +91,8 @@ class ImportJob:
     def lookup_row(self, item: dict) -> dict:
         """Step "lookup" (network): an account already holding the email decides the UID."""
         email = item["email"]
+        # (I) equality on the array loginIDs.emails matches any element; login ids are encrypted
+        # fields, which allow only = / != (gigya-api.md section 4). Gigya lower-cases login emails.
         query = f'SELECT UID FROM accounts WHERE loginIDs.emails = "{_quote(email)}" LIMIT 2'
         found = [a.uid for a in self.client.search(query).results if a.uid]
         if len(found) > 1:
