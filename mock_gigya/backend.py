@@ -346,8 +346,10 @@ class Backend:
             _set_date(doc, "registered", doc["createdTimestamp"])
         if isinstance(password, str):
             doc["password"] = self._site_password(site, password, now)
-        elif password:
+        elif password and "hash" in password:
             doc["password"] = _stored_password(password, now)
+        elif password:
+            doc["password"] = _import_password(password, now)  # validated like importFullAccount
         _finish_account(doc)
         return doc
 

@@ -433,6 +433,8 @@ def _project_into(out: dict, doc: Any, parts: tuple, alias: str | None) -> None:
 
 
 class _Build(Transformer):
+    """Parse tree -> :class:`Query` parts; one callback per grammar rule alias."""
+
     def __init__(self, encrypted: frozenset[str]) -> None:
         super().__init__()
         self.encrypted = encrypted

@@ -325,3 +325,14 @@ def test_social_only_account_keeps_its_providers(call):
     call("accounts.setAccountInfo", UID="u1", data={"x": 1})
     info = call("accounts.getAccountInfo", UID="u1", include="loginIDs")
     assert info["socialProviders"] == "facebook" and info["loginIDs"] == {}
+
+
+def test_seed_account_validates_import_shaped_passwords(backend):
+    from mock_gigya.errors import MockGigyaError
+
+    with pytest.raises(MockGigyaError) as info:
+        backend.seed_account("3_mock_site", UID="bad", password={"hashedPassword": "AAAA", "hashSettings": {"algorithm": "nope"}})
+    assert info.value.code == 400006 and "nope" in info.value.details
+    stored = backend.seed_account("3_mock_site", UID="ok", password={"hash": "XMGVWTbeKf4Xd+CGiuEZde8x7QA=",
+                                  "hashSettings": {"algorithm": "pbkdf2", "rounds": 10000, "salt": "wJuJqLoUFsdXa8k3sFhRlA=="}})
+    assert stored["password"]["hash"] == "XMGVWTbeKf4Xd+CGiuEZde8x7QA="
