@@ -234,6 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         lines += [f"{name}: {value}" for name, value in headers]
         if self.close_connection:
             lines.append("Connection: close")
+        self.log_request(status.split(" ", 1)[0])
         try:  # status, headers and body in one write
             self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
             self.wfile.flush()
@@ -308,6 +309,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = transport.json_bytes(envelope)
         self._write(_status_line(code), [("Content-Type", "application/json; charset=utf-8"),
                                          ("Content-Length", str(len(body)))], body)
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """Access log without the query string: a GET may carry a secret or a password there."""
+        if self.server.verbose:
+            path = str(getattr(self, "path", "")).split("?", 1)[0]
+            self.log_message('"%s %s" %s', getattr(self, "command", "-"), path, code)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server signature)
         if self.server.verbose:

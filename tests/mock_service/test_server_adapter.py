@@ -209,3 +209,10 @@ def test_a_bug_outside_the_handler_still_answers_an_envelope(capsys):
         assert_envelope(response, code=500001)
         assert requests.get(f"{server.url}/__mock__/state", timeout=5).status_code == 200  # still serving
     assert "a bug in the mock itself" in capsys.readouterr().err
+
+
+def test_verbose_access_log_leaves_query_strings_out(capsys):
+    with MockServer(backend=EchoBackend(), handle=echo_handle, verbose=True) as server:
+        requests.get(f"{server.url}/accounts.search?apiKey={KEY}&secret=TopSecret", timeout=5)
+    err = capsys.readouterr().err
+    assert '"GET /accounts.search" 200' in err and "TopSecret" not in err
