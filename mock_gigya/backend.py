@@ -25,7 +25,7 @@ from mock_gigya.errors import MockGigyaError
 from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, parse_query, to_millis
 from mock_gigya.store import Store
 
-__all__ = ["AccountsView", "Backend", "Site", "default_policies"]
+__all__ = ["AccountsView", "Backend", "Site", "default_policies", "iso", "public_account"]
 
 NEVER = "0001-01-01T00:00:00Z"
 """``lastLogin`` of an account that never logged in (docs §4: timestamp 0)."""
