@@ -212,7 +212,8 @@ def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptio
     query = account_query(fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
     accounts = (as_dict(a) for a in source.search_all(query, page_size=options.page_size))
     seen = _Overlap(state.job(options.job).get("overlapCopied") or {}, window, options.overlap_ms)
-    report = run(accounts, name="copy", key=lambda a: a.get("UID"), transforms=[seen.step(), _rename_step(options)],
+    steps = [seen.step(), *_fill_step(source, options.fields), _rename_step(options)]
+    report = run(accounts, name="copy", key=lambda a: a.get("UID"), transforms=steps,
                  write=_writer(target, options), options=options.run)
     result = CopyReport(query=query, window=window.describe(), run=report, warnings=warnings)
     if not options.run.dry_run:
@@ -270,6 +271,30 @@ def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport, cop
     state.update(window.job, pendingWindow=None, overlapCopied=copied if window.delta_field else {})
     window.commit(state)
     return bool(window.delta_field)
+
+
+def _fill_step(source: Any, fields: list[str]) -> list[Step]:
+    """HELP's importFullAccount notes say accounts.search does not return ``password`` or
+    ``subscriptions`` and point to getAccountInfo (docs/gigya-api.md §4, open question 7); its
+    search samples show them. So when a selected group is absent from a search result, it is read
+    with getAccountInfo before the import, and no password is silently left behind."""
+    wanted = [g for g in ("password", "subscriptions") if g in fields or "*" in fields]
+    if not wanted:
+        return []
+
+    def fill(record: dict) -> dict:
+        # Runs on the workers, after the rename step (the runner runs local steps first), so the
+        # password read here is put in import shape here.
+        missing = [g for g in wanted if g not in record]
+        if missing and record.get("UID"):
+            found = as_dict(source.get_account_info(record["UID"], include=missing))
+            if "subscriptions" in missing and found.get("subscriptions"):
+                record["subscriptions"] = found["subscriptions"]
+            if "password" in missing and _password(found.get("password")):
+                record["password"] = _password(found["password"])
+        return record
+
+    return [Step("fill-from-getAccountInfo", fill, network=True)]
 
 
 def _rename_step(options: CopyOptions) -> Step:

@@ -103,3 +103,35 @@ def test_schema_preflight_dynamic_data_schema_is_a_warning():
     source = SchemaSite(["profile.email", "data.segment"])
     warnings = preflight(source, SchemaSite(["profile.email"], dynamic=True), ["profile", "data"])
     assert len(warnings) == 1 and "data.segment" in warnings[0]
+
+
+class SearchWithoutPasswords:
+    """The source client, with accounts.search leaving out ``password`` (as HELP's notes say it does)."""
+
+    def __init__(self, client):
+        self.client, self.lookups = client, 0
+
+    def search_all(self, query, **kw):
+        for account in self.client.search_all(query, **kw):
+            yield {k: v for k, v in account.raw.items() if k != "password"}
+
+    def get_account_info(self, uid, **kw):
+        self.lookups += 1
+        return self.client.get_account_info(uid, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def test_passwords_missing_from_search_are_read_with_getaccountinfo(sites, tmp_path):
+    import base64
+    import hashlib
+
+    for i in range(3):
+        digest = base64.b64encode(hashlib.sha256(f"Pw-{i}-secret".encode()).digest()).decode()
+        sites.src.import_full_account(f"g{i}", login_ids={"emails": [f"g{i}@example.com"]},
+                                      password={"hashedPassword": digest, "hashSettings": {"algorithm": "sha256"}})
+    source = SearchWithoutPasswords(sites.src)
+    report = copy_accounts(source, sites.dst, StateFile(tmp_path / "s.json"), _options(tmp_path, reconcile=False))
+    assert report.run.ok == 3 and source.lookups == 3
+    assert sites.dst.login("g1@example.com", "Pw-1-secret").uid == "g1"
