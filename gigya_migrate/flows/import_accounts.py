@@ -73,13 +73,14 @@ class ImportJob:
         account = self.mapping.apply(row)
         given = str(row.get(self.mapping.uid) or "").strip() if self.mapping.uid else ""
         account.setdefault("profile", {}).setdefault("email", email)
-        account.setdefault("loginIDs", {"emails": [email]})
         verified = "verified" if self.mapping.email_verified else "unverified"
-        account.setdefault("emails", {verified: [email]})
-        account.setdefault("isRegistered", True)
-        account.setdefault("isVerified", self.mapping.email_verified)
+        defaults = {"loginIDs": {"emails": [email]}, "emails": {verified: [email]}, "isRegistered": True,
+                    "isVerified": self.mapping.email_verified}
+        defaulted = [name for name in defaults if name not in account]
+        for name in defaulted:
+            account[name] = defaults[name]
         account["UID"] = given or derive_uid(self.api_key, email)
-        return {"email": email, "uidGiven": bool(given), "row": row, "account": account}
+        return {"email": email, "uidGiven": bool(given), "row": row, "account": account, "defaulted": defaulted}
 
     def hash_row(self, item: dict) -> dict:
         """Step "hash": the legacy hash as a Gigya password object (or the record fails)."""
@@ -92,7 +93,9 @@ class ImportJob:
         """Step "lookup" (network): an account already holding the email decides the UID."""
         email = item["email"]
         # (I) equality on the array loginIDs.emails matches any element; login ids are encrypted
-        # fields, which allow only = / != (gigya-api.md section 4). Gigya lower-cases login emails.
+        # fields, which allow only = / != (gigya-api.md section 4). `=` is case-sensitive and we
+        # send the lower-cased email: an account holding it in another case is not found here and
+        # the import then fails with Gigya's own "login identifier exists" (error output).
         query = f'SELECT UID FROM accounts WHERE loginIDs.emails = "{_quote(email)}" LIMIT 2'
         found = [a.uid for a in self.client.search(query).results if a.uid]
         if len(found) > 1:
@@ -107,6 +110,11 @@ class ImportJob:
             raise RecordError("account-exists", f"{email} already belongs to account {existing} "
                                                 "(use --policy upsert to update it)")
         item["account"]["UID"] = existing
+        # An upsert replaces each field group it carries as a whole (gigya-api.md section 3): the
+        # login ids, emails and flags we only defaulted would wipe the existing account's others
+        # (a username, a second email). The account already holds this email: leave them alone.
+        for name in item.get("defaulted", ()):
+            item["account"].pop(name, None)
         return item
 
     def steps(self) -> list[Step]:

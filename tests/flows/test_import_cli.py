@@ -131,8 +131,9 @@ def test_every_input_format(tmp_path, gigya_server, site_args, mapping_file, kin
 
 def test_lookup_by_email_reuses_the_existing_uid(tmp_path, gigya_server, site_args, mapping_file, users, csv_of):
     rows, passwords = users(3)
-    gigya_server.seed_account(API_KEY, UID="existing-uid-1", loginIDs={"emails": [rows[0]["email"]]},
-                              profile={"email": rows[0]["email"], "firstName": "Old"})
+    gigya_server.seed_account(API_KEY, UID="existing-uid-1",
+                              loginIDs={"emails": [rows[0]["email"]], "username": "old-username"},
+                              profile={"email": rows[0]["email"], "firstName": "Old"}, isVerified=False)
     source = csv_of(tmp_path / "users.csv", rows)
     inserted = invoke("import", source, "--mapping", mapping_file, "--policy", "insert", "--journal", "j1.sqlite",
                       *site_args)
@@ -143,6 +144,8 @@ def test_lookup_by_email_reuses_the_existing_uid(tmp_path, gigya_server, site_ar
     assert accounts.count() == 3
     updated = accounts.find(email=rows[0]["email"])
     assert updated["UID"] == "existing-uid-1" and updated["profile"]["firstName"] == rows[0]["first_name"]
+    # the defaulted login ids and flags were not sent: the existing username and state survive
+    assert updated["loginIDs"]["username"] == "old-username" and updated["isVerified"] is False
     report = json.loads((tmp_path / "users.report.json").read_text())
     assert "lookup" in [s["step"] for s in report["steps"]]
     with client_for(gigya_server) as client:
