@@ -603,8 +603,10 @@ class _Run:
                         journal.mark(seq, prepared.key, PENDING)
                         batch.append(prepared)
                 seq += 1
+                # a full batch is sent at once; otherwise marks (failures too) are committed
+                # at least every checkpoint_seconds, so a kill repeats little work
                 if len(batch) >= self.options.concurrency or (
-                    batch and time.monotonic() - last_checkpoint > self.options.checkpoint_seconds
+                    time.monotonic() - last_checkpoint > self.options.checkpoint_seconds
                 ):
                     checkpoint_and_submit()
                 collect(block=False)
