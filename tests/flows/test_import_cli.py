@@ -278,3 +278,27 @@ def test_progress_line_on_request(tmp_path, gigya_server, site_args, mapping_fil
         main, ["import", str(tmp_path / "users.csv"), "--mapping", str(mapping_file), "--journal", "q.sqlite",
                "--report", "q.json", *site_args])
     assert " read " not in quiet.stderr  # not a terminal: no progress line
+
+
+def test_ctrl_c_saves_the_run_and_resume_finishes_it(tmp_path, gigya_server, site_args, mapping_file, users, csv_of,
+                                                      monkeypatch):
+    from gigya_migrate.flows.import_accounts import ImportJob
+
+    rows, _ = users(30, formats=("md5_hex",))
+    source = csv_of(tmp_path / "users.csv", rows)
+    real_write, calls = ImportJob.write, []
+
+    def interrupted_write(self, item):
+        calls.append(1)
+        if len(calls) == 12:
+            raise KeyboardInterrupt  # what Ctrl-C does to the main thread, here from inside the job
+        return real_write(self, item)
+
+    monkeypatch.setattr(ImportJob, "write", interrupted_write)
+    stopped = invoke("import", source, "--mapping", mapping_file, "--concurrency", "1", *site_args)
+    assert stopped.exit_code == 130, stopped.output
+    assert "interrupted: run the same command with --resume to finish" in stopped.output
+    monkeypatch.setattr(ImportJob, "write", real_write)
+    resumed = invoke("import", source, "--mapping", mapping_file, "--resume", *site_args)
+    assert resumed.exit_code == 0 and "resumed:" in resumed.output, resumed.output
+    assert gigya_server.accounts(API_KEY).count() == 30
