@@ -551,6 +551,22 @@ class _Run:
         journal.mark(seq, key, DONE if result.ok else FAILED, result.error_code)
         self.progress.update(self.report)
 
+    def _admit(self, seq: int, raw: Any, journal: Journal, sink: _ErrorSink) -> _Item | None:
+        """Prepare one input record: finish it at once (failed, skipped, dry run) or return it to
+        be sent, marked pending in the journal."""
+        prepared = self._prepare(seq, raw, journal)
+        if isinstance(prepared, RecordResult):
+            self._finish(seq, prepared.key, prepared.record or {}, prepared, journal, sink)
+            return None
+        if prepared is None:
+            return None
+        if self.options.dry_run:
+            self.write_metrics.add(0.0)
+            self._finish(seq, prepared.key, prepared.original, RecordResult(prepared.key, ok=True), journal, sink)
+            return None
+        journal.mark(seq, prepared.key, PENDING)
+        return prepared
+
     def execute(self, records: Iterable[Any], journal: Journal, sink: _ErrorSink) -> None:
         """The main loop: read, prepare, submit under a bounded window, collect."""
         window = 2 * max(1, self.options.concurrency)
@@ -591,17 +607,8 @@ class _Run:
                     break
                 self.read_metrics.add(time.perf_counter() - t0, ok=not isinstance(raw, BadRecord))
                 self.report.records_in += 1
-                prepared = self._prepare(seq, raw, journal)
-                if isinstance(prepared, RecordResult):
-                    self._finish(seq, prepared.key, prepared.record or {}, prepared, journal, sink)
-                elif isinstance(prepared, _Item):
-                    if self.options.dry_run:
-                        self.write_metrics.add(0.0)
-                        self._finish(seq, prepared.key, prepared.original, RecordResult(prepared.key, ok=True),
-                                     journal, sink)
-                    else:
-                        journal.mark(seq, prepared.key, PENDING)
-                        batch.append(prepared)
+                if (item := self._admit(seq, raw, journal, sink)) is not None:
+                    batch.append(item)
                 seq += 1
                 # a full batch is sent at once; otherwise marks (failures too) are committed
                 # at least every checkpoint_seconds, so a kill repeats little work
