@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import api, auth, backend
+from mock_gigya import api, auth, backend, transport
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -71,9 +71,11 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Password storage", "Stored and shown as `password{hash, hashSettings, created}`: `hash` is the imported "
                          "`hashedPassword`, or the whole `compoundHashedPassword` string with no `hashSettings`. "
                          "Search and getAccountInfo(include=password) both return it."),
-    ("Algorithms the mock cannot verify", "`sap_abap` and `custom` (accepted by real Gigya) are refused at import "
-                                          "with 400006 saying the mock cannot verify them: a rehearsal that imports "
-                                          "them would otherwise fail every login for the wrong reason."),
+    ("Algorithms the mock cannot verify", "`custom` (a remote hash service at `hashSettings.URL`, whose contract is "
+                                          "not public) is refused at import with 400006 saying the mock cannot verify "
+                                          "it: a rehearsal that imports it would otherwise fail every login for the "
+                                          "wrong reason. `sap_abap` (SAP CODVN H, iSSHA-1) is accepted and verified "
+                                          "by `gigya_migrate.hashing`; its definition is inferred from SAP's format."),
     ("Empty password object", "importFullAccount treats `password={}` as no password (what getAccountInfo shows "
                               "for an account without one, and what a copy-accounts flow passes back)."),
     ("Empty groups", "getAccountInfo/login answer `{}` for an included group the account does not have "
@@ -172,6 +174,8 @@ def render() -> str:
               "", "## Decisions on inferred or open facts", "",
               "Each point below is marked (I) or open in docs/gigya-api.md; the mock behaves as written here.", ""]
     lines += [f"- **{topic}**: {text}" for topic, text in DECISIONS]
+    lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
+    lines += [f"- **{topic}**: {text}" for topic, text in transport.DECISIONS]
     return "\n".join(lines) + "\n"
 
 
