@@ -120,7 +120,8 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
         report_path=report, progress=progress, backoff_base=backoff, backoff_max=max(30.0, backoff),
     )
     # max_retries=0: the runner retries, so that a rate limit slows the whole job (shared throttle)
-    client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None else None
+    # a dry run calls nothing, not even the read-only lookups: it validates the file and the mapping
+    client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None and not dry_run else None
     api_key = site.api_key if site is not None else "dry-run"
     if client is not None and not skip_preflight and not dry_run:
         try:
@@ -138,7 +139,8 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
     else:
         click.echo(f"importing {file} into {site.describe()} ({policy}, {concurrency} connections)", err=True)
     try:
-        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter))
+        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter),
+                             warn=lambda text: click.echo(f"warning: {text}", err=True))
     except (MappingError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="FILE / --mapping") from None
     except JournalError as exc:

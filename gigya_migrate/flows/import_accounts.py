@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from gigya_migrate.flows.mapping import Mapping
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
@@ -169,12 +169,19 @@ def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) 
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
-                delimiter: str | None = None) -> RunReport:
-    """Import a file: checks the mapping against a CSV header first, then streams the file."""
+                delimiter: str | None = None, warn: Callable[[str], None] | None = None) -> RunReport:
+    """Import a file: checks the mapping against a CSV header first, then streams the file.
+
+    ``warn`` receives what the mapping leaves out (no password section, unread columns) before the run.
+    """
     fmt = (format or detect_format(path)).lower()
+    header = None
     if fmt in ("csv", "tsv", "dsv"):
         sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
-        job.mapping.check_columns(csv_header(path, delimiter=sep))
+        header = csv_header(path, delimiter=sep)
+        job.mapping.check_columns(header)
+    for warning in job.mapping.warnings(header) if warn else ():
+        warn(warning)
     options.input = options.input or str(path)
     return import_records(read_records(path, format=fmt, delimiter=delimiter), job, options)
 

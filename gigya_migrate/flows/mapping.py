@@ -138,6 +138,19 @@ class Mapping(BaseModel):
             raise MappingError(f"the mapping reads columns the input does not have: {hints}. "
                                f"Input columns: {', '.join(header)}")
 
+    def warnings(self, header: list[str] | None = None) -> list[str]:
+        """What this mapping leaves out without failing a record: no password section, unread columns."""
+        found = []
+        if self.password is None:
+            found.append("the mapping has no password section: accounts are imported WITHOUT passwords "
+                         "(their users will have to reset them)")
+        if header is not None and not self.passthrough:
+            read = set(self.columns())
+            unread = [c for c in header if c not in read]
+            if unread:
+                found.append(f"input columns the mapping does not read (not imported): {', '.join(unread)}")
+        return found
+
     # -- per record ---------------------------------------------------------------------------
     def login_of(self, row: dict) -> str:
         """The normalised login email of ``row`` (the record key); ``RecordError`` if absent/invalid."""
