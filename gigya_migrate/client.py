@@ -32,6 +32,7 @@ import random
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -317,7 +318,9 @@ class GigyaClient:
         except requests.Timeout as exc:
             raise GigyaTimeout(f"no answer in time: {exc}", method=method) from None
         except requests.ConnectionError as exc:
-            raise GigyaConnectionError(str(exc), method=method, maybe_applied=not _never_connected(exc)) from None
+            never = _never_connected(exc)
+            message = _unreachable_message(url, exc) if never else str(exc)
+            raise GigyaConnectionError(message, method=method, maybe_applied=not never) from None
         except requests.RequestException as exc:
             raise GigyaConnectionError(str(exc), method=method) from None
         body = self._parse(method, response, redact)
@@ -605,6 +608,18 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     """True when the connection was never opened, so nothing reached Gigya."""
     text = repr(exc)
     return "NewConnectionError" in text or "ConnectTimeoutError" in text or "NameResolutionError" in text
+
+
+def _unreachable_message(url: str, exc: requests.ConnectionError) -> str:
+    """A connection that never opened, said for a person: which address, and the likely cause."""
+    parts = urllib.parse.urlsplit(url)
+    where = f"{parts.scheme}://{parts.netloc}"
+    text = repr(exc)
+    if "NameResolutionError" in text:
+        return f"cannot resolve {parts.hostname} ({where}): check the data center or --base-url"
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return f"cannot connect to {where}: nothing answers there. Is the mock running? (start it: mock-gigya serve)"
+    return f"cannot connect to {where}: {type(exc).__name__}; check the network, the data center or --base-url"
 
 
 def _server_time(error: GigyaError) -> float | None:
