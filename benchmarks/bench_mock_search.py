@@ -1,9 +1,15 @@
-"""Cursor paging through many accounts costs the page, not the offset.
+"""Mock accounts.search: point lookups and counts cost the narrowed set; cursor paging is linear.
 
-Seeds N accounts (default 200,000; ``--accounts 1000000`` for the full check) into a mock site, then
-pages ``SELECT * FROM accounts`` (and a WHERE query evaluated in Python) with openCursor/cursorId at
-LIMIT 1000, and reports the time of the first pages against the last pages. Linear paging means the
-late pages cost about what the early ones cost. Target: last/first ratio below 2.
+Part 1 (lookups): at 10k and 100k accounts (``--lookup-sizes``), times the import flow's existence
+check ``SELECT UID FROM accounts WHERE loginIDs.emails = "..." LIMIT 2`` and the other common shapes
+(``count(*)``, ``LIMIT 10`` first page with its totalCount, a timestamp range count, an OR of two
+email lookups, a boolean WHERE that has no index and stays a Python scan). Target: an email lookup
+well under 1 ms-ish per call and flat from 10k to 100k.
+
+Part 2 (paging): seeds N accounts (default 200,000; ``--accounts 1000000`` for the full check), then
+pages ``SELECT * FROM accounts`` (and WHERE queries) with openCursor/cursorId at LIMIT 1000, and
+reports the time of the first pages against the last pages. Linear paging means the late pages cost
+about what the early ones cost. Target: last/first ratio below 2.
 """
 
 from __future__ import annotations
@@ -60,12 +66,61 @@ def _report(label: str, total: int, timings: list[float], sample: int) -> float:
     return ratio
 
 
+def _timed(backend: Backend, query: str, repeat: int) -> tuple[float, dict]:
+    """Median seconds of ``repeat`` accounts.search calls, and the last body."""
+    timings, body = [], {}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _, body = api.handle(backend, "accounts.search", {**CREDS, "query": query})
+        timings.append(time.perf_counter() - started)
+        if body["errorCode"]:
+            raise RuntimeError(body)
+    return statistics.median(timings), body
+
+
+def _lookups(size: int, lookups: int) -> None:
+    backend = Backend()
+    backend.add_default_site()
+    backend.bulk_seed(DEFAULT_API_KEY, _accounts(size))
+    step = max(1, size // lookups)
+    emails = [f"user{i}@example.com" for i in range(0, size, step)][:lookups]
+    started = time.perf_counter()
+    for email in emails:
+        _, body = api.handle(backend, "accounts.search", {
+            **CREDS, "query": f'SELECT UID FROM accounts WHERE loginIDs.emails = "{email}" LIMIT 2'})
+        if body["errorCode"] or body["objectsCount"] != 1:
+            raise RuntimeError(body)
+    elapsed = time.perf_counter() - started
+    print(f"{size:>8} accounts  lookup by email (import existence check)  {elapsed / len(emails) * 1000:9.2f} ms/call  "
+          f"{len(emails) / elapsed:9.0f} lookups/s  ({len(emails)} lookups)")
+    repeat = 5
+    for label, query in (
+        ("count(*)", "SELECT count(*) FROM accounts"),
+        ("LIMIT 10 page + totalCount", "SELECT * FROM accounts LIMIT 10"),
+        ("count(*) lastUpdatedTimestamp > N", f"SELECT count(*) FROM accounts WHERE lastUpdatedTimestamp > {1_600_000_000_000 + size // 2}"),
+        ("OR of two email lookups", 'SELECT UID FROM accounts WHERE loginIDs.emails = "user1@example.com" '
+                                    'OR profile.email = "user2@example.com"'),
+        ("UID IN (3 UIDs)", 'SELECT UID FROM accounts WHERE UID IN ("uid00000001", "uid00000005", "nope")'),
+        ("isActive=false AND data.deleteUser=true", "SELECT UID FROM accounts WHERE isActive = false AND data.deleteUser = true"),
+    ):
+        median, body = _timed(backend, query, repeat)
+        print(f"{size:>8} accounts  {label:<42} {median * 1000:9.2f} ms/call  (totalCount {body['totalCount']})")
+    backend.close()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Seed, page, print the table."""
+    """Time lookups and counts, then seed, page, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--sample", type=int, default=10, help="pages compared at each end")
+    parser.add_argument("--lookup-sizes", default="10000,100000", help="site sizes for part 1 (comma list)")
+    parser.add_argument("--lookups", type=int, default=200, help="email lookups timed per size")
+    parser.add_argument("--skip-paging", action="store_true", help="run part 1 only")
     args = parser.parse_args(argv or [])
+    for size in (int(s) for s in args.lookup_sizes.split(",") if s):
+        _lookups(size, args.lookups)
+    if args.skip_paging:
+        return
     backend = Backend()
     backend.add_default_site()
     started = time.perf_counter()

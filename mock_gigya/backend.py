@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from mock_gigya import defaults
 from mock_gigya.errors import MockGigyaError
-from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, parse_query, to_millis
-from mock_gigya.store import Store
+from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, exact_text, parse_query, to_millis
+from mock_gigya.store import INDEXED_FIELDS, Store
 
 __all__ = ["AccountsView", "Backend", "Site", "default_policies", "iso", "public_account"]
 
@@ -863,6 +863,9 @@ class Backend:
             if query.aggregates:
                 raise MockGigyaError.invalid("openCursor", "openCursor cannot be combined with count(*) or aggregates")
             return self._open_cursor(table, api_key, query)
+        if query.count_only and (narrowed := self._filter(table, api_key, query)).exact:
+            total = self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
+            return {"results": [{"count(*)": total}], "objectsCount": 1, "totalCount": total}
         if query.aggregates or query.group_by:
             rows, total = query.summarize(doc for _, doc in self._matching(table, api_key, query))
             return {"results": rows, "objectsCount": len(rows), "totalCount": total}
@@ -878,19 +881,29 @@ class Backend:
             return query
         return parse_query(text, sources=("accounts",), encrypted=ENCRYPTED_FIELDS)
 
+    def _filter(self, table: str, api_key: str, query: Query) -> "_Filter":
+        """The SQL narrowing of ``query``'s WHERE (see :func:`_narrow`)."""
+        if query.where is None:
+            return _Filter(exact=True)
+        return _narrow(query.where, table, api_key, self.store) or _Filter()
+
     def _matching(self, table: str, api_key: str, query: Query, *, after: int = 0) -> Iterator[tuple[int, dict]]:
-        """Stream ``(seq, doc)`` of matching rows in ``seq`` order, ``batch`` rows per lock hold."""
-        where_sql, params = _pushdown(table, query)
-        while batch := self.store.scan(table, api_key, after=after, where_sql=where_sql, params=params):
+        """Stream ``(seq, doc)`` of matching rows in ``seq`` order, ``batch`` rows per lock hold.
+
+        SQL narrows the rows; the whole WHERE is still evaluated here on each one, so the narrowing
+        can only save work, never change a result."""
+        narrowed = self._filter(table, api_key, query)
+        while batch := self.store.scan(table, api_key, after=after, where_sql=narrowed.sql, params=narrowed.params,
+                                       among=narrowed.among):
             for seq, doc in batch:
                 if query.matches(doc):
                     yield seq, doc
             after = batch[-1][0]
 
     def _count(self, table: str, api_key: str, query: Query) -> int:
-        where_sql, params = _pushdown(table, query)
-        if query.where is None or _fully_pushed(table, query):
-            return self.store.count(table, api_key, where_sql, params)
+        narrowed = self._filter(table, api_key, query)
+        if narrowed.exact:
+            return self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
         return sum(1 for _ in self._matching(table, api_key, query))
 
     def _window(self, table: str, api_key: str, query: Query) -> dict:
@@ -899,9 +912,16 @@ class Backend:
             raise MockGigyaError.invalid("query", f"START must be at most {SEARCH_WINDOW}")
         limit = min(query.limit if query.limit is not None else SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
         end = min(start + limit, SEARCH_WINDOW)
+        narrowed = self._filter(table, api_key, query)
         if query.order_by:
             rows = sorted((doc for _, doc in self._matching(table, api_key, query)), key=query.sort_key)
             total, page = len(rows), rows[start:end]
+        elif narrowed.exact:
+            # SQL selects exactly the matches: count them there and read only the page's JSON.
+            total = self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
+            batch = self.store.scan(table, api_key, batch=end - start, skip=start, where_sql=narrowed.sql,
+                                    params=narrowed.params, among=narrowed.among) if end > start else []
+            page = [doc for _, doc in batch if query.matches(doc)]
         else:
             page, total = [], 0
             for _, doc in self._matching(table, api_key, query):
@@ -993,71 +1013,79 @@ def _public(table: str, doc: dict) -> dict:
     return public_account(doc) if table == "accounts" else doc
 
 
-_PUSHABLE = {"accounts": {"UID": "uid", "createdTimestamp": "created_ts", "lastUpdatedTimestamp": "updated_ts"},
-             "audit": {}}
+@dataclass(frozen=True)
+class _Filter:
+    """An SQL condition narrowing a search: ``sql`` selects a superset of the matching rows ("" means
+    every row); ``exact`` when it selects exactly them, so counts need not read any JSON. ``among``,
+    when set, is a SELECT of candidate UIDs (a superset, from indexes) for SQLite to start from."""
+
+    sql: str = ""
+    params: tuple = ()
+    exact: bool = False
+    among: tuple[str, tuple] | None = None
 
 
-def _pushable_conditions(table: str, query: Query) -> list[Condition]:
-    where = query.where
-    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
-    columns = _PUSHABLE[table]
-    return [
-        c for c in leaves
-        if isinstance(c, Condition) and not c.negated and c.field in columns
-        and c.op in ("=", "<", "<=", ">", ">=", "in")
-        and all(isinstance(v, str) if c.field == "UID" else (isinstance(v, int) and not isinstance(v, bool))
-                for v in c.values)
-    ]
+_TIMESTAMP_COLUMNS = {"createdTimestamp": "created_ts", "lastUpdatedTimestamp": "updated_ts"}
+_ORDERED_OPS = ("=", "<", "<=", ">", ">=")
+
+
+def _narrow(node: Any, table: str, api_key: str, store: Store) -> _Filter | None:
+    """The SQL filter for a WHERE tree, or None when SQL cannot narrow it (every row is a candidate).
+
+    AND keeps whichever sides narrow (exact only when all do); OR narrows only when every side does;
+    NOT and negated leaves (``!=``, ``not in``) are left to Python: a missing field matches them."""
+    if isinstance(node, Condition):
+        return _narrow_leaf(node, table, api_key, store)
+    if isinstance(node, BoolOp):
+        parts = [_narrow(child, table, api_key, store) for child in node.children]
+        usable = [p for p in parts if p is not None]
+        if node.op == "or" and len(usable) < len(parts) or not usable:
+            return None
+        joiner = " AND " if node.op == "and" else " OR "
+        drivers = [p.among for p in usable if p.among is not None]
+        among = None
+        if drivers and (node.op == "and" or len(drivers) == len(parts)):
+            # AND: the intersection of the sides' candidates; OR: their union, when each side has some.
+            setop = " INTERSECT " if node.op == "and" else " UNION "
+            among = (setop.join(f"SELECT * FROM ({d[0]})" for d in drivers), tuple(v for d in drivers for v in d[1]))
+        return _Filter(
+            joiner.join(f"({p.sql})" for p in usable),
+            tuple(v for p in usable for v in p.params),
+            len(usable) == len(parts) and all(p.exact for p in usable),
+            among,
+        )
+    return None
+
+
+def _narrow_leaf(cond: Condition, table: str, api_key: str, store: Store) -> _Filter | None:
+    if cond.negated or not cond.values or cond.op not in ("in", *_ORDERED_OPS):
+        return None
+    values = tuple(dict.fromkeys(cond.values))
+    if table == "accounts" and cond.op in ("=", "in"):
+        if cond.field in INDEXED_FIELDS and all(exact_text(v) for v in values):
+            among = store.indexed_uids(api_key, cond.field, values)
+            return _Filter(f"uid IN ({among[0]})", among[1], exact=True, among=among)
+    column = _TIMESTAMP_COLUMNS.get(cond.field) if table == "accounts" else None
+    if column and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        # Numbers against the numbers-only column compare exactly as _compare does; accounts whose
+        # JSON holds a non-number there have a NULL column and must reach Python.
+        op = "=" if cond.op == "in" else cond.op
+        sql = f"{column} IN ({','.join('?' * len(values))})" if op == "=" else f"{column} {op} ?"
+        params = values if op == "=" else values[:1]
+        if not store.has_odd_timestamps(api_key):
+            return _Filter(sql, params, exact=True)
+        odd_sql, odd_params = store.odd_timestamps_uids(api_key)
+        return _Filter(f"{sql} OR uid IN ({odd_sql})", (*params, *odd_params))
+    if cond.op in ("=", "in") and all(_plain_text(v) for v in values):
+        # A superset: the JSON text holds the quoted string somewhere (any path, arrays included).
+        return _Filter(" OR ".join("instr(doc, ?) > 0" for _ in values),
+                       tuple(json.dumps(v, ensure_ascii=False) for v in values))
+    return None
 
 
 def _plain_text(value: Any) -> bool:
     """A string constant that can only equal an identical JSON string (not numeric, not a date)."""
-    if not isinstance(value, str) or not value:
-        return False
-    try:
-        float(value)
-        return False
-    except ValueError:
-        return to_millis(value) is None
-
-
-def _text_prefilters(query: Query) -> tuple[list[str], list[Any]]:
-    """``instr(doc, '"value"')`` conditions: a superset of rows whose JSON holds the wanted strings,
-    so SQLite skips most rows before Python parses them (any path, arrays included)."""
-    where = query.where
-    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
-    parts: list[str] = []
-    params: list[Any] = []
-    for cond in leaves:
-        if not isinstance(cond, Condition) or cond.negated or cond.encrypted or not cond.values:
-            continue
-        if cond.op in ("=", "in") and all(_plain_text(v) for v in cond.values):
-            parts.append("(" + " OR ".join("instr(doc, ?) > 0" for _ in cond.values) + ")")
-            params.extend(json.dumps(v, ensure_ascii=False) for v in cond.values)
-    return parts, params
-
-
-def _pushdown(table: str, query: Query) -> tuple[str, tuple]:
-    """An SQL pre-filter from the simple top-level AND conditions: indexed columns, and JSON-text
-    checks for plain string equality. Python still evaluates the whole WHERE on what remains."""
-    if query.where is None:
-        return "", ()
-    parts, params = _text_prefilters(query)
-    for cond in _pushable_conditions(table, query):
-        column = _PUSHABLE[table][cond.field]
-        if cond.op == "in":
-            parts.append(f"{column} IN ({','.join('?' * len(cond.values))})")
-            params.extend(cond.values)
-        else:
-            parts.append(f"{column} {cond.op} ?")
-            params.append(cond.values[0])
-    return " AND ".join(parts), tuple(params)
-
-
-def _fully_pushed(table: str, query: Query) -> bool:
-    where = query.where
-    leaves = where.children if isinstance(where, BoolOp) and where.op == "and" else [where]
-    return len(_pushable_conditions(table, query)) == len(leaves)
+    return bool(value) and exact_text(value)
 
 
 def _new_uid() -> str:

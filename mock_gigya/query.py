@@ -29,7 +29,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 
 from mock_gigya.errors import MockGigyaError
 
-__all__ = ["Query", "QueryError", "parse_query", "resolve", "to_millis"]
+__all__ = ["Query", "QueryError", "exact_text", "parse_query", "resolve", "to_millis"]
 
 _GRAMMAR = (Path(__file__).with_name("query.lark")).read_text(encoding="utf-8")
 _PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
@@ -83,6 +83,16 @@ def to_millis(value: Any) -> int | None:
             parsed = parsed.replace(tzinfo=_dt.timezone.utc)
         return int(parsed.timestamp() * 1000)
     return None
+
+
+def exact_text(value: Any) -> bool:
+    """True for a string constant that ``=`` matches only against the identical stored string.
+
+    Per :func:`_comparable`, a string that is neither numeric nor an ISO date never equals a number,
+    a bool or a differently spelled string, so an exact (case-sensitive) index lookup finds precisely
+    the values the evaluator would match; numeric and date-like strings are left to Python.
+    """
+    return isinstance(value, str) and _number(value) is None and to_millis(value) is None
 
 
 def _number(value: Any) -> float | None:
@@ -284,6 +294,11 @@ class Query:
     def aggregates(self) -> list[SelectItem]:
         """count(*) and the numeric functions: these turn the result into one summary row."""
         return [item for item in self.select if item.kind not in ("*", "field")]
+
+    @property
+    def count_only(self) -> bool:
+        """True for ``SELECT count(*)`` without GROUP BY: the result row is just the number of matches."""
+        return bool(self.aggregates) and not self.group_by and all(i.kind == "count" for i in self.aggregates)
 
     def matches(self, doc: dict) -> bool:
         """True when ``doc`` satisfies the WHERE clause (always, when there is none)."""

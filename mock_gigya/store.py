@@ -2,8 +2,15 @@
 
 Accounts and audit records are JSON documents with a few indexed columns beside them (UID, created
 and lastUpdated timestamps); login identifiers and identities live in their own tables so their
-uniqueness per site is enforced by SQLite. Rows carry an increasing ``seq`` so a cursor page is a
+uniqueness per site is enforced by SQLite. ``account_values`` is the search index: the exact string
+values of the fields in :data:`INDEXED_FIELDS` (emails and usernames: the lookups a migration makes),
+so ``accounts.search`` answers ``loginIDs.emails = "..."`` without reading every account. Rows carry an increasing ``seq`` so a cursor page is a
 keyset query (``seq > last``): a page costs the page, never the offset.
+
+Schema versions (``PRAGMA user_version``): 0 is a file made before versioning (no search index);
+1 adds ``account_values`` and numbers-only timestamp columns. Opening an older file rebuilds the
+index from the stored JSON once, in one transaction. Caveat: an older toolkit writing to a file after
+it was upgraded would leave the index stale (it does not know the table); use one version per file.
 
 Thread safety: one connection guarded by a re-entrant lock. Writes go through :meth:`Store.tx`
 (``BEGIN IMMEDIATE`` ... ``COMMIT``); a file database runs in WAL mode with ``synchronous=NORMAL``,
@@ -18,7 +25,30 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-__all__ = ["Store"]
+from mock_gigya.query import resolve
+
+__all__ = ["INDEXED_FIELDS", "SCHEMA_VERSION", "Store"]
+
+SCHEMA_VERSION = 1
+"""Bump when the search index's content changes (a field added to INDEXED_FIELDS): files rebuild at open."""
+
+INDEXED_FIELDS = (
+    "UID",
+    "profile.email",
+    "profile.username",
+    "loginIDs.emails",
+    "loginIDs.unverifiedEmails",
+    "loginIDs.username",
+    "emails.verified",
+    "emails.unverified",
+)
+"""Fields whose string values ``account_values`` holds, exactly as stored (case kept: Gigya's ``=`` is
+case-sensitive, unlike the lower-cased ``login_ids`` uniqueness table). UID is served by its column."""
+
+_ODD_TIMESTAMPS = "~timestamps"
+"""``account_values`` marker of an account whose created/lastUpdated timestamp is present but not a
+plain number (a date string, a list...): its timestamp columns are NULL, so SQL range filters must let
+it through and leave the comparison to Python."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sites (api_key TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -39,6 +69,10 @@ CREATE TABLE IF NOT EXISTS identities (
     api_key TEXT NOT NULL, provider TEXT NOT NULL, provider_uid TEXT NOT NULL, uid TEXT NOT NULL,
     PRIMARY KEY (api_key, provider, provider_uid));
 CREATE INDEX IF NOT EXISTS identities_uid ON identities (api_key, uid);
+CREATE TABLE IF NOT EXISTS account_values (
+    api_key TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, uid TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS account_values_lookup ON account_values (api_key, field, value);
+CREATE INDEX IF NOT EXISTS account_values_uid ON account_values (api_key, uid);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_site_seq ON audit (api_key, seq);
@@ -51,14 +85,38 @@ CREATE TABLE IF NOT EXISTS login_state (
     api_key TEXT NOT NULL, uid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (api_key, uid));
 """
 
-_TABLES = ("sites", "app_keys", "accounts", "login_ids", "identities", "audit", "nonces", "cursors",
-           "cursor_rows", "login_state")
+_TABLES = ("sites", "app_keys", "accounts", "login_ids", "identities", "account_values", "audit", "nonces",
+           "cursors", "cursor_rows", "login_state")
 _CONFIG_TABLES = ("sites", "app_keys")
 _SCAN_COLUMNS = {"accounts": "doc", "audit": "doc"}
 
 
 def _dumps(doc: Any) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def _timestamp(value: Any) -> int | float | None:
+    """The column value of a timestamp: the number itself, NULL for anything else (bools included)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _columns(doc: dict) -> tuple[Any, Any]:
+    return _timestamp(doc.get("createdTimestamp")), _timestamp(doc.get("lastUpdatedTimestamp"))
+
+
+def _index_rows(api_key: str, doc: dict) -> list[tuple[str, str, str, str]]:
+    """``account_values`` rows of one account: every string at each indexed path (arrays fanned out
+    exactly as the query evaluator resolves them), plus the odd-timestamps marker when needed."""
+    uid = doc["UID"]
+    rows = [
+        (api_key, path, value, uid)
+        for path in INDEXED_FIELDS[1:]
+        for value in dict.fromkeys(v for v in resolve(doc, path) if isinstance(v, str))
+    ]
+    if any(doc.get(k) is not None and _timestamp(doc.get(k)) is None
+           for k in ("createdTimestamp", "lastUpdatedTimestamp")):
+        rows.append((api_key, _ODD_TIMESTAMPS, "", uid))
+    return rows
 
 
 class Store:
@@ -73,6 +131,26 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file made by an older schema version up to :data:`SCHEMA_VERSION` (idempotent)."""
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        with self.tx() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return  # another process upgraded it while we waited for the write lock
+            conn.execute("DELETE FROM account_values")
+            after = 0
+            while rows := conn.execute(
+                "SELECT seq, api_key, doc FROM accounts WHERE seq > ? ORDER BY seq LIMIT 5000", (after,)
+            ).fetchall():
+                for seq, api_key, text in rows:
+                    doc = json.loads(text)
+                    conn.execute("UPDATE accounts SET created_ts = ?, updated_ts = ? WHERE seq = ?", (*_columns(doc), seq))
+                    conn.executemany("INSERT INTO account_values VALUES (?, ?, ?, ?)", _index_rows(api_key, doc))
+                after = rows[-1][0]
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # ------------------------------------------------------------ transactions
 
@@ -151,7 +229,7 @@ class Store:
         callers check first and report 403043 / 409001; this is the last line of defence.
         """
         uid = doc["UID"]
-        row = (_dumps(doc), doc.get("createdTimestamp"), doc.get("lastUpdatedTimestamp"))
+        row = (_dumps(doc), *_columns(doc))
         with self.tx() as conn:
             updated = conn.execute(
                 "UPDATE accounts SET doc = ?, created_ts = ?, updated_ts = ? WHERE api_key = ? AND uid = ?",
@@ -171,13 +249,18 @@ class Store:
                 "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?)",
                 [(api_key, p, puid, uid) for p, puid in dict.fromkeys(identities)],
             )
+            conn.execute("DELETE FROM account_values WHERE api_key = ? AND uid = ?", (api_key, uid))
+            conn.executemany("INSERT INTO account_values VALUES (?, ?, ?, ?)", _index_rows(api_key, doc))
 
     def bulk_insert_accounts(self, api_key: str, docs: list[dict], login_ids: list[list[str]]) -> None:
         """Insert many new accounts in one transaction (seeding and benchmarks)."""
         with self.tx() as conn:
             conn.executemany(
                 "INSERT INTO accounts (api_key, uid, doc, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?)",
-                [(api_key, d["UID"], _dumps(d), d.get("createdTimestamp"), d.get("lastUpdatedTimestamp")) for d in docs],
+                [(api_key, d["UID"], _dumps(d), *_columns(d)) for d in docs],
+            )
+            conn.executemany(
+                "INSERT INTO account_values VALUES (?, ?, ?, ?)", [r for d in docs for r in _index_rows(api_key, d)]
             )
             conn.executemany(
                 "INSERT INTO login_ids VALUES (?, ?, ?)",
@@ -188,7 +271,7 @@ class Store:
         """Remove an account with its login IDs, identities and login state; False if absent."""
         with self.tx() as conn:
             gone = conn.execute("DELETE FROM accounts WHERE api_key = ? AND uid = ?", (api_key, uid)).rowcount
-            for table in ("login_ids", "identities", "login_state"):
+            for table in ("login_ids", "identities", "account_values", "login_state"):
                 conn.execute(f"DELETE FROM {table} WHERE api_key = ? AND uid = ?", (api_key, uid))
         return bool(gone)
 
@@ -205,20 +288,60 @@ class Store:
         )
         return rows[0][0] if rows else None
 
-    def count(self, table: str, api_key: str, where_sql: str = "", params: tuple = ()) -> int:
-        """Rows of ``table`` for a site, optionally narrowed by an SQL condition on its columns."""
+    @staticmethod
+    def indexed_uids(api_key: str, path: str, values: tuple[str, ...]) -> tuple[str, tuple]:
+        """A ``SELECT`` of the UIDs whose ``path`` holds one of ``values`` exactly (case-sensitive),
+        answered from indexes, never from the JSON; ``path`` is one of :data:`INDEXED_FIELDS`.
+        Use it as ``uid IN (...)`` in a condition, or as ``among`` in :meth:`scan` / :meth:`count`."""
+        if path == "UID":
+            return "SELECT value FROM json_each(?)", (_dumps(list(values)),)
+        if path not in INDEXED_FIELDS:
+            raise ValueError(f"{path} is not indexed")
+        marks = ",".join("?" * len(values))
+        return (f"SELECT uid FROM account_values WHERE api_key = ? AND field = ? AND value IN ({marks})",
+                (api_key, path, *values))
+
+    @staticmethod
+    def odd_timestamps_uids(api_key: str) -> tuple[str, tuple]:
+        """A ``SELECT`` of the UIDs whose timestamp columns are NULL because their JSON holds a non-number."""
+        return "SELECT uid FROM account_values WHERE api_key = ? AND field = ?", (api_key, _ODD_TIMESTAMPS)
+
+    def has_odd_timestamps(self, api_key: str) -> bool:
+        """True when some account of the site has a created/lastUpdated timestamp that is not a number."""
+        return bool(self._query("SELECT 1 FROM account_values WHERE api_key = ? AND field = ? LIMIT 1",
+                                (api_key, _ODD_TIMESTAMPS)))
+
+    def count(self, table: str, api_key: str, where_sql: str = "", params: tuple = (),
+              among: tuple[str, tuple] | None = None) -> int:
+        """Rows of ``table`` for a site, optionally narrowed by an SQL condition on its columns, and
+        (accounts) to the UIDs ``among`` selects (see :meth:`scan`)."""
+        source, head = self._source(table, api_key, among)
         extra = f" AND ({where_sql})" if where_sql else ""
-        return self._query(f"SELECT count(*) FROM {table} WHERE api_key = ?{extra}", (api_key, *params))[0][0]
+        return self._query(f"SELECT count(*) FROM {source}{extra}", (*head, *params))[0][0]
+
+    @staticmethod
+    def _source(table: str, api_key: str, among: tuple[str, tuple] | None) -> tuple[str, tuple]:
+        """``FROM ... WHERE`` head: with ``among`` (a SELECT of candidate UIDs, usually a few), SQLite is
+        told to start from those UIDs rather than walk every row of the site in ``seq`` order."""
+        if among is None:
+            return f"{table} WHERE api_key = ?", (api_key,)
+        if table != "accounts":
+            raise ValueError("among applies to accounts only")
+        return ("accounts INDEXED BY sqlite_autoindex_accounts_1 WHERE api_key = ? AND uid IN "
+                f"({among[0]})", (api_key, *among[1]))
 
     def scan(
-        self, table: str, api_key: str, *, after: int = 0, batch: int = 1000, where_sql: str = "", params: tuple = ()
+        self, table: str, api_key: str, *, after: int = 0, batch: int = 1000, where_sql: str = "", params: tuple = (),
+        skip: int = 0, among: tuple[str, tuple] | None = None,
     ) -> list[tuple[int, dict]]:
-        """One keyset batch ``(seq, doc)`` with ``seq > after`` in ``seq`` order."""
+        """One keyset batch ``(seq, doc)`` with ``seq > after`` in ``seq`` order, the first ``skip``
+        matching rows left out. ``among`` = ``(select_sql, params)`` restricts accounts to the UIDs it
+        selects and makes SQLite start from them (then sort them): meant for small candidate sets."""
+        source, head = self._source(table, api_key, among)
         extra = f" AND ({where_sql})" if where_sql else ""
         rows = self._query(
-            f"SELECT seq, {_SCAN_COLUMNS[table]} FROM {table} WHERE api_key = ? AND seq > ?{extra} "
-            "ORDER BY seq LIMIT ?",
-            (api_key, after, *params, batch),
+            f"SELECT seq, {_SCAN_COLUMNS[table]} FROM {source} AND seq > ?{extra} ORDER BY seq LIMIT ? OFFSET ?",
+            (*head, after, *params, batch, skip),
         )
         return [(seq, json.loads(doc)) for seq, doc in rows]
 
