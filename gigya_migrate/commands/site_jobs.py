@@ -198,7 +198,7 @@ def _runner_options(name: str) -> Callable:
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path):
+                 journal_path, *, source: str | None = None, target: str | None = None):
     from gigya_migrate.flows.runner import RunOptions
 
     journal = journal_path or DEFAULT_STATE.with_name(f"{name}-{site_key}.journal.sqlite")
@@ -206,7 +206,7 @@ def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, 
         Path(journal).parent.mkdir(parents=True, exist_ok=True)
     fmt = "csv" if errors_path.suffix.lower() == ".csv" else "jsonl"
     return RunOptions(concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
-                      errors_path=errors_path, errors_format=fmt, report_path=report_path, output=site_key)
+                      errors_path=errors_path, errors_format=fmt, report_path=report_path, input=source, output=target)
 
 
 def _runner_errors(function: Callable) -> Callable:
@@ -299,7 +299,8 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
         job=job, where=where, fields=_split_fields(fields) or list(COPY_FIELDS), import_policy=import_policy,
         identity_conflicts=identity_conflicts, delta_field=delta_field or None, full=full, since_ms=_since_ms(since),
         page_size=batch_size, check_schema=not skip_schema_check, reconcile=not no_reconcile,
-        run=_run_options("copy", f"{from_site.api_key}-{to_site.api_key}", **run_args))
+        run=_run_options("copy", f"{from_site.api_key}-{to_site.api_key}", **run_args,
+                         source=from_site.describe(), target=to_site.describe()))
     report = copy_accounts(from_site.client(), to_site.client(), StateFile(state_path), options)
     _write_json(run_args["report_path"], report.to_dict())
     click.echo(report.summary())
@@ -424,7 +425,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
     options = UpdateOptions(where=where, assignments=parsed, page_size=batch_size,
-                            run=_run_options("update", site.api_key, **run_args))
+                            run=_run_options("update", site.api_key, **run_args, target=site.describe()))
     report = update_accounts(site.client(), options)
     click.echo(report.summary())
 
@@ -469,7 +470,8 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
         downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, None,
                                        lambda r: str(r.get("uid", "")), ["uid", "email", "reason", "flaggedAt"])
     options = FlaggedOptions(flag=flag, flag_value=value, where=where,
-                             run=_run_options("flagged-deletions", site.api_key, **run_args))
+                             run=_run_options("flagged-deletions", site.api_key, **run_args,
+                                              source=site.describe()))
     listed = (lambda event: click.echo(json.dumps(event, sort_keys=True))) if run_args["dry_run"] else None
     try:
         report = flagged_deletions(site.client(), downstream, options, listed=listed)

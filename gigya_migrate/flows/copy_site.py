@@ -98,9 +98,12 @@ class CopyReport:
         """What the CLI prints."""
         lines = [f"copy ({self.window}): {self.query}"] + [f"  warning: {w}" for w in self.warnings]
         lines.append(self.run.summary())
+        if self.run.failed_by_code.get(400003):
+            lines.append("  400003 'Unique identifier exists': the UID is already on the target; "
+                         "run again with --policy upsert to overwrite those accounts")
         if not self.run.dry_run:
             lines.append("  watermark advanced" if self.watermark_advanced else
-                         "  watermark kept: the next run reads this window again (failed or interrupted accounts)")
+                         "  watermark kept: the next run reads this window again (failed accounts, or --limit)")
         if self.reconciliation is not None:
             lines.append("reconciliation:\n" + self.reconciliation.summary())
         return "\n".join(lines)
@@ -172,8 +175,7 @@ def _check_schema(source: Any, target: Any, fields: list[str]) -> list[str]:
         present = _schema_fields(as_dict(target.get_schema(include=include)))
         dynamic = bool((as_dict(target.get_schema(include="dataSchema")).get("dataSchema") or {}).get("dynamicSchema"))
     except GigyaError as exc:
-        return [f"schema check skipped: accounts.getSchema failed ({exc.error_code}: {exc}); "
-                "make sure every copied field exists on the target"]
+        return [f"schema check skipped ({exc}); make sure every copied field exists on the target"]
     selected = [f for f in fields if f != "*"]
     wanted = {p for p in wanted if "*" in fields or any(p == f or p.startswith(f + ".") or f.startswith(p + ".")
                                                         for f in selected)}
@@ -217,7 +219,8 @@ def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptio
                  write=_writer(target, options), options=options.run)
     result = CopyReport(query=query, window=window.describe(), run=report, warnings=warnings)
     if not options.run.dry_run:
-        result.watermark_advanced = _finish_window(state, window, report, seen.copied)
+        limited = options.run.limit is not None and report.records_in >= options.run.limit
+        result.watermark_advanced = _finish_window(state, window, report, seen.copied, limited)
         if options.reconcile:
             check = account_query(["UID"], where, delta_field=window.delta_field, since_ms=window.since_ms)
             result.reconciliation = reconcile_sites(source, target, where=where, check_where=_where_of(check),
@@ -265,8 +268,11 @@ def _window(state: StateFile, options: CopyOptions, now_ms: int | None) -> Delta
     return window
 
 
-def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport, copied: dict[str, int]) -> bool:
-    if report.failed or report.interrupted:
+def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport, copied: dict[str, int],
+                   limited: bool) -> bool:
+    # A --limit run is a test run: the accounts it did not reach must be read next time. (Here we
+    # differ from IdentitySync, whose 10-record test run counts as the "Last Successful Run".)
+    if report.failed or report.interrupted or limited:
         return False
     state.update(window.job, pendingWindow=None, overlapCopied=copied if window.delta_field else {})
     window.commit(state)
@@ -274,27 +280,29 @@ def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport, cop
 
 
 def _fill_step(source: Any, fields: list[str]) -> list[Step]:
-    """HELP's importFullAccount notes say accounts.search does not return ``password`` or
-    ``subscriptions`` and point to getAccountInfo (docs/gigya-api.md §4, open question 7); its
-    search samples show them. So when a selected group is absent from a search result, it is read
-    with getAccountInfo before the import, and no password is silently left behind."""
-    wanted = [g for g in ("password", "subscriptions") if g in fields or "*" in fields]
-    if not wanted:
+    """HELP's importFullAccount notes say accounts.search does not return ``password`` and point to
+    getAccountInfo (docs/gigya-api.md §4, open question 7); its search samples show it. So an
+    account that has login IDs (it can have a password) but comes without one is read again with
+    getAccountInfo before the import: no password is silently left behind, and a search that does
+    return passwords costs no extra call."""
+    if "password" not in fields and "*" not in fields:
         return []
 
     def fill(record: dict) -> dict:
         # Runs on the workers, after the rename step (the runner runs local steps first), so the
         # password read here is put in import shape here.
-        missing = [g for g in wanted if g not in record]
-        if missing and record.get("UID"):
-            found = as_dict(source.get_account_info(record["UID"], include=missing))
-            if "subscriptions" in missing and found.get("subscriptions"):
-                record["subscriptions"] = found["subscriptions"]
-            if "password" in missing and _password(found.get("password")):
+        if "password" not in record and _has_login_ids(record) and record.get("UID"):
+            found = as_dict(source.get_account_info(record["UID"], include=["password"]))
+            if _password(found.get("password")):
                 record["password"] = _password(found["password"])
         return record
 
-    return [Step("fill-from-getAccountInfo", fill, network=True)]
+    return [Step("fill-password", fill, network=True)]
+
+
+def _has_login_ids(record: dict) -> bool:
+    ids = record.get("loginIDs") or {}
+    return bool(ids.get("emails") or ids.get("username") or ids.get("unverifiedEmails"))
 
 
 def _rename_step(options: CopyOptions) -> Step:

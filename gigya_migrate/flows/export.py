@@ -234,7 +234,8 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
             pass
     else:
         report.columns = _write(records, options, fmt)
-        window.commit(state, query=query)
+        if options.limit is None or report.exported < options.limit:  # a --limit run is a test run
+            window.commit(state, query=query)
     report.finished_at, report.seconds = utc_now_iso(), round(time.monotonic() - started, 3)
     return report
 
