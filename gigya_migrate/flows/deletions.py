@@ -13,6 +13,9 @@ Its guarantees:
 - the first run with no watermark takes the last 24 hours, as an IdentitySync run-once dataflow
   does (seeds 000/002); ``full=True`` reads everything the log still holds (12 months by default).
 
+Delivery is at least once: a crash between a sink's answer and the watermark write sends that
+batch again, so every record carries the audit ``callId`` for downstream to recognise a repeat.
+
 Only successful calls (``errCode`` 0) count as deletions. The audit record's ``params`` are not
 copied downstream except for a few identifying keys: a login call's params hold a password.
 """

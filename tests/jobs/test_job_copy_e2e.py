@@ -151,6 +151,7 @@ def test_dry_run_and_limit(sites, tmp_path):
     limited = copy_accounts(sites.src, sites.dst, state, _options(tmp_path, full=True, reconcile=False,
                                                                     run={"limit": 2}))
     assert limited.run.ok == 2 and sites.mock.accounts("3_dst").count() == 2
+    assert not limited.watermark_advanced and state.watermark("copy:3_src->3_dst") is None  # a test run
 
 
 @pytest.mark.parametrize("account, expected", [

@@ -112,8 +112,10 @@ def test_export_dry_run_and_limit(sites, tmp_path):
     state = StateFile(tmp_path / "s.json")
     dry = export_accounts(sites.src, state, ExportOptions(out=tmp_path / "x.csv", dry_run=True))
     assert dry.exported == 5 and not (tmp_path / "x.csv").exists()
-    limited = export_accounts(sites.src, state, ExportOptions(out=tmp_path / "x.csv", fields=["UID"], limit=2))
+    limited = export_accounts(sites.src, state, ExportOptions(out=tmp_path / "x.csv", fields=["UID"], limit=2,
+                                                              delta_field="lastUpdatedTimestamp", job="t"))
     assert limited.exported == 2 and len((tmp_path / "x.csv").read_text().splitlines()) == 3
+    assert state.watermark("t") is None  # a --limit run is a test run: the watermark stays
 
 
 def test_export_unknown_extension_is_a_clear_error(sites, tmp_path):
