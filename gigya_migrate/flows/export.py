@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import tempfile
 import time
@@ -272,14 +273,27 @@ def _counted(records: Iterable[dict], report: ExportReport, progress: Callable[[
 
 
 def _write(records: Iterator[dict], options: ExportOptions, fmt: str) -> list[str]:
+    """Write into a hidden partial file next to ``out`` and rename it at the end: a failed run
+    leaves the previous file (or none), never half an export."""
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = options.out.with_name(f".partial-{options.out.name}")  # keeps the .gz suffix
+    try:
+        columns = _write_to(partial, records, options, fmt)
+        os.replace(partial, options.out)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return columns
+
+
+def _write_to(path: Path, records: Iterator[dict], options: ExportOptions, fmt: str) -> list[str]:
     from gigya_migrate.flows.steps import open_text  # the shared .gz-aware opener
 
-    options.out.parent.mkdir(parents=True, exist_ok=True)
     shape = _shaper(options)
     if fmt in ("csv", "dsv"):
         separator = options.separator or ("\t" if _base_suffix(options.out) == "tsv" else ",")
-        return _write_dsv((shape(r) for r in records), options, separator, open_text)
-    with open_text(options.out, "w") as handle:
+        return _write_dsv((shape(r) for r in records), path, options, separator, open_text)
+    with open_text(path, "w") as handle:
         if fmt == "jsonl":
             for record in records:
                 handle.write(json.dumps(shape(record), ensure_ascii=False, sort_keys=True) + "\n")
@@ -301,7 +315,7 @@ def _write_json_array(handle, records: Iterator[dict]) -> None:
     handle.write("\n]\n")
 
 
-def _write_dsv(records: Iterator[dict], options: ExportOptions, separator: str, open_text) -> list[str]:
+def _write_dsv(records: Iterator[dict], path: Path, options: ExportOptions, separator: str, open_text) -> list[str]:
     """Rows are spooled to a temporary JSONL file while the columns are learnt, then written with
     one header: memory stays flat however many accounts there are."""
     preset = [] if options.flatten else [c for c in (options.fields or []) if c != "*"]
@@ -313,7 +327,7 @@ def _write_dsv(records: Iterator[dict], options: ExportOptions, separator: str, 
             spool.write(json.dumps(row, ensure_ascii=False) + "\n")
         names = _order(list(columns), options.fields)
         spool.seek(0)
-        with open_text(options.out, "w") as handle:
+        with open_text(path, "w") as handle:
             writer = csv.writer(handle, delimiter=separator)
             writer.writerow(names)
             for line in spool:

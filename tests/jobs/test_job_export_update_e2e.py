@@ -189,3 +189,41 @@ def test_flagged_accounts_go_downstream_then_are_deleted(sites, tmp_path, downst
     again = CliRunner().invoke(main, [*base, "--post", url])
     assert again.exit_code == 0 and "1 ok" in again.output
     assert {a["UID"] for a in sites.mock.accounts("3_src").all()} == {people[2][0], people[4][0]}
+
+
+class BrokenSearch:
+    """A source whose cursor breaks after two accounts (a network failure mid-export)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def search_all(self, query, **kw):
+        from gigya_migrate.errors import GigyaConnectionError
+
+        for count, account in enumerate(self.client.search_all(query, **kw)):
+            if count == 2:
+                raise GigyaConnectionError("connection reset")
+            yield account
+
+
+def test_failed_export_leaves_the_previous_file_and_the_watermark(sites, tmp_path):
+    from gigya_migrate.errors import GigyaError
+
+    _people(sites, 4, seed=30)
+    out, state = tmp_path / "esp.csv", StateFile(tmp_path / "s.json")
+    out.write_text("previous export\n")
+    with pytest.raises(GigyaError):
+        export_accounts(BrokenSearch(sites.src), state, ExportOptions(out=out, fields=["UID"], job="esp",
+                                                                      delta_field="lastUpdatedTimestamp"))
+    assert out.read_text() == "previous export\n" and state.watermark("esp") is None
+    assert [p.name for p in tmp_path.iterdir()] == ["esp.csv"]
+
+
+def test_cli_export_dsv_with_a_chosen_separator(sites, tmp_path):
+    people = _people(sites, 2, seed=31)
+    out = tmp_path / "users.dsv"
+    result = CliRunner().invoke(main, ["export", *sites.cli_args("", "3_src", "us1"), "--fields",
+                                       "UID,profile.email", "--separator", "|", "--out", str(out),
+                                       "--state", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines() == ["UID|profile.email", *(f"{u}|{e}" for u, e in people)]
