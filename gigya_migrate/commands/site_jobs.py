@@ -188,7 +188,8 @@ def _runner_options(name: str) -> Callable:
             click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=Path(f"{name}-report.json"), show_default=True, help="Run report (JSON)."),
             click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-                         help=f"Checkpoint journal for --resume [default: .gigya-migrate/{name}-<site>.journal.sqlite]."),
+                         help=f"Checkpoint journal for --resume [default: .gigya-migrate/{name}-<site>-<job hash>"
+                              ".journal.sqlite]."),
         ]
         for option in reversed(options):
             function = option(function)
@@ -198,10 +199,16 @@ def _runner_options(name: str) -> Callable:
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path, *, source: str | None = None, target: str | None = None):
+                 journal_path, *, source: str | None = None, target: str | None = None, job: Any = None):
+    """The runner's options. The default journal is named after the job's definition (``job``:
+    query, assignments...), so --resume continues *this* job and never skips records because a
+    different job once finished them."""
+    import hashlib
+
     from gigya_migrate.flows.runner import RunOptions
 
-    journal = journal_path or DEFAULT_STATE.with_name(f"{name}-{site_key}.journal.sqlite")
+    digest = hashlib.sha256(json.dumps(job, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    journal = journal_path or DEFAULT_STATE.with_name(f"{name}-{site_key}-{digest}.journal.sqlite")
     if not dry_run:
         Path(journal).parent.mkdir(parents=True, exist_ok=True)
     fmt = "csv" if errors_path.suffix.lower() == ".csv" else "jsonl"
@@ -300,7 +307,8 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
         identity_conflicts=identity_conflicts, delta_field=delta_field or None, full=full, since_ms=_since_ms(since),
         page_size=batch_size, check_schema=not skip_schema_check, reconcile=not no_reconcile,
         run=_run_options("copy", f"{from_site.api_key}-{to_site.api_key}", **run_args,
-                         source=from_site.describe(), target=to_site.describe()))
+                         source=from_site.describe(), target=to_site.describe(),
+                         job=[where, fields, import_policy, identity_conflicts, delta_field]))  # window: state file
     report = copy_accounts(from_site.client(), to_site.client(), StateFile(state_path), options)
     _write_json(run_args["report_path"], report.to_dict())
     click.echo(report.summary())
@@ -425,7 +433,8 @@ def update_command(site, where, assignments, batch_size, **run_args):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
     options = UpdateOptions(where=where, assignments=parsed, page_size=batch_size,
-                            run=_run_options("update", site.api_key, **run_args, target=site.describe()))
+                            run=_run_options("update", site.api_key, **run_args, target=site.describe(),
+                                             job=[where, parsed]))
     report = update_accounts(site.client(), options)
     click.echo(report.summary())
 
@@ -471,7 +480,7 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
                                        lambda r: str(r.get("uid", "")), ["uid", "email", "reason", "flaggedAt"])
     options = FlaggedOptions(flag=flag, flag_value=value, where=where,
                              run=_run_options("flagged-deletions", site.api_key, **run_args,
-                                              source=site.describe()))
+                                              source=site.describe(), job=[flag, value, where]))
     listed = (lambda event: click.echo(json.dumps(event, sort_keys=True))) if run_args["dry_run"] else None
     try:
         report = flagged_deletions(site.client(), downstream, options, listed=listed)

@@ -227,3 +227,15 @@ def test_cli_export_dsv_with_a_chosen_separator(sites, tmp_path):
                                        "--state", str(tmp_path / "s.json")])
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines() == ["UID|profile.email", *(f"{u}|{e}" for u, e in people)]
+
+
+def test_cli_update_resume_is_per_job(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    people = _people(sites, 3, seed=32)
+    base = ["update", *sites.cli_args("", "3_src", "us1"), "--where", "isActive = true"]
+    assert CliRunner().invoke(main, [*base, "--set", "data.wave=1"]).exit_code == 0
+    same = CliRunner().invoke(main, [*base, "--set", "data.wave=1", "--resume"])
+    assert "3 records finished by an earlier run skipped" in same.output  # that job is done
+    other = CliRunner().invoke(main, [*base, "--set", "data.wave=2", "--resume"])
+    assert "3 ok" in other.output  # a different job is not skipped because another one finished
+    assert sites.src.get_account_info(people[0][0]).raw["data"]["wave"] == 2
