@@ -126,11 +126,13 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
                    "accounts.login with loginMode=link): they may mean a UID disappeared.")
 @click.option("--since", help="Start at this ISO time instead of the watermark (e.g. 2026-11-01T00:00:00Z).")
 @click.option("--full", is_flag=True, help="First run: read the whole audit log instead of the last 24 hours.")
+@click.option("--job", help="Name of this feed in the state file, one per downstream system "
+                            "[default: deletions:<api key>].")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N deletions (a test run).")
 @click.option("--dry-run", is_flag=True, help="List the deletions that would be sent; send nothing, keep the watermark.")
 @_library_errors
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
-                      batch_size, include_links, since, full, limit, dry_run):
+                      batch_size, include_links, since, full, job, limit, dry_run):
     """Send accounts deleted in Gigya (found in the audit log) to downstream systems.
 
     Reads audit.search for accounts.deleteAccount, accounts.deleteLiteAccount, socialize.deleteAccount
@@ -148,12 +150,14 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
 
     if since and full:
         raise click.UsageError("--since and --full contradict each other; give one.")
+    job = job or f"deletions:{site.api_key}"
     downstream = None
     if not dry_run:
-        dead_letter = dead_letter or state_path.with_name(f"deletions-{site.api_key}.dead-letter.jsonl")
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in job)
+        dead_letter = dead_letter or state_path.with_name(f"{safe}.dead-letter.jsonl")
         downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_letter, event_key,
                                        list(EVENT_FIELDS))
-    options = DeletionOptions(job=f"deletions:{site.api_key}", batch_size=batch_size, include_links=include_links,
+    options = DeletionOptions(job=job, batch_size=batch_size, include_links=include_links,
                               full=full, since=since, limit=limit, dry_run=dry_run)
     uid_report = report_path.with_suffix(".uids.jsonl") if report_path else None
     try:

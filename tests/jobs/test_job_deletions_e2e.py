@@ -111,3 +111,17 @@ def test_link_events_only_with_include_links_and_never_a_password(sites, tmp_pat
     events = [json.loads(x) for x in linked.stdout.splitlines() if x.startswith("{")]
     assert [(e["endpoint"], e["uid"], e["loginMode"]) for e in events] == [("accounts.login", "linker", "link")]
     assert "Link-pass-1" not in linked.output
+
+
+def test_two_feeds_keep_their_own_watermarks(sites, tmp_path):
+    uids = _accounts(sites, 2, seed=13)
+    sites.dst.delete_account(uids[0])
+    base = ["deletions", *sites.cli_args("", "3_dst", "eu1"), "--state", str(tmp_path / "state.json")]
+    crm = CliRunner().invoke(main, [*base, "--job", "crm", "--out", str(tmp_path / "crm.jsonl")])
+    assert "1 deletions since" in crm.output
+    sites.dst.delete_account(uids[1])
+    esp = CliRunner().invoke(main, [*base, "--job", "esp", "--out", str(tmp_path / "esp.jsonl")])
+    assert "2 deletions since" in esp.output  # the CRM feed's run did not move the ESP feed's watermark
+    crm_again = CliRunner().invoke(main, [*base, "--job", "crm", "--out", str(tmp_path / "crm.jsonl")])
+    assert "1 deletions since" in crm_again.output
+    assert [json.loads(x)["uid"] for x in (tmp_path / "crm.jsonl").read_text().splitlines()] == uids
