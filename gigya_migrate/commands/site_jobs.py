@@ -332,9 +332,10 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
               default=Path("reconcile-report.json"), show_default=True, help="Full report (JSON).")
 @click.option("--max-listed", type=click.IntRange(0), default=1000, show_default=True,
               help="List at most N missing UIDs and N differing accounts in the report.")
+@click.option("--limit", type=click.IntRange(min=1), help="Check only the first N source accounts (counts stay whole).")
 @click.option("--strict", is_flag=True, help="Exit 1 when an account is missing or differs (for CI).")
 @_library_errors
-def reconcile_command(from_site, to_site, where, fields, report_path, max_listed, strict):
+def reconcile_command(from_site, to_site, where, fields, report_path, max_listed, limit, strict):
     """Compare two sites: counts on both sides, UIDs missing on the target, fields that differ.
 
     Passwords are never compared or printed (they are re-hashed at the first login).
@@ -347,7 +348,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 
     report = reconcile_sites(from_site.client(), to_site.client(), where=where,
                              fields=_split_fields(fields) or COMPARED_FIELDS, max_listed=max_listed,
-                             progress=_progress("checked"))
+                             limit=limit, progress=_progress("checked"))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary())
     if strict and not report.ok:

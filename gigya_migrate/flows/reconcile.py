@@ -74,15 +74,19 @@ def count_accounts(client: Any, where: str | None = None) -> int | None:
 
 def reconcile_sites(source: Any, target: Any, *, where: str | None = None, check_where: str | None = None,
                     fields: Iterable[str] = COMPARED_FIELDS, uids: Iterable[str] | None = None,
-                    max_listed: int = 1000, page_size: int = 300,
+                    max_listed: int = 1000, page_size: int = 300, limit: int | None = None,
                     progress: Callable[[int], None] | None = None) -> ReconcileReport:
     """Compare ``source`` and ``target`` (GigyaClients): counts of the accounts matching ``where`` on
     both sides; then each source account matching ``check_where`` (default ``where``; ``copy``
-    passes its delta window) or listed in ``uids`` is looked up on the target and compared."""
+    passes its delta window) or listed in ``uids`` is looked up on the target and compared;
+    ``limit`` checks only the first N (a sample of a large site)."""
     fields = [f for f in fields if f and f != "UID"]
     report = ReconcileReport(count_accounts(source, where), count_accounts(target, where), where, fields)
     checked = check_where if check_where is not None else where
-    for batch in _batches(_source_accounts(source, checked, fields, uids, page_size), _LOOKUP_BATCH):
+    accounts = _source_accounts(source, checked, fields, uids, page_size)
+    if limit is not None:
+        accounts = (a for _, a in zip(range(limit), accounts))
+    for batch in _batches(accounts, _LOOKUP_BATCH):
         found = {a["UID"]: a for a in _lookup(target, [a["UID"] for a in batch], fields)}
         for account in batch:
             _compare(account, found.get(account["UID"]), fields, report, max_listed)

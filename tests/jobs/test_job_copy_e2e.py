@@ -194,6 +194,10 @@ def test_cli_copy_between_data_centers_then_reconcile(sites, tmp_path, monkeypat
     assert "1 with different fields" in recon.output and people[0][0] in recon.output
     detail = json.loads((tmp_path / "reconcile-report.json").read_text())["differing"][0]
     assert detail["fields"]["profile.firstName"]["source"] == "Changed"
+    sample = CliRunner().invoke(main, ["reconcile", *sites.cli_args("from", "3_src", "us1"),
+                                       *sites.cli_args("to", "3_dst", "eu1"), "--limit", "2"])
+    assert sample.exit_code == 0 and "source: 4 accounts; target: 4 accounts" in sample.output
+    assert "checked 2 source accounts" in sample.output
 
 
 def test_cli_copy_refuses_contradicting_options(sites):
