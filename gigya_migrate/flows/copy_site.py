@@ -157,6 +157,8 @@ def preflight(source: Any, target: Any, fields: list[str], *, check_schema: bool
 
 
 def _check_email_verification(target: Any) -> None:
+    # I: seed 000's "email verification policy" is read as accountOptions.verifyEmail, the flag
+    # getPolicies documents (docs/gigya-api.md §5); the mock refuses imports on the same flag.
     policies = as_dict(target.get_policies(["accountOptions", "emailVerification"]))
     options = policies.get("accountOptions") or {}
     if options.get("verifyEmail"):
@@ -195,6 +197,8 @@ def _check_schema(source: Any, target: Any, fields: list[str]) -> list[str]:
 
 
 def _schema_fields(body: dict[str, Any]) -> set[str]:
+    # I: field names in <section>Schema.fields may or may not carry the section prefix
+    # ("email" or "profile.email"); both are read as profile.email.
     paths = set()
     for prefix, section in _SCHEMA_SECTIONS.items():
         for name in ((body.get(section) or {}).get("fields") or {}):
