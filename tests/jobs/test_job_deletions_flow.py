@@ -173,3 +173,11 @@ def test_dry_run_lists_and_sends_nothing_and_limit_caps(tmp_path):
     assert state.watermark("deletions:3_src") == log.records[1]["@timestamp"]
     rest = propagate_deletions(log, _downstream(tmp_path), state, _options())
     assert rest.found == 2 and len(_file_uids(tmp_path / "deleted.csv")) == 4
+
+
+def test_lite_account_deletion_has_no_uid_and_is_named_by_its_call():
+    record = {"@timestamp": "2026-11-22T03:00:00.000Z", "callID": "c9", "endpoint": "accounts.deleteLiteAccount",
+              "errCode": "0", "apikey": "3_src", "params": '{"emailAccountToken": "tok-1"}'}
+    event = deletion_event(record)
+    assert event["uid"] == "" and event["emailAccountToken"] == "tok-1" and event["apiKey"] == "3_src"
+    assert event_key(event) == "callId:c9"
