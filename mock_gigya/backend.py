@@ -1026,6 +1026,10 @@ class _Filter:
 
 
 _TIMESTAMP_COLUMNS = {"createdTimestamp": "created_ts", "lastUpdatedTimestamp": "updated_ts"}
+_AMONG_MAX = 5000
+"""Most candidate UIDs a search starts from. Starting from the candidates means sorting those after
+the cursor on every page, so a value shared by very many accounts (``profile.username = ""``) walks
+the site in ``seq`` order instead, keeping cursor paging linear."""
 _ORDERED_OPS = ("=", "<", "<=", ">", ">=")
 
 
@@ -1044,10 +1048,11 @@ def _narrow(node: Any, table: str, api_key: str, store: Store) -> _Filter | None
         joiner = " AND " if node.op == "and" else " OR "
         drivers = [p.among for p in usable if p.among is not None]
         among = None
-        if drivers and (node.op == "and" or len(drivers) == len(parts)):
-            # AND: the intersection of the sides' candidates; OR: their union, when each side has some.
-            setop = " INTERSECT " if node.op == "and" else " UNION "
-            among = (setop.join(f"SELECT * FROM ({d[0]})" for d in drivers), tuple(v for d in drivers for v in d[1]))
+        if drivers and node.op == "and":
+            among = drivers[0]  # each is small (see _narrow_leaf); Python and SQL apply the other sides
+        elif drivers and len(drivers) == len(parts):
+            # OR: the union of the sides' candidates, when every side has some.
+            among = (" UNION ".join(f"SELECT * FROM ({d[0]})" for d in drivers), tuple(v for d in drivers for v in d[1]))
         return _Filter(
             joiner.join(f"({p.sql})" for p in usable),
             tuple(v for p in usable for v in p.params),
@@ -1064,7 +1069,8 @@ def _narrow_leaf(cond: Condition, table: str, api_key: str, store: Store) -> _Fi
     if table == "accounts" and cond.op in ("=", "in"):
         if cond.field in INDEXED_FIELDS and all(exact_text(v) for v in values):
             among = store.indexed_uids(api_key, cond.field, values)
-            return _Filter(f"uid IN ({among[0]})", among[1], exact=True, among=among)
+            small = not store.selects_more_than(among, _AMONG_MAX)
+            return _Filter(f"uid IN ({among[0]})", among[1], exact=True, among=among if small else None)
     column = _TIMESTAMP_COLUMNS.get(cond.field) if table == "accounts" else None
     if column and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         # Numbers against the numbers-only column compare exactly as _compare does; accounts whose

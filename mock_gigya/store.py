@@ -301,6 +301,12 @@ class Store:
         return (f"SELECT uid FROM account_values WHERE api_key = ? AND field = ? AND value IN ({marks})",
                 (api_key, path, *values))
 
+    def selects_more_than(self, select: tuple[str, tuple], limit: int) -> bool:
+        """True when ``select`` (e.g. from :meth:`indexed_uids`) yields more than ``limit`` rows; reads
+        at most ``limit + 1`` of them."""
+        sql, params = select
+        return self._query(f"SELECT count(*) FROM (SELECT 1 FROM ({sql}) LIMIT ?)", (*params, limit + 1))[0][0] > limit
+
     @staticmethod
     def odd_timestamps_uids(api_key: str) -> tuple[str, tuple]:
         """A ``SELECT`` of the UIDs whose timestamp columns are NULL because their JSON holds a non-number."""

@@ -276,6 +276,24 @@ def test_cursor_paging_with_pushdown_matches_pure_python(backend, fake, odd):
         assert pushed[0], query
 
 
+def test_many_candidates_walk_the_site_with_the_same_results(backend, fake, monkeypatch):
+    """Above _AMONG_MAX candidates SQLite walks rows in seq order instead of starting from the UIDs."""
+    monkeypatch.setattr("mock_gigya.backend._AMONG_MAX", 2)
+    pool = _people(backend, fake, 60, odd=False)
+    emails = pool["loginIDs.emails"][:6]
+    listed = ", ".join(_quote(e) for e in emails)
+    for query in (f"SELECT UID FROM accounts WHERE loginIDs.emails IN ({listed}) LIMIT 2",
+                  f'SELECT UID FROM accounts WHERE loginIDs.emails IN ({listed}) OR UID = "{pool["UID"][9]}" LIMIT 3',
+                  f"SELECT UID FROM accounts WHERE emails.verified IN ({listed}) AND isActive = true LIMIT 2"):
+        pushed = _all_pages(backend, query)
+        with _pure_python(backend):
+            pure = _all_pages(backend, query)
+        assert pushed == pure and pushed[0], query
+    narrowed = backend._filter("accounts", API_KEY, backend._parse("accounts", f"SELECT * FROM accounts WHERE "
+                                                                               f"loginIDs.emails IN ({listed})"))
+    assert narrowed.exact and narrowed.among is None
+
+
 # ---------------------------------------------------------------- the narrowing really happens
 
 
