@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
+from mock_gigya import schema
 from mock_gigya.auth import Caller, authenticate
 from mock_gigya.backend import Backend, iso
 from mock_gigya.errors import STATUS_REASONS, MockGigyaError, status_code_of
@@ -128,6 +129,17 @@ def _set_policies(b: Backend, c: Caller, p: dict) -> dict:
     return b.set_policies(c.api_key, sections)
 
 
+def _get_schema(b: Backend, c: Caller, p: dict) -> dict:
+    return schema.get_schema(b, c.api_key, p.get("include"))
+
+
+def _set_schema(b: Backend, c: Caller, p: dict) -> dict:
+    sections = {k: v for k, v in p.items() if k in schema.SECTIONS and v is not None}
+    if not sections:
+        raise MockGigyaError.missing("at least one schema (e.g. dataSchema)")
+    return schema.set_schema(b, c.api_key, sections)
+
+
 def _search(b: Backend, c: Caller, p: dict) -> dict:
     if not c.server_side:
         if p.get("openCursor"):
@@ -182,6 +194,12 @@ _METHODS = (
     Method("accounts.getPolicies", _get_policies, (Param("sections", doc="comma list"),), doc="site policies"),
     Method("accounts.setPolicies", _set_policies, tuple(Param(s, "json") for s in _POLICY_SECTIONS),
            doc="merge policy sections"),
+    Method("accounts.getSchema", _get_schema, (
+        Param("include", doc="comma list of profileSchema, dataSchema, subscriptionsSchema, preferencesSchema"),
+        Param("filter", doc="accepted, ignored"), Param("scope", doc="accepted, ignored"),
+    ), doc="declared fields plus the fields the site's accounts hold"),
+    Method("accounts.setSchema", _set_schema, tuple(Param(s, "json") for s in schema.SECTIONS),
+           doc="declare fields (profile fields are fixed); dynamicSchema"),
     Method("accounts.search", _search, (
         Param("query"), Param("cursorId"), Param("openCursor", "bool"), Param("timeout", "int"),
         Param("accountTypes"), Param("querySig", doc="client-side: HMAC of query_expTime"),

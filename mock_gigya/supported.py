@@ -51,7 +51,11 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Schema", "profile keys must be Gigya profile fields (`backend.PROFILE_FIELDS`), otherwise 400006 "
                "\"Schema validation failed\" with one validationErrors entry per field; `data` is dynamic unless the "
                "site's schema has `dataSchema.dynamicSchema: false`, then only `dataSchema.fields` are accepted. "
-               "Field types are not checked."),
+               "Field types are not checked. accounts.getSchema answers Gigya's profile fields, the fields declared "
+               "with setSchema (or `add_site(schema=...)`) and, for data/preferences/subscriptions, every field the "
+               "site's accounts hold (I: real Gigya records implicit fields at write time; the mock reads them at "
+               "getSchema time, a scan of the site). Their types are inferred from values (long, float, boolean, "
+               "string)."),
     ("Unknown UID", "403005 Unauthorized user for getAccountInfo, setAccountInfo, deleteAccount, logout, rba.unlock."),
     ("importFullAccount UID", "`UID`, `uid`, `Uid` (any casing) accepted; `createUID=true` generates a 32-hex UID; "
                               "UID wins when both are given; the response carries `UID`."),

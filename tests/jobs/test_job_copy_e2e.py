@@ -136,10 +136,23 @@ def test_preflight_stops_before_copying_when_target_verifies_email(sites, tmp_pa
     assert sites.mock.accounts("3_dst").count() == 0
 
 
-def test_schema_check_degrades_to_a_warning_when_getschema_is_missing(sites, tmp_path):
+def test_schema_preflight_warns_about_data_fields_a_dynamic_target_will_create(sites, tmp_path):
     _seed(sites.src, 1, seed=6)
     report = copy_accounts(sites.src, sites.dst, StateFile(tmp_path / "s.json"), _options(tmp_path, full=True))
-    assert any("schema check skipped" in w for w in report.warnings)  # the mock has no accounts.getSchema
+    assert report.run.ok == 1
+    assert any("data field(s) are new on the target" in w and "data.tier" in w for w in report.warnings)
+
+
+def test_schema_preflight_stops_when_a_strict_target_lacks_copied_fields(sites, tmp_path):
+    _seed(sites.src, 2, seed=6)
+    # The target declares only data.tier and refuses undeclared fields (dynamicSchema off).
+    sites.dst.call("accounts.setSchema", dataSchema={"fields": {"tier": {"type": "string"}}, "dynamicSchema": False})
+    with pytest.raises(PreflightError, match=r"do not exist in the target site's schema: data\.likes"):
+        copy_accounts(sites.src, sites.dst, StateFile(tmp_path / "s.json"), _options(tmp_path, full=True))
+    assert sites.mock.accounts("3_dst").count() == 0
+    sites.dst.call("accounts.setSchema", dataSchema={"fields": {"likes": {"type": "string"}}})
+    report = copy_accounts(sites.src, sites.dst, StateFile(tmp_path / "s.json"), _options(tmp_path, full=True))
+    assert (report.run.ok, report.run.failed) == (2, 0) and not report.warnings
 
 
 def test_dry_run_and_limit(sites, tmp_path):
