@@ -174,12 +174,41 @@ def check_row(number: int, row: Mapping, *, scheme: str | None = None, encoding:
     except UnsupportedHash as exc:
         return RowResult(number, label, exc.format_name, "unsupported", cause="unsupported", message=str(exc))
     except HashSettingsError as exc:
-        return RowResult(number, label, row.get("scheme") or scheme or "?", "invalid", cause="invalid", message=str(exc))
+        message = str(exc)
+        if not (row.get("scheme") or scheme) and (guess := _guess_scheme(str(password), row, encoding, salt_encoding)):
+            message += f" With this row's cleartext it verifies as {guess!r}: re-run with --scheme '{guess}' " \
+                       "(or add a scheme column)."
+        return RowResult(number, label, row.get("scheme") or scheme or "?", "invalid", cause="invalid", message=message)
     stored = obj.get("hashedPassword") or obj["compoundHashedPassword"]
     if verify_password(str(password), stored, obj.get("hashSettings")):
         return RowResult(number, label, format_name, "ok", obj)
     diagnosis = diagnose(str(password), stored, obj.get("hashSettings"))
     return RowResult(number, label, format_name, "fail", obj, diagnosis.cause, diagnosis.message)
+
+
+_GUESS_DIGESTS = ("md5", "sha1", "sha256", "sha512", "sha1_hashbytes")
+
+
+def _guess_scheme(password: str, row: Mapping, encoding: str | None, salt_encoding: str) -> str | None:
+    """The declared scheme that makes this bare digest verify with the row's own cleartext, if any.
+
+    Only the plain digests (and, with a salt column, the salt before or after the password) are
+    tried: a bare digest says nothing else about how it was made.
+    """
+    candidates = list(_GUESS_DIGESTS)
+    if row.get("salt"):
+        candidates = [f"{d}({order})" for d in _GUESS_DIGESTS for order in ("$salt$password", "$password$salt")]
+    for candidate in candidates:
+        try:
+            result = convert(row.get("hash") or "", scheme=candidate, salt=row.get("salt") or None,
+                             rounds=_rounds(row.get("rounds")),
+                             salt_encoding=row.get("salt_encoding") or salt_encoding, encoding=encoding)
+        except (HashSettingsError, UnsupportedHash):
+            continue
+        obj = result.password
+        if verify_password(password, obj.get("hashedPassword") or "", obj.get("hashSettings")):
+            return candidate
+    return None
 
 
 def check_sample(path: str | Path, **options) -> Iterator[RowResult]:
