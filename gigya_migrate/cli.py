@@ -4,6 +4,8 @@ Each command parses its options, calls one library function and prints a report.
 exit 1, bad usage exits 2 (click's convention). Commands live in ``gigya_migrate.commands``.
 """
 
+import signal
+import threading
 from importlib import import_module
 
 import click
@@ -29,6 +31,18 @@ def main() -> None:
     Credentials come from options or GIGYA_API_KEY, GIGYA_USER_KEY, GIGYA_SECRET,
     GIGYA_DATA_CENTER. Run `gigya-migrate COMMAND --help` for each command's examples.
     """
+    _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """A SIGTERM (cron timeout, systemd, kill) stops a job like Ctrl+C: journal flushed, report
+    written, and `--resume` continues from there."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001 (signal handler signature)
+    raise KeyboardInterrupt
 
 
 def _register() -> None:
