@@ -40,6 +40,10 @@ class GigyaModel(BaseModel):
         """The JSON object this model came from (or its wire form when built in code)."""
         return self._raw if self._raw is not None else self.to_wire()
 
+    def __repr_args__(self):
+        """Only the fields that hold a value: a search result is not a wall of ``None``."""
+        return [(name, value) for name, value in super().__repr_args__() if value is not None]
+
     def to_wire(self) -> dict[str, Any]:
         """The model as Gigya spells it (camelCase, unset and ``None`` fields left out)."""
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
