@@ -6,9 +6,11 @@ the frameworks' own test suites and docs, passlib's and John the Ripper's vector
 """
 
 import base64
+import hashlib
 import struct
 
 import pytest
+from hashing_oracle import b64, sap_codvn_h, symfony_sha512
 
 from gigya_migrate.hashing import HashSettingsError, UnsupportedHash, verify_password
 from gigya_migrate.hashing.legacy import convert, detect, to_gigya_password
@@ -124,6 +126,49 @@ LEGACY = {
         ("pbkdf2_sha256 (hex)", "password", "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b", {"scheme": "pbkdf2_sha256", "salt": "c2FsdA==", "salt_encoding": "base64", "rounds": 1}, "published PBKDF2-HMAC-SHA256 vector"),
     ],
 }
+
+_U8 = U.encode("utf-8")
+
+# Every "hashlib:" row recomputed on every run with hashlib only (tests/hashing/hashing_oracle.py):
+# stored value -> its independent computation in the legacy system's own layout.
+ORACLE = {
+    "pbkdf2_sha256$10$NaCl$n0AjU6l9OijM6FWrvPdH+hXYtQeDdlajC84ZtYobLO8=":
+        lambda: "pbkdf2_sha256$10$NaCl$" + b64(hashlib.pbkdf2_hmac("sha256", _U8, b"NaCl", 10)),
+    "pbkdf2_sha256$1$salt$8TXCeZO6+Ydzxc20ClcGzmo0XN5hsACmeFhlDNajJNc=":
+        lambda: "pbkdf2_sha256$1$salt$" + b64(hashlib.pbkdf2_hmac("sha256", b"", b"salt", 1)),
+    # ASP.NET Identity v2: 0x00 + 16-byte salt + PBKDF2-HMAC-SHA1(1000 iterations, 32 bytes)
+    "ABAREhMUFRYXGBkaGxwdHh+/kQHbrsuzhP72tw4xG7Bd+ME6o2bt/HzlKOcu2XX5Yw==":
+        lambda: b64(b"\0" + bytes(range(16, 32)) + hashlib.pbkdf2_hmac("sha1", _U8, bytes(range(16, 32)), 1000, 32)),
+    "AAAAAAAAAAAAAAAAAAAAAADDCOR2ZaugC9bu+LIwZYTU44RMf2CGf8Q5Z+uc9QySYg==":
+        lambda: b64(b"\0" + bytes(16) + hashlib.pbkdf2_hmac("sha1", b"", bytes(16), 1000, 32)),
+    # Spring MessageDigestPasswordEncoder: {ALG}{salt}hex(H(password + "{salt}"))
+    "{MD5}{NaCl}5cdf07be9175bf4ce5ca271f07073d5f": lambda: "{MD5}{NaCl}" + hashlib.md5(_U8 + b"{NaCl}").hexdigest(),
+    "{SHA-256}{salt}ced22f25384e53c51e100acead5cfafd761f18150ef141be6896700d5a0c8ae3":
+        lambda: "{SHA-256}{salt}" + hashlib.sha256(b"password{salt}").hexdigest(),
+    # Symfony's combined form: base64(digest) + "{salt}"
+    "iKw+yyYDAaIE9cknw6XdfjaVtHJ7Gqh+o/GYWoVpWN1wNDQcSjc8uqXSBC+yj0KOMwA7RpCKH9weKfJT+7AEHQ=={salt}":
+        lambda: b64(symfony_sha512(b"password", b"salt", 5000)) + "{salt}",
+    "jIZSQrd0FBctpLqiXO6WkQSno22f5OxeLmhSfwDkr6QJ5xe1pagwwjEmtaJz5HeiWyTy/qECdOgU1vnket1SkA=={salt}":
+        lambda: b64(hashlib.sha512(b"password{salt}").digest()) + "{salt}",
+    "GeL3T0sm0oZu4gkK9JfDWCdxUSF4R7WKAwRSgiUhOczZtR7W8ABP9JX4n9fLLumd7IUfUPi6M8T8G/zKl6vnsg=={NaCl}":
+        lambda: b64(symfony_sha512(_U8, b"NaCl", 3)) + "{NaCl}",
+    "j0tf6XFzsuTUUWw5wiZ8xERpjvye++2RhMLobpWNXDWRHtizi/RivSlpx2tEMlNht3oDgOiCtUpc9nBB5MmijQ=={}":
+        lambda: b64(symfony_sha512(b"password", b"", 2)) + "{}",
+    "T2Z1zBZlJKpKywNoFacztmgmdBSdPCEvco2q8uAIjIFNznX5UhdDluqD3SQMm4PT9qugfHVc+MNLb8+5/9FvIw=={0}":
+        lambda: b64(symfony_sha512(b"foo", b"0", 2)) + "{0}",
+    "{x-issha, 1024}089OknpqwTyip9/gb6wHi8wBoWhzYWx0c2FsdHNhbHQ=": lambda: sap_codvn_h(b"password", b"saltsaltsalt", 1024),
+    "{x-issha, 2}7BKOUqK2razd9ZZ3Wut+a2q4rt8wMTIzNDU2Nzg5YWI=": lambda: sap_codvn_h(_U8, b"0123456789ab", 2),
+    "{x-issha, 1}LFE/FJ5zfsQGP8HTeu6b6rxLS78AAAAAAAAAAAAAAAA=": lambda: sap_codvn_h(b"", bytes(12), 1),
+    "{X-ISSHA, 10}1EVgt1YTe4IJputCtD3+QxsxoHw=": lambda: sap_codvn_h(b"hashcat", b"", 10, scheme="X-ISSHA"),
+    "{x-issha, 1024}tfJYP3Q8dEzFuFrEJJWwGk40QpJhYmNkZWZnaA==": lambda: sap_codvn_h(b"Pass1234", b"abcdefgh", 1024),
+    "jIZSQrd0FBctpLqiXO6WkQSno22f5OxeLmhSfwDkr6QJ5xe1pagwwjEmtaJz5HeiWyTy/qECdOgU1vnket1SkA==":
+        lambda: b64(hashlib.sha512(b"password{salt}").digest()),
+    "iKw+yyYDAaIE9cknw6XdfjaVtHJ7Gqh+o/GYWoVpWN1wNDQcSjc8uqXSBC+yj0KOMwA7RpCKH9weKfJT+7AEHQ==":
+        lambda: b64(symfony_sha512(b"password", b"salt", 5000)),
+    "GeL3T0sm0oZu4gkK9JfDWCdxUSF4R7WKAwRSgiUhOczZtR7W8ABP9JX4n9fLLumd7IUfUPi6M8T8G/zKl6vnsg==":
+        lambda: b64(symfony_sha512(_U8, b"NaCl", 3)),
+}
+
 ROWS = [(group, *row) for group, rows in LEGACY.items() for row in rows]
 IDS = [f"{group}-{i}" for group, rows in LEGACY.items() for i in range(len(rows))]
 
@@ -132,6 +177,15 @@ def _verify(password, obj):
     if "compoundHashedPassword" in obj:
         return verify_password(password, obj["compoundHashedPassword"], obj.get("hashSettings"))
     return verify_password(password, obj["hashedPassword"], obj["hashSettings"])
+
+
+def test_computed_rows_are_recomputed_by_an_independent_oracle():
+    computed = [stored for *_, stored, _, source in ROWS if source.startswith("hashlib")]
+    assert len(computed) >= 15
+    for stored in computed:
+        assert stored in ORACLE, f"{stored[:16]}... has no independent oracle"
+        assert ORACLE[stored]() == stored
+    assert set(ORACLE) == set(computed)  # no stale oracle entries
 
 
 def test_each_legacy_family_has_six_vectors():

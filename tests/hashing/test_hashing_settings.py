@@ -6,6 +6,7 @@ import hashlib
 
 import bcrypt
 import pytest
+from passlib.hash import md5_crypt
 
 from gigya_migrate.hashing import (
     ALGORITHMS,
@@ -183,7 +184,12 @@ def test_site_hash_is_pbkdf2_3000_with_a_random_salt():
 
 def test_site_hash_other_rounds_and_refusals():
     result = site_hash("pw", algorithm="pbkdf2_sha256", rounds=10)
-    assert verify_password("pw", result["hash"], result["hashSettings"])
+    settings = result["hashSettings"]
+    assert (settings["algorithm"], settings["rounds"]) == ("pbkdf2_sha256", 10)
+    stored = base64.b64decode(result["hash"])
+    expected = hashlib.pbkdf2_hmac("sha256", b"pw", base64.b64decode(settings["salt"]), 10, len(stored))
+    assert len(stored) >= 16 and stored == expected  # independent recomputation
+    assert verify_password("pw", result["hash"], settings)
     with pytest.raises(HashSettingsError):
         site_hash("pw", algorithm="md5")
 
@@ -197,3 +203,19 @@ def test_hash_password_needs_an_algorithm_and_every_name_hashes():
         check = {} if stored.startswith(("$", "U$")) else settings
         assert verify_password("pässwörd", stored, check), name
         assert not verify_password("passwort", stored, check), name
+        if name in INDEPENDENT_VERIFIERS:  # not only our own round trip: a second implementation agrees
+            assert INDEPENDENT_VERIFIERS[name]("pässwörd", stored), name
+            assert not INDEPENDENT_VERIFIERS[name]("passwort", stored), name
+    assert set(INDEPENDENT_VERIFIERS) <= set(ALGORITHMS + EXTRA_ALGORITHMS)  # each one above did run
+
+
+# Implementations other than gigya_migrate.hashing, for the strings hash_password produces.
+INDEPENDENT_VERIFIERS = {
+    "bcrypt": lambda password, stored: bcrypt.checkpw(password.encode(), stored.encode()),
+    "md5_crypt": lambda password, stored: md5_crypt.verify(password, stored),
+    "md5": lambda password, stored: base64.b64decode(stored) == hashlib.md5(password.encode()).digest(),
+    "sha1": lambda password, stored: base64.b64decode(stored) == hashlib.sha1(password.encode()).digest(),
+    "sha256": lambda password, stored: base64.b64decode(stored) == hashlib.sha256(password.encode()).digest(),
+    "sha512": lambda password, stored: base64.b64decode(stored) == hashlib.sha512(password.encode()).digest(),
+    "sha1_hashbytes": lambda password, stored: base64.b64decode(stored) == hashlib.sha1(password.encode("utf-16-le")).digest(),
+}
