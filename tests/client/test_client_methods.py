@@ -1,5 +1,8 @@
 """Every typed method: the URL and parameters sent, and the model parsed from the answer."""
 
+import base64
+import hashlib
+import hmac
 import json
 from urllib.parse import parse_qs
 
@@ -12,11 +15,12 @@ from gigya_migrate.client import SDK_NAME, GigyaClient
 from gigya_migrate.models import Account, AccountInfo, AuditRecord
 
 fake = Faker()
-Faker.seed(4242)
 
 
 def _account(i: int) -> dict:
-    email = fake.unique.email()
+    """Account ``i``: the same data whatever tests ran before (seeded per account, not per module)."""
+    fake.seed_instance(4242 + i)
+    email = f"{fake.user_name()}.{i}@{fake.free_email_domain()}"
     return {
         "UID": f"uid-{i:05d}",
         "created": "2020-01-02T03:04:05.000Z",
@@ -243,11 +247,11 @@ def test_get_account_info(rsps, client):
 
 
 def test_login_and_uid_signature(rsps, client, clock):
-    from gigya_migrate.signing import uid_signature
-
     ts = str(int(clock.now) - 10)
+    # UIDSignature = base64(HMAC-SHA1(base64-decoded secret, "<timestamp>_<UID>")), made here by hand
+    hand_sig = base64.b64encode(hmac.new(base64.b64decode(SECRET), f"{ts}_u9".encode(), hashlib.sha1).digest()).decode()
     body = ok(UID="u9", sessionInfo={"cookieName": "glt_x", "cookieValue": "v"}, isNewUser=False,
-              UIDSignature=uid_signature("u9", ts, SECRET), signatureTimestamp=ts, profile={"email": "a@b.c"})
+              UIDSignature=hand_sig, signatureTimestamp=ts, profile={"email": "a@b.c"})
     rsps.post(f"{BASE}/accounts.login", json=body)
     result = client.login("a@b.c", "S3cret!pw", include="profile,data")
     params = sent(rsps.calls[0])

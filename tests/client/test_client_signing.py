@@ -108,9 +108,9 @@ def test_signature_ignores_sig_and_none_and_sorts_ordinally():
 
 def test_booleans_sign_as_true_false():
     url = "https://accounts.us1.gigya.com/accounts.search"
-    assert signing.signature_for("POST", url, {"openCursor": True}, SECRET) == signing.signature_for(
-        "POST", url, {"openCursor": "true"}, SECRET
-    )
+    base = "POST&" + quote(url, safe="") + "&" + quote("closeCursor=false&openCursor=true", safe="")
+    expected = _hand_sig(SECRET, base)
+    assert signing.signature_for("POST", url, {"openCursor": True, "closeCursor": False}, SECRET) == expected
 
 
 def test_sign_params_adds_timestamp_nonce_sig_and_drops_secret():
@@ -132,13 +132,16 @@ def test_sign_params_gives_fresh_nonces():
     assert len(nonces) == 200
 
 
-def test_verify_signature_accepts_own_and_rejects_tampering():
+def test_verify_signature_accepts_a_hand_signed_request_and_rejects_tampering():
     url = "http://127.0.0.1:8080/accounts.search"
-    signed = signing.sign_params({"apiKey": "k", "query": "SELECT * FROM accounts"}, url, SECRET)
+    params = {"apiKey": "k", "query": "SELECT * FROM accounts", "timestamp": "1700000000", "nonce": "n-7"}
+    qs = "&".join(f"{k}={quote(params[k], safe='')}" for k in sorted(params))
+    signed = {**params, "sig": _hand_sig(SECRET, "POST&" + quote(url, safe="") + "&" + quote(qs, safe=""))}
     assert signing.verify_signature("POST", url, signed, SECRET)
     assert not signing.verify_signature("POST", url, {**signed, "query": "SELECT UID FROM accounts"}, SECRET)
     assert not signing.verify_signature("POST", url, signed, base64.b64encode(b"other").decode())
     assert not signing.verify_signature("POST", url, {k: v for k, v in signed.items() if k != "sig"}, SECRET)
+    assert not signing.verify_signature("POST", "http://127.0.0.1:8081/accounts.search", signed, SECRET)
 
 
 def test_invalid_secret_is_a_clear_error_without_the_secret():

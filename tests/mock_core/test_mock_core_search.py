@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import pytest
 
 from mock_gigya.backend import Backend
@@ -178,9 +182,13 @@ def test_audit_is_per_site(backend, call):
     assert call("audit.search", _creds=other, query="SELECT * FROM auditLog")["totalCount"] == 0
 
 
-def test_client_side_search_with_query_signature(call, people, clock):
-    from gigya_migrate.signing import query_signature
+def query_signature(query: str, exp_ms: int, secret: str) -> str:
+    """base64(HMAC-SHA1(base64-decoded secret, "<query>_<expTime>")), by hand (gigya-api.md section 2.3)."""
+    mac = hmac.new(base64.b64decode(secret), f"{query}_{exp_ms}".encode(), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode()
 
+
+def test_client_side_search_with_query_signature(call, people, clock):
     query = 'SELECT UID FROM accounts WHERE data.tier = "gold"'
     exp = int(clock() * 1000) + 60_000
     sig = query_signature(query, exp, "bW9jay1naWd5YS1zZWNyZXQ=")
