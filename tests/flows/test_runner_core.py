@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ from gigya_migrate.flows.runner import (
     Throttle,
     run,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def people(n, start=0):
@@ -255,7 +258,7 @@ def test_a_job_killed_with_sigkill_resumes_and_writes_every_record(tmp_path):
     script.write_text(KILLED_JOB)
     site, journal = tmp_path / "site.sqlite", tmp_path / "journal.sqlite"
     args = [sys.executable, str(script), str(site), str(journal)]
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # not the cwd: every test runs in a temporary directory
     killed = subprocess.run(args + ["137", "400"], capture_output=True, text=True, env=env, timeout=60)
     assert killed.returncode == -signal.SIGKILL
     resumed = subprocess.run(args + ["0", "400"], capture_output=True, text=True, env=env, timeout=60)
