@@ -83,7 +83,8 @@ class Journal:
 
     def checkpoint(self) -> None:
         """Commit everything marked so far (the runner calls this before sending new records)."""
-        self._db.execute("COMMIT")
+        if self._db.in_transaction:  # not after a Ctrl-C that landed between COMMIT and BEGIN
+            self._db.execute("COMMIT")
         self._db.execute("BEGIN")
 
     def finish(self) -> None:
@@ -91,10 +92,11 @@ class Journal:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('finished', '1')")
         self.close()
 
-    def close(self) -> None:
-        """Commit and close, leaving the run resumable."""
+    def close(self, *, commit: bool = True) -> None:
+        """Commit and close, leaving the run resumable. ``commit=False`` drops the marks made since
+        the last checkpoint instead (the runner does when the error lines could not be written)."""
         if self._db.in_transaction:
-            self._db.execute("COMMIT")
+            self._db.execute("COMMIT" if commit else "ROLLBACK")
         self._db.close()
 
     # -- records ----------------------------------------------------------------------------
@@ -119,6 +121,8 @@ class Journal:
 
     def mark(self, seq: int, key: str | None, state: str, code: object = None) -> None:
         """Record the state of record ``seq`` (committed at the next checkpoint)."""
+        if not self._db.in_transaction:  # never autocommit a mark ahead of its error line
+            self._db.execute("BEGIN")
         self._db.execute(
             "INSERT OR REPLACE INTO records (seq, key, state, code) VALUES (?, ?, ?, ?)",
             (seq, key, state, None if code is None else str(code)),

@@ -42,6 +42,15 @@ it is *written* exactly once when ``recover`` is idempotent: importFullAccount w
 ``importPolicy=upsert`` and a known UID is (the import flow derives a stable UID and treats its own
 "UID exists" as success on recovery). An error line may repeat for a record in flight at kill time;
 it is never lost.
+
+Stopping (Ctrl-C or SIGTERM in the main thread, a ``KeyboardInterrupt``/``SystemExit`` raised in a
+worker, or a run-level error: the journal, the error output, a writer returning no RecordResult):
+``Throttle.stop`` wakes every worker waiting for a slot, out a rate-limit pause or a retry backoff,
+and no call starts any more; calls already on the wire finish and their results are journaled; the
+rest stays ``pending`` for ``resume``. The report (``interrupted``, and ``error`` for a run-level
+error) is written however the run ends. A record's ``failed`` mark is committed only once its
+error line is flushed: if the error output cannot be written, marks since the last checkpoint are
+rolled back (resume takes those records again: the ones sent, pending, through ``recover``).
 """
 
 from __future__ import annotations
@@ -73,6 +82,7 @@ __all__ = [
     "Step",
     "StepMetrics",
     "Throttle",
+    "ThrottleStopped",
     "run",
 ]
 
@@ -89,6 +99,10 @@ class RecordError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+class ThrottleStopped(Exception):
+    """Raised in a worker by ``Throttle.acquire``/``pause`` once ``Throttle.stop`` was called."""
 
 
 class RunInterrupted(Exception):
@@ -215,6 +229,7 @@ class RunReport:
     rate_limited: int = 0
     retries: int = 0
     journal_totals: dict = field(default_factory=dict)
+    error: str | None = None  # the run-level error that stopped the run (not set for Ctrl-C)
 
     @property
     def throughput(self) -> float:
@@ -234,7 +249,7 @@ class RunReport:
             "steps": [s.as_dict() for s in self.steps],
             "throughputPerSecond": round(self.throughput, 2),
             "rateLimited": self.rate_limited, "retries": self.retries,
-            "journalTotals": self.journal_totals,
+            "journalTotals": self.journal_totals, "error": self.error,
         }
 
     def summary(self) -> str:
@@ -260,6 +275,8 @@ class RunReport:
                  f"report -> {self.report_path}" if self.report_path else None]
         if any(where):
             lines.append("  " + "; ".join(w for w in where if w))
+        if self.error:
+            lines.append(f"  stopped by an error: {self.error}")
         if self.interrupted:
             lines.append("  interrupted: run the same command with --resume to finish")
         return "\n".join(lines)
@@ -276,10 +293,14 @@ class Throttle:
     concurrent calls halves; events from calls that started before the last penalty do not count
     again (one burst of 403048 is one event). Successes grow the cap back one slot per ``limit``
     successes and shrink the pause (additive increase, multiplicative decrease).
+
+    ``stop()`` ends all waiting at once (the run is stopping): a worker waiting for a slot, out a
+    pause or a backoff gets ``ThrottleStopped`` instead of waiting up to ``cap`` seconds per retry.
+    ``sleep`` defaults to waiting on the stop event, so a pause is cut short by ``stop()``.
     """
 
     def __init__(self, concurrency: int, *, base: float = 0.5, cap: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Any] | None = None,
                  jitter: Callable[[], float] = random.random) -> None:
         self.max_limit = self.limit = max(1, concurrency)
         self.base, self.cap = base, cap
@@ -288,18 +309,42 @@ class Throttle:
         self.last_penalty = float("-inf")
         self.active = 0
         self._successes = 0
-        self._clock, self._sleep, self._jitter = clock, sleep, jitter
+        self._stopped = threading.Event()
+        self._clock, self._sleep, self._jitter = clock, sleep or self._stopped.wait, jitter
         self._cond = threading.Condition()
 
     def acquire(self) -> float:
-        """Wait for a free slot and for any pause to end; returns the call's start time."""
+        """Wait for a free slot and for any pause to end; returns the call's start time.
+
+        Raises ``ThrottleStopped`` (holding no slot) if ``stop()`` is or gets called.
+        """
         with self._cond:
-            while self.active >= self.limit:
+            while self.active >= self.limit and not self._stopped.is_set():
                 self._cond.wait()
+            if self._stopped.is_set():
+                raise ThrottleStopped
             self.active += 1
-        while (wait_for := self.resume_at - self._clock()) > 0:
+        while (wait_for := self.resume_at - self._clock()) > 0 and not self._stopped.is_set():
             self._sleep(wait_for)
+        if self._stopped.is_set():
+            with self._cond:
+                self.active -= 1
+                self._cond.notify_all()
+            raise ThrottleStopped
         return self._clock()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` (one record's retry backoff); raises ``ThrottleStopped`` on ``stop()``."""
+        if seconds > 0 and not self._stopped.is_set():
+            self._sleep(seconds)
+        if self._stopped.is_set():
+            raise ThrottleStopped
+
+    def stop(self) -> None:
+        """Stop the run's calls: every waiting and later ``acquire``/``pause`` raises ``ThrottleStopped``."""
+        with self._cond:
+            self._stopped.set()
+            self._cond.notify_all()
 
     def release(self, started: float, *, rate_limited: bool = False) -> None:
         """Give the slot back; ``rate_limited`` reports a 403048 for the call started at ``started``."""
@@ -354,6 +399,18 @@ def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
     if getattr(exc, "retryable", False) or isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return "network-error", message, True
     return "exception", f"{type(exc).__name__}: {message}", False
+
+
+def _failure(exc: Exception) -> RecordResult:
+    """The failed result for an exception raised by a network step or a writer."""
+    code, message, retryable = _classify(exc)
+    value = RecordResult(None, ok=False, error_code=code, message=message)
+    value._retryable = retryable  # type: ignore[attr-defined]
+    return value
+
+
+def _rate_limited(value: Any) -> bool:
+    return isinstance(value, RecordResult) and not value.ok and value.error_code in RATE_LIMIT_CODES
 
 
 class _ErrorSink:
@@ -427,25 +484,13 @@ class _Run:
 
         ``on_retry`` runs before a retry after a transient (possibly applied) failure: the write
         then switches to the idempotent ``recover`` path.
+        Raises ``ThrottleStopped`` when the run stops while the record waits (see ``Throttle.stop``).
         """
         tries = limited = 0
         while True:
-            started = self.throttle.acquire()
-            t0 = time.perf_counter()
-            try:
-                value = call()
-            except RecordError:
-                self.throttle.release(started)
-                metrics.add(time.perf_counter() - t0, ok=False)
-                raise
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a record result
-                code, message, retryable = _classify(exc)
-                value = RecordResult(None, ok=False, error_code=code, message=message)
-                value._retryable = retryable  # type: ignore[attr-defined]
-            elapsed = time.perf_counter() - t0
+            value, elapsed = self._call_once(metrics, call)
             failed = isinstance(value, RecordResult) and not value.ok
-            is_limited = failed and value.error_code in RATE_LIMIT_CODES
-            self.throttle.release(started, rate_limited=is_limited)
+            is_limited = _rate_limited(value)
             if is_limited and limited < self.options.rate_limit_retries:
                 limited += 1
                 self._count("rate_limited")
@@ -456,17 +501,49 @@ class _Run:
                 self._count("retries")
                 if on_retry is not None:
                     on_retry()
-                time.sleep(min(self.options.backoff_max, self.options.backoff_base * 2 ** (tries - 1)))
+                self.throttle.pause(min(self.options.backoff_max, self.options.backoff_base * 2 ** (tries - 1)))
                 continue
             metrics.add(elapsed, ok=not failed)
             return value
+
+    def _call_once(self, metrics: StepMetrics, call: Callable[[], Any]) -> tuple[Any, float]:
+        """One call holding a throttle slot: (value, seconds); an exception becomes a failed result.
+
+        The slot goes back however the call ends: a slot kept by a call that raised
+        KeyboardInterrupt would leave the others waiting in ``acquire`` for ever once the cap had
+        narrowed, and ``pool.shutdown`` with them. A KeyboardInterrupt or SystemExit in the call
+        stops every worker; it reaches the main thread through the future.
+        """
+        started = self.throttle.acquire()
+        t0 = time.perf_counter()
+        value: Any = None
+        try:
+            value = call()
+        except RecordError:
+            metrics.add(time.perf_counter() - t0, ok=False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a record result
+            value = _failure(exc)
+        except BaseException:
+            self.throttle.stop()
+            raise
+        finally:
+            self.throttle.release(started, rate_limited=_rate_limited(value))
+        return value, time.perf_counter() - t0
 
     def _count(self, name: str) -> None:
         with self._counter_lock:
             setattr(self.report, name, getattr(self.report, name) + 1)
 
-    def _process(self, item: _Item) -> RecordResult:
-        """Network steps then the write, for one record (on a worker thread)."""
+    def _process(self, item: _Item) -> RecordResult | None:
+        """Network steps then the write, for one record (on a worker thread); None when the run
+        stopped before the record finished (it stays pending: resume sends it through recover)."""
+        try:
+            return self._send(item)
+        except ThrottleStopped:
+            return None
+
+    def _send(self, item: _Item) -> RecordResult:
         record = item.record
         try:
             for step in self.network_steps:
@@ -506,6 +583,9 @@ class _Run:
             except RecordError as err:
                 failure = RecordResult(None, ok=False, error_code=err.code, message=err.message, record=raw,
                                        step="key")
+            except Exception as exc:  # noqa: BLE001 - a key function bug fails the record, like a transform's
+                failure = RecordResult(None, ok=False, error_code="exception", record=raw, step="key",
+                                       message=f"{type(exc).__name__}: {exc}")
             key = None if key in (None, "") else str(key)
             if key is None and failure is None:
                 failure = RecordResult(None, ok=False, error_code=f"missing-{self.key_name}",
@@ -588,13 +668,15 @@ class _Run:
             if not in_flight:
                 return
             done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            raised = None
             for future in done:
                 item = in_flight.pop(future)
-                result = future.result()
-                result.key = result.key or item.key
-                if item.recovering:
-                    self.report.recovered += 1
-                self._finish(item.seq, item.key, item.original, result, journal, sink)
+                if future.exception() is not None:  # Ctrl-C in a worker, or a bug: the record stays pending
+                    raised = raised or future.exception()
+                elif future.result() is not None:
+                    self._collected(item, future.result(), journal, sink)
+            if raised is not None:
+                raise raised  # after the other finished records are journaled
 
         try:
             source = iter(records)
@@ -622,17 +704,36 @@ class _Run:
             checkpoint_and_submit()
             while in_flight:
                 collect(block=True)
-        except KeyboardInterrupt:
+        except BaseException:
             self.report.interrupted = True
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future, item in list(in_flight.items()):
-                if future.done() and not future.cancelled():
-                    self._finish(item.seq, item.key, item.original, future.result(), journal, sink)
+            self._drain(pool, in_flight, journal, sink)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            sink.flush()
-            journal.checkpoint()
+        sink.flush()  # error lines reach the file before their records are marked failed
+        journal.checkpoint()
+
+    def _collected(self, item: _Item, result: RecordResult, journal: Journal, sink: _ErrorSink) -> None:
+        result.key = result.key or item.key
+        if item.recovering:
+            self.report.recovered += 1
+        self._finish(item.seq, item.key, item.original, result, journal, sink)
+
+    def _drain(self, pool: ThreadPoolExecutor, in_flight: dict[Future, _Item], journal: Journal,
+               sink: _ErrorSink) -> None:
+        """Stop the workers (no call starts any more, waits end at once), let calls on the wire
+        finish and journal what finished; records that did not finish stay pending."""
+        self.throttle.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            for future, item in list(in_flight.items()):
+                del in_flight[future]
+                if not future.cancelled() and future.exception() is None and future.result() is not None:
+                    self._collected(item, future.result(), journal, sink)
+        except Exception:  # noqa: BLE001 - the error output or journal is failing: what is left stays pending
+            pass  # the error that stopped the run is the one to raise
+        sink.flush()
+        journal.checkpoint()
 
 
 def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None], transforms: Sequence[Step] = (),
@@ -667,24 +768,43 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
         completed = True
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException as exc:  # a run-level error: said in the report, then raised as it is
+        report.interrupted = True
+        report.error = f"{type(exc).__name__}: {exc}"
+        raise
     finally:
+        # however the run ended (a second Ctrl-C, a broken error output...): close both outputs
+        # and write the report
         report.duration = time.monotonic() - t0
         report.finished_at = _now()
-        report.journal_totals = journal.totals() if temp_dir is None else {}
-        sink.close()
-        if completed:
-            journal.finish()
-        else:
-            journal.close()  # resumable
-        if temp_dir is not None:
-            temp_dir.cleanup()
-        job.progress.update(report, final=True)
-        if options.report_path:
-            report.report_path = str(options.report_path)
-            _write_json(options.report_path, report.as_dict())
+        try:
+            report.journal_totals = journal.totals() if temp_dir is None else {}
+            _close(sink, journal, finished=completed)
+        finally:
+            if temp_dir is not None:
+                temp_dir.cleanup()
+            job.progress.update(report, final=True)
+            if options.report_path:
+                report.report_path = str(options.report_path)
+                _write_json(options.report_path, report.as_dict())
     if interrupted:
         raise RunInterrupted(report)
     return report
+
+
+def _close(sink: _ErrorSink, journal: Journal, *, finished: bool) -> None:
+    """Close the error output, then the journal. Marks are committed only if the error lines
+    reached the file: otherwise a record marked failed would have no error line anywhere, so the
+    marks since the last checkpoint are rolled back (resume takes those records again)."""
+    try:
+        sink.close()
+    except BaseException:
+        journal.close(commit=False)
+        raise
+    if finished:
+        journal.finish()
+    else:
+        journal.close()  # resumable
 
 
 def _write_json(path: str | Path, data: dict) -> None:
