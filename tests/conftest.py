@@ -1,6 +1,8 @@
 """Shared test configuration. Feature fixtures live in each test folder's own conftest.py."""
 
+import ipaddress
 import os
+import socket
 
 import pytest
 
@@ -16,3 +18,66 @@ def _work_in_tmp(tmp_path_factory, monkeypatch):
     """Commands write default reports, journals and error files in the working directory: run every
     test in a fresh temporary one so no test leaves files in the checkout."""
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+# --- no real network -------------------------------------------------------------------------------
+# The in-process mock answers *.gigya.com before any socket is opened and the loopback mock listens on
+# 127.0.0.1, so a name lookup or a connection to any other host is a test bug (it would reach the real
+# Gigya, or hang offline). Refused attempts are also recorded and fail the test, because code under
+# test may turn the OSError into "unreachable" and let the test pass anyway.
+
+_REFUSED: list[str] = []
+
+
+def _is_loopback(host) -> bool:
+    if not isinstance(host, str):
+        host = host.decode() if isinstance(host, bytes) else str(host)
+    if host in ("localhost", "localhost.localdomain", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_network():
+    """Refuse DNS lookups and connections to anything but loopback (unless real-Gigya tests are on)."""
+    if REAL_GIGYA:
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    real_getaddrinfo, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(what: str):
+        _REFUSED.append(what)
+        return OSError(f"tests must not use the network: {what} refused (use the mock Gigya)")
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host is not None and not _is_loopback(host):
+            raise refuse(f"name lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def guarded(real):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+                raise refuse(f"connection to {address[0]!r}")
+            return real(self, address)
+        return connect
+
+    patch.setattr(socket, "getaddrinfo", getaddrinfo)
+    patch.setattr(socket.socket, "connect", guarded(real_connect))
+    patch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    try:
+        yield
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_network_attempts(_no_real_network):
+    """A test that tried the network fails, even if the code under test swallowed the refusal."""
+    _REFUSED.clear()
+    yield
+    attempts, _REFUSED[:] = list(_REFUSED), []
+    assert not attempts, f"the test tried to reach the network: {attempts}"
