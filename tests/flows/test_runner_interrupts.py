@@ -63,7 +63,7 @@ class ThrottleSpy:
 
     def __init__(self, monkeypatch) -> None:
         self.inside: set[int] = set()
-        self.entries = 0
+        self.entries = self.pausing = 0
         self.changed = threading.Condition()
         spy = self
 
@@ -80,6 +80,12 @@ class ThrottleSpy:
                         spy.inside.discard(threading.get_ident())
                         spy.changed.notify_all()
 
+            def pause(self, seconds: float) -> None:
+                with spy.changed:
+                    spy.pausing += 1
+                    spy.changed.notify_all()
+                super().pause(seconds)
+
         monkeypatch.setattr(runner, "Throttle", SpiedThrottle)
 
     def wait_for(self, predicate, timeout: float = 3.0) -> bool:
@@ -87,11 +93,11 @@ class ThrottleSpy:
             return self.changed.wait_for(lambda: predicate(self), timeout)
 
 
-def resume_and_check(records, journal, site: Site, tmp_path, transforms=(), **options):
+def resume_and_check(records, journal, site: Site, tmp_path, transforms=(), recover=None, **options):
     """Resume with a healthy site: the job finishes and every record is written exactly once or
     is in the error output (exactly once)."""
     errors = tmp_path / "errors.jsonl"
-    report = run(iter(records), name="job", key=by_email, transforms=transforms, write=site.write,
+    report = run(iter(records), name="job", key=by_email, transforms=transforms, write=site.write, recover=recover,
                  options=RunOptions(journal_path=journal, resume=True, errors_path=errors, **options))
     assert not report.interrupted and report.journal_totals.get("pending", 0) == 0
     failed = [json.loads(line)["email"] for line in errors.read_text().splitlines()] if errors.exists() else []
@@ -211,6 +217,41 @@ def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001 - what gigya_migra
     raise KeyboardInterrupt
 
 
+@pytest.mark.timeout(10)
+def test_ctrl_c_while_workers_sleep_in_a_retry_backoff(monkeypatch, tmp_path):
+    spy = ThrottleSpy(monkeypatch)
+    people, journal = faker_people(6, seed=4), tmp_path / "journal.sqlite"
+    barrier = threading.Barrier(2, timeout=3)
+
+    def script(number, record):
+        if number <= 2:  # both first writes: a 5xx, possibly applied, retried after a backoff
+            barrier.wait()
+            return RecordResult(record["email"], ok=False, error_code=500001, message="General Server Error")
+        return None
+
+    site = Site(script)
+    recovered = []
+
+    def recover(record):
+        recovered.append(record["email"])
+        return site.write(record)
+
+    def reader():
+        yield from people[:2]
+        assert spy.wait_for(lambda s: s.pausing == 2), "the workers never backed off"
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(RunInterrupted) as stopped:
+        run(reader(), name="job", key=by_email, write=site.write, recover=recover,
+            options=RunOptions(concurrency=2, journal_path=journal, backoff_base=PAUSE, backoff_max=PAUSE))
+    assert time.monotonic() - started < 5 and site.calls == 2 and recovered == []
+    assert stopped.value.report.retries == 2 and stopped.value.report.journal_totals == {"pending": 2}
+    # the 5xx may have been applied: resume sends those two through recover, the others through write
+    resumed, failed = resume_and_check(people, journal, site, tmp_path, recover=recover)
+    assert sorted(recovered) == sorted(p["email"] for p in people[:2]) and resumed.recovered == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # KeyboardInterrupt raised inside a worker (the reported hang)
 
@@ -256,6 +297,26 @@ def test_keyboard_interrupt_in_the_writer_after_a_network_step_does_not_strand_t
     site.script = None
     resumed, failed = resume_and_check(people, journal, site, tmp_path, concurrency=2)
     assert failed == [] and resumed.skipped == report.ok
+
+
+@pytest.mark.timeout(10)
+def test_system_exit_in_the_writer_stops_the_run_and_is_raised(tmp_path):
+    people, journal = faker_people(8, seed=6), tmp_path / "journal.sqlite"
+
+    def script(number, record):
+        if number == 3:
+            raise SystemExit(3)
+        return None
+
+    site = Site(script)
+    with pytest.raises(SystemExit):
+        run(iter(people), name="job", key=by_email, write=site.write,
+            options=RunOptions(concurrency=2, journal_path=journal, report_path=tmp_path / "report.json"))
+    saved = saved_report(tmp_path)
+    assert saved["interrupted"] is True and saved["error"] == "SystemExit: 3"
+    assert saved["journalTotals"].get("done", 0) == sum(site.writes.values())
+    site.script = None
+    resume_and_check(people, journal, site, tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------
