@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
@@ -27,8 +26,13 @@ def _b64(raw: bytes) -> str:
 
 # Passwords hashed by libraries independent of gigya_migrate.hashing (hashlib, bcrypt), in Gigya's
 # documented import shapes (docs/gigya-api.md §3: hashedPassword = base64 of the raw digest).
+def _salt(password: str, size: int = 16) -> bytes:
+    """A per-password salt that is the same on every run (os.urandom made the data unreproducible)."""
+    return hashlib.sha256(b"salt:" + password.encode()).digest()[:size]
+
+
 def _pbkdf2_sha256(password: str) -> dict:
-    salt = os.urandom(16)
+    salt = _salt(password)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 1000)
     return {"hashedPassword": _b64(digest), "hashSettings": {"algorithm": "pbkdf2_sha256", "rounds": 1000,
                                                              "salt": _b64(salt)}}
@@ -39,7 +43,10 @@ def _sha1(password: str) -> dict:
 
 
 def _bcrypt(password: str) -> dict:
-    return {"compoundHashedPassword": bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}
+    # bcrypt's salt: 22 characters of its own base64 alphabet, taken from the deterministic salt bytes
+    alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    setting = "$2b$04$" + "".join(alphabet[b % 64] for b in _salt(password, 21)) + "."
+    return {"compoundHashedPassword": bcrypt.hashpw(password.encode(), setting.encode()).decode()}
 
 
 HASHERS = [_pbkdf2_sha256, _sha1, _bcrypt]
