@@ -166,6 +166,7 @@ def test_audit_search_single_page(rsps, client):
 
 def test_import_full_account_parameters(rsps, client):
     rsps.post(f"{BASE}/accounts.importFullAccount", json=ok(UID="u-1"))
+    # base64(sha1("password")): the SAP Help importFullAccount example
     password = {"hashedPassword": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}}
     result = client.import_full_account(
         "u-1",

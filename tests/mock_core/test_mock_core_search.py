@@ -123,6 +123,7 @@ def test_open_cursor_needs_server_credentials(call, people):
 
 
 def test_every_call_is_audited_without_secrets(call):
+    # base64(sha1("password")): the SAP Help importFullAccount example
     call("accounts.importFullAccount", UID="u1", loginIDs={"emails": ["a@example.com"]},
          password={"hashedPassword": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}})
     call("accounts.login", loginID="a@example.com", password="wrong")

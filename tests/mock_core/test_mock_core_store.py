@@ -59,6 +59,7 @@ def test_concurrent_imports_and_reads(backend: Backend, fake):
 
 
 def test_concurrent_first_logins_rehash_once_and_keep_other_writes(backend: Backend):
+    # base64(sha1("password")): the SAP Help importFullAccount example
     password = json.dumps({"hashedPassword": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}})
     api.handle(backend, "accounts.importFullAccount", {**CREDS, "UID": "u1", "password": password,
                                                        "loginIDs": '{"emails": ["a@example.com"]}'})

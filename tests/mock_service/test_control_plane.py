@@ -52,8 +52,11 @@ def test_seed_mix_over_http_and_seeded_accounts_log_in(gigya_server):
                                                     "algorithms": {"md5": 1, "bcrypt": 1}, "includePasswords": True})
     assert status == 200 and report["byAlgorithm"] == {"md5": 5, "bcrypt": 5}
     assert api(gigya_server, "accounts.search", query="SELECT count(*) FROM accounts")["totalCount"] == 10
-    for login in report["logins"][:4]:
+    assert len(report["logins"]) == 10  # else the loop below would pass on nothing
+    for login in report["logins"]:  # every one, so both algorithms of the mix are logged in with
         assert api(gigya_server, "accounts.login", loginID=login["loginID"], password=login["password"])["errorCode"] == 0
+    wrong = report["logins"][0]
+    assert api(gigya_server, "accounts.login", loginID=wrong["loginID"], password=wrong["password"] + "x")["errorCode"] == 403042
     _, quiet = control(gigya_server, "seed", {"apiKey": KEY, "count": 1, "seed": 6})
     assert "logins" not in quiet  # cleartext test passwords only on request
 

@@ -32,6 +32,7 @@ def an_account(fake: Faker, uid: str) -> dict:
     email = f"{uid}@{fake.free_email_domain()}"
     return {"UID": uid, "loginIDs": json.dumps({"emails": [email]}),
             "profile": json.dumps({"firstName": fake.first_name(), "email": email}),
+            # md5-crypt of "password": `openssl passwd -1 -salt saltsalt password`
             "password": json.dumps({"compoundHashedPassword": "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"})}
 
 
