@@ -497,3 +497,63 @@ def test_a_journal_failure_stops_the_run_and_resume_finishes(monkeypatch, tmp_pa
     assert set(site.writes.values()) == {1}
     assert set(site.writes) | set(recovered) == {p["email"] for p in people}
     assert len(recovered) == report.recovered >= 1
+
+
+@pytest.mark.timeout(10)
+def test_error_lines_lost_at_flush_leave_their_records_unmarked(monkeypatch, tmp_path):
+    """The disk fills up after the first checkpoint: later error lines never reach the file and
+    flush/close fail. The journal must not keep those records as failed (they would be in no error
+    output): the marks since the last checkpoint are rolled back."""
+    people, journal = faker_people(12, seed=14), tmp_path / "journal.sqlite"
+    rejected = {p["email"] for p in people[::3]}
+
+    def check(record):
+        if record["email"] in rejected:
+            raise RecordError("bad-email", "refused by the test")
+        return record
+
+    real_write, real_flush, real_close = runner._ErrorSink.write, runner._ErrorSink.flush, runner._ErrorSink.close
+    disk = {"full": False, "fixed": False}
+
+    def write(self, record, result):
+        if not disk["full"]:
+            real_write(self, record, result)  # once full, the line is lost with the buffer
+
+    def flush(self):
+        if disk["full"]:
+            raise OSError(28, "No space left on device")
+        real_flush(self)
+        disk["full"] = not disk["fixed"]  # full right after the first checkpoint
+
+    def close(self):
+        real_close(self)
+        if disk["full"]:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner._ErrorSink, "write", write)
+    monkeypatch.setattr(runner._ErrorSink, "flush", flush)
+    monkeypatch.setattr(runner._ErrorSink, "close", close)
+    site, errors = Site(), tmp_path / "errors.jsonl"
+    with pytest.raises(OSError, match="No space"):
+        run(iter(people), name="job", key=by_email, transforms=[Step("check", check)], write=site.write,
+            options=RunOptions(concurrency=2, journal_path=journal, errors_path=errors,
+                               report_path=tmp_path / "report.json"))
+    assert "No space left" in saved_report(tmp_path)["error"]
+    first_lines = [json.loads(line)["email"] for line in errors.read_text().splitlines()]
+    committed_failed = {key for (key,) in sqlite3.connect(journal).execute(
+        "SELECT key FROM records WHERE state = 'failed'")}
+    assert committed_failed == set(first_lines)  # failed in the journal only with its error line
+
+    disk.update(full=False, fixed=True)
+    recovered = []
+
+    def recover(record):  # done marks rolled back too: those records come back as pending
+        recovered.append(record["email"])
+        return RecordResult(record["email"], ok=True)
+
+    run(iter(people), name="job", key=by_email, transforms=[Step("check", check)], write=site.write,
+        recover=recover, options=RunOptions(journal_path=journal, resume=True, errors_path=errors))
+    lines = [json.loads(line)["email"] for line in errors.read_text().splitlines()]
+    assert sorted(lines) == sorted(rejected)  # every rejected record reported exactly once
+    assert set(site.writes.values()) == {1}
+    assert set(site.writes) | set(recovered) == {p["email"] for p in people} - rejected
