@@ -67,3 +67,23 @@ def test_prefixed_environment_variables():
 
 def test_site_target_repr_hides_secret():
     assert "s3cr3t" not in repr(SiteTarget(api_key="3_k", user_key="u", secret="s3cr3t"))
+
+
+def test_library_errors_exit_1_with_the_message_not_a_traceback():
+    import sqlite3
+
+    from gigya_migrate.commands._common import library_errors
+
+    @click.command()
+    @click.argument("kind")
+    @library_errors(LookupError)
+    def fails(kind):
+        raise {"disk": OSError(28, "No space left on device"), "db": sqlite3.OperationalError("database is locked"),
+               "extra": LookupError("no such job")}[kind]
+
+    for kind, message in [("disk", "No space left on device"), ("db", "database is locked"), ("extra", "no such job")]:
+        result = CliRunner().invoke(fails, [kind])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    with pytest.raises(KeyError):  # anything else is a bug: it is not dressed up as a clean exit
+        library_errors()(lambda: {}["x"])()

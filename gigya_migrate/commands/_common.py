@@ -8,6 +8,7 @@ default address with its default credentials unless others are given.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -15,7 +16,7 @@ import click
 
 from mock_gigya import defaults as mock_defaults
 
-__all__ = ["SiteTarget", "site_options"]
+__all__ = ["SiteTarget", "library_errors", "site_options"]
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,22 @@ def _build_target(prefix: str, values: dict, mock: bool, signed: bool, required:
         base_url=values["base-url"],
         sign_requests=signed,
     )
+
+
+def library_errors(*extra: type[BaseException]) -> Callable:
+    """Decorate a command so library, I/O and storage errors (a full disk, a locked journal) exit 1
+    with their message, never a traceback; ``extra`` adds a command family's own error types."""
+
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from gigya_migrate.errors import GigyaError
+
+            try:
+                return function(*args, **kwargs)
+            except (GigyaError, OSError, sqlite3.Error, *extra) as exc:
+                raise click.ClickException(str(exc) or type(exc).__name__) from None
+
+        return wrapper
+
+    return decorate

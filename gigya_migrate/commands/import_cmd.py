@@ -8,32 +8,16 @@ traceback (exit 0: the run completed and the report says what failed).
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from gigya_migrate.commands._common import site_options
+from gigya_migrate.commands._common import library_errors, site_options
 
 __all__ = ["COMMANDS", "import_command", "status_command", "validate_hashes_command"]
 
 _FORMATS = click.Choice(["csv", "tsv", "dsv", "json", "jsonl"], case_sensitive=False)
-
-
-def _library_errors(function: Callable) -> Callable:
-    """Library and I/O errors exit 1 with their message; never a traceback."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from gigya_migrate.errors import GigyaError
-
-        try:
-            return function(*args, **kwargs)
-        except (GigyaError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
 
 
 def _default_path(input_path: str, suffix: str) -> Path:
@@ -81,7 +65,7 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
 @click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
 @site_options(required=False)
-@_library_errors
+@library_errors()
 def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, limit, concurrency, errors_path,
                    errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
@@ -183,7 +167,7 @@ def _separator(value: str | None) -> str | None:
 @click.option("--keep", is_flag=True, help="Leave the test users on the site (default: remove them).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the result as JSON.")
 @site_options(required=False)
-@_library_errors
+@library_errors()
 def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, password_column, hash_column,
                             scheme_column, salt_column, rounds_column, keep, report_path, site):
     """Prove legacy hashes log in after import: import, log in, confirm the re-hash, log in again.
@@ -232,7 +216,7 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
               help="The algorithm the site re-hashes with on first login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the counts as JSON.")
 @site_options()
-@_library_errors
+@library_errors()
 def status_command(where, site_algorithm, report_path, site):
     """After go-live: how many users logged in and were re-hashed, how many still carry a legacy hash.
 

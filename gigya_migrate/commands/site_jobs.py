@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from gigya_migrate.commands._common import site_options
+from gigya_migrate.commands._common import library_errors, site_options
 
 __all__ = ["COMMANDS"]
 
@@ -34,21 +34,12 @@ def _command(name: str, **settings: Any) -> Callable:
     return decorate
 
 
-def _library_errors(function: Callable) -> Callable:
-    """Turn library and I/O errors into a clean exit 1 with the message (no traceback)."""
+def _job_errors(function: Callable) -> Callable:
+    """The shared clean exit 1, plus this family's downstream and state-file errors and bad values."""
+    from gigya_migrate.flows.downstream import DownstreamError
+    from gigya_migrate.flows.state import StateError
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from gigya_migrate.errors import GigyaError
-        from gigya_migrate.flows.downstream import DownstreamError
-        from gigya_migrate.flows.state import StateError
-
-        try:
-            return function(*args, **kwargs)
-        except (GigyaError, DownstreamError, StateError, OSError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
+    return library_errors(DownstreamError, StateError, ValueError)(function)
 
 
 def _progress(label: str) -> Callable[[int], None] | None:
@@ -130,7 +121,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
                             "[default: deletions:<api key>].")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N deletions (a test run).")
 @click.option("--dry-run", is_flag=True, help="List the deletions that would be sent; send nothing, keep the watermark.")
-@_library_errors
+@_job_errors
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
                       batch_size, include_links, since, full, job, limit, dry_run):
     """Send accounts deleted in Gigya (found in the audit log) to downstream systems.
@@ -281,7 +272,7 @@ def _since_ms(since: str | None) -> int | None:
 @click.option("--skip-schema-check", is_flag=True, help="Do not compare the source and target schemas first.")
 @click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation at the end.")
 @_runner_options("copy")
-@_library_errors
+@_job_errors
 @_runner_errors
 def copy_command(from_site, to_site, where, fields, import_policy, identity_conflicts, full, since, delta_field,
                  batch_size, state_path, skip_schema_check, no_reconcile, **run_args):
@@ -334,7 +325,7 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
               help="List at most N missing UIDs and N differing accounts in the report.")
 @click.option("--limit", type=click.IntRange(min=1), help="Check only the first N source accounts (counts stay whole).")
 @click.option("--strict", is_flag=True, help="Exit 1 when an account is missing or differs (for CI).")
-@_library_errors
+@_job_errors
 def reconcile_command(from_site, to_site, where, fields, report_path, max_listed, limit, strict):
     """Compare two sites: counts on both sides, UIDs missing on the target, fields that differ.
 
@@ -381,7 +372,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 @click.option("--dry-run", is_flag=True, help="Count the matching accounts; write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the run report (JSON) here.")
-@_library_errors
+@_job_errors
 def export_command(site, where, fields, out_path, fmt, separator, flatten, array_separator, delta_field, full,
                    since, job, state_path, batch_size, limit, dry_run, report_path):
     """Export the accounts matching a query to a file (for an ESP, a CRM, a marketing system).
@@ -421,7 +412,7 @@ def export_command(site, where, fields, out_path, fmt, separator, flatten, array
 @click.option("--batch-size", type=click.IntRange(1, 1000), default=300, show_default=True,
               help="Accounts per search page.")
 @_runner_options("update")
-@_library_errors
+@_job_errors
 @_runner_errors
 def update_command(site, where, assignments, batch_size, **run_args):
     """Set fields on every account matching a query, through accounts.setAccountInfo.
@@ -454,7 +445,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
 @click.option("--where", help="An extra condition on the flagged accounts.")
 @_downstream_options
 @_runner_options("flagged-deletions")
-@_library_errors
+@_job_errors
 @_runner_errors
 def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url, post_mode, headers, retries,
                               dead_letter, **run_args):
