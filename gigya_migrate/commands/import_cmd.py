@@ -9,7 +9,7 @@ traceback (exit 0: the run completed and the report says what failed).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 

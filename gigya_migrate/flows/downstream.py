@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 import requests
 
-from gigya_migrate.flows.state import utc_now_iso, write_json_atomic
+from gigya_migrate.flows.state import utc_now_iso
 
 __all__ = [
     "DeadLetter",
