@@ -20,6 +20,17 @@ def _work_in_tmp(tmp_path_factory, monkeypatch):
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
+@pytest.fixture(autouse=True)
+def _no_gigya_environment(request, monkeypatch):
+    """The CLI reads GIGYA_* (api key, data center, base URL...): a developer who exported them for real
+    work would otherwise change what the tests see (e.g. "no site given" became a connection error).
+    Tests that want them set them with monkeypatch or CliRunner(env=...); real-Gigya tests keep them."""
+    if request.node.get_closest_marker("real_gigya"):
+        return
+    for name in [n for n in os.environ if n.startswith("GIGYA_")]:
+        monkeypatch.delenv(name)
+
+
 # --- no real network -------------------------------------------------------------------------------
 # The in-process mock answers *.gigya.com before any socket is opened and the loopback mock listens on
 # 127.0.0.1, so a name lookup or a connection to any other host is a test bug (it would reach the real
