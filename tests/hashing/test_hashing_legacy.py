@@ -191,6 +191,7 @@ def test_computed_rows_are_recomputed_by_an_independent_oracle():
 def test_each_legacy_family_has_six_vectors():
     for group, rows in LEGACY.items():
         assert len(rows) >= 6, group
+        assert all(source and "gigya_migrate" not in source for *_, source in rows), group  # never our own code
 
 
 @pytest.mark.parametrize("group, name, password, stored, options, source", ROWS, ids=IDS)
