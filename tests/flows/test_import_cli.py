@@ -304,3 +304,12 @@ def test_ctrl_c_saves_the_run_and_resume_finishes_it(tmp_path, gigya_server, sit
     resumed = invoke("import", source, "--mapping", mapping_file, "--resume", *site_args)
     assert resumed.exit_code == 0 and "resumed:" in resumed.output, resumed.output
     assert gigya_server.accounts(API_KEY).count() == 30
+
+
+def test_derived_uids_are_stable_per_site_and_email():
+    """The import test above compares with derive_uid itself; this pins derive_uid's own contract."""
+    uid = derive_uid("3_site_a", "Ann@Example.com")
+    assert len(uid) == 32 and set(uid) <= set("0123456789abcdef")
+    assert uid == derive_uid("3_site_a", "ann@example.com")  # the login email's case does not matter
+    assert uid != derive_uid("3_site_b", "ann@example.com")  # another site, another UID
+    assert uid != derive_uid("3_site_a", "bob@example.com")
