@@ -85,6 +85,9 @@ def test_import_login_rehash(call, algorithm, cleartext, password, source):
     assert after["hashSettings"]["algorithm"] == "pbkdf2" and after["hashSettings"]["rounds"] == 3000
     assert after["hash"] != before["hash"] and len(base64.b64decode(after["hash"])) == 16
     assert "format" not in after["hashSettings"]
+    # the re-hash recomputed with hashlib, not with our verifier: PBKDF2-HMAC-SHA1, 3000 rounds, 16 bytes
+    salt = base64.b64decode(after["hashSettings"]["salt"])
+    assert base64.b64decode(after["hash"]) == hashlib.pbkdf2_hmac("sha1", cleartext.encode(), salt, 3000, 16)
     searched = call("accounts.search", query=f'SELECT password FROM accounts WHERE UID = "{algorithm}"')
     assert searched["results"][0]["password"]["hashSettings"]["algorithm"] == "pbkdf2"
 
@@ -101,8 +104,11 @@ def test_site_rehash_settings_are_configurable(backend, call):
     call("accounts.importFullAccount", _creds=creds, UID="u1", loginIDs={"emails": ["a@example.com"]},
          password=VECTORS[1][2])
     assert call("accounts.login", _creds=creds, loginID="a@example.com", password="password")["errorCode"] == 0
-    settings = call("accounts.getAccountInfo", _creds=creds, UID="u1", include="password")["password"]["hashSettings"]
+    stored = call("accounts.getAccountInfo", _creds=creds, UID="u1", include="password")["password"]
+    settings = stored["hashSettings"]
     assert settings["algorithm"] == "pbkdf2_sha256" and settings["rounds"] == 5000
+    digest = base64.b64decode(stored["hash"])
+    assert digest == hashlib.pbkdf2_hmac("sha256", b"password", base64.b64decode(settings["salt"]), 5000, len(digest))
 
 
 def test_login_errors(call):
