@@ -183,12 +183,12 @@ def test_csv_error_output_feeds_back_in_too(tmp_path, gigya_server, site_args, m
 @pytest.mark.parametrize("mapping, message", [
     ("fields:\n  first_name: profile.firstname\n", "did you mean 'firstName'"),
     ("fields:\n  first_name: nickname\n", "not a Gigya account field"),
-    ("fields:\n  hash: password.hashedPassword\n", "password"),
+    ("fields:\n  hash: password.hashedPassword\n", "cannot be mapped; use the `password:` section"),
     ("login_id: email\nfeilds: {}\n", "unknown key 'feilds'"),
     ("fields:\n  no_such_column: profile.lastName\n", "no_such_column"),
-    ("password:\n  scheme: scheme\n", "password.hash"),
+    ("password:\n  scheme: scheme\n", "password.hash: Field required"),
     ("- not\n- a mapping\n", "a mapping file is an object"),
-    ("fields: {first_name: {to: data.x, type: integer}}\n", "type"),
+    ("fields: {first_name: {to: data.x, type: integer}}\n", "type: Input should be 'str', 'int'"),
 ])
 def test_invalid_mappings_stop_before_the_run(tmp_path, gigya_server, site_args, mapping, message, users, csv_of):
     rows, _ = users(2)
