@@ -46,7 +46,7 @@ def test_signed_request_has_no_secret_and_a_valid_signature(rsps, make_client, c
 
 
 def test_signing_needs_a_secret():
-    with pytest.raises(ValueError, match="secret"):
+    with pytest.raises(ValueError, match="needs the secret to sign with"):
         GigyaClient(API_KEY, user_key=USER_KEY, sign_requests=True)
 
 

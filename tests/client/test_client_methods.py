@@ -208,7 +208,7 @@ def test_import_full_account_create_uid_and_bad_arguments(rsps, client):
     rsps.post(f"{BASE}/accounts.importFullAccount", json=ok(UID="generated"))
     assert client.import_full_account(create_uid=True, profile={"email": "a@b.c"}).uid == "generated"
     assert sent(rsps.calls[0])["createUID"] == "true" and "UID" not in sent(rsps.calls[0])
-    with pytest.raises(ValueError, match="uid"):
+    with pytest.raises(ValueError, match="needs a uid"):
         client.import_full_account(profile={})
     with pytest.raises(ValueError, match="import_policy"):
         client.import_full_account("u", import_policy="merge")
