@@ -77,7 +77,8 @@ def test_identity_conflicts_follow_the_option(sites, tmp_path, mode, ok, failed)
 
 
 class SchemaSite:
-    """A site answering getPolicies and getSchema (the mock does not serve accounts.getSchema)."""
+    """A stand-in site answering getPolicies and getSchema with exactly the fields a test names (the mock
+    serves accounts.getSchema too; tests/jobs/test_job_copy_e2e.py runs the preflight against it)."""
 
     def __init__(self, fields, dynamic=False, verify=False):
         self.fields, self.dynamic, self.verify = fields, dynamic, verify
