@@ -27,6 +27,7 @@ unless the mapping's ``add`` says otherwise.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any, Callable, Iterable
 
 from gigya_migrate.flows.mapping import Mapping
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
-from gigya_migrate.flows.steps import csv_header, detect_format, read_records
+from gigya_migrate.flows.steps import count_in_background, csv_header, detect_format, read_records
 
 __all__ = ["ImportJob", "PreflightError", "derive_uid", "import_file", "import_records", "preflight", "site_is_empty"]
 
@@ -183,6 +184,9 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
     options.input = options.input or str(path)
+    shows_progress = options.progress if options.progress is not None else sys.stderr.isatty()
+    if shows_progress and options.expected is None:
+        options.expected = count_in_background(path, fmt)
     return import_records(read_records(path, format=fmt, delimiter=delimiter), job, options)
 
 

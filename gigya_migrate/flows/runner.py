@@ -58,6 +58,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -168,6 +169,9 @@ class RunOptions:
     errors_format: str = "jsonl"
     report_path: str | Path | None = None
     progress: bool | None = None
+    expected: Callable[[], int | None] | None = None
+    """How many records the input holds, when known (a line count made in the background): the
+    progress line then shows a bar, the percentage and an ETA."""
     retries: int = 3
     rate_limit_retries: int = 30
     backoff_base: float = 0.5
@@ -439,11 +443,14 @@ class _ErrorSink:
 
 
 class _Progress:
-    """One line on stderr, redrawn at most 5 times a second; silent when not enabled."""
+    """One line on stderr, redrawn at most 5 times a second; silent when not enabled. With an
+    ``expected`` record count it draws a bar with the percentage and an ETA."""
 
-    def __init__(self, enabled: bool | None, name: str) -> None:
+    def __init__(self, enabled: bool | None, name: str, expected: Callable[[], int | None] | None = None,
+                 limit: int | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.name, self._last, self._start = name, 0.0, time.monotonic()
+        self._expected, self._limit = expected, limit
 
     def update(self, report: RunReport, *, final: bool = False) -> None:
         now = time.monotonic()
@@ -452,10 +459,36 @@ class _Progress:
         self._last = now
         done = report.ok + report.failed
         rate = done / (now - self._start) if now > self._start else 0.0
-        line = (f"\r  {self.name}: {report.records_in:,} read  {report.ok:,} ok  {report.failed:,} failed"
-                f"  {rate:,.0f}/s ")
-        sys.stderr.write(line + ("\n" if final else ""))
+        counts = f"{report.ok:,} ok {report.failed:,} failed {rate:,.0f}/s"
+        total = self._total()
+        if total and not final:
+            line = f"{self.name} {progress_bar(report.records_in, total)} {counts}{eta(report.records_in, total, rate)}"
+        else:
+            line = f"{self.name}: {report.records_in:,} read {counts}"
+        # one terminal row, or "\r" redraws only the wrapped tail and leaves the rest on screen
+        width = shutil.get_terminal_size((100, 24)).columns - 1
+        sys.stderr.write("\r" + line[:width].ljust(width) + ("\n" if final else ""))
         sys.stderr.flush()
+
+    def _total(self) -> int | None:
+        total = self._expected() if self._expected else None
+        return min(total, self._limit) if total and self._limit else total
+
+
+def progress_bar(done: int, total: int, width: int = 16) -> str:
+    """``[#######.........] 181,204/412,118 44%``"""
+    share = min(done / total, 1.0) if total else 0.0
+    filled = int(share * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {share:.0%}"
+
+
+def eta(done: int, total: int, rate: float) -> str:
+    """`` ETA 6m12s`` from the records still to read at the current rate (empty when unknown)."""
+    if rate <= 0 or done >= total:
+        return ""
+    seconds = int((total - done) / rate)
+    hours, rest = divmod(seconds, 3600)
+    return f" ETA {hours}h{rest // 60:02d}m" if hours else f" ETA {rest // 60}m{rest % 60:02d}s"
 
 
 class _Run:
@@ -474,7 +507,7 @@ class _Run:
         self.report.steps = [self.read_metrics, *self.metrics.values(), self.write_metrics]
         self.throttle = Throttle(options.concurrency, base=options.backoff_base, cap=options.backoff_max)
         self._counter_lock = threading.Lock()
-        self.progress = _Progress(options.progress, name)
+        self.progress = _Progress(options.progress, name, options.expected, options.limit)
         self.key_name = "key"
 
     # -- worker side (runs on pool threads) ----------------------------------------------------

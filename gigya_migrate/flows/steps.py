@@ -15,14 +15,16 @@ import csv
 import gzip
 import io
 import json
+import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from gigya_migrate.flows.runner import BadRecord
 
 __all__ = [
     "FORMATS",
     "CsvWriter",
+    "count_in_background",
     "csv_header",
     "detect_format",
     "JsonlWriter",
@@ -45,6 +47,28 @@ def open_text(path: str | Path, mode: str = "r"):
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, mode.replace("t", "") + "b"), encoding="utf-8", newline="")
     return open(path, mode, encoding="utf-8", newline="")
+
+
+def count_in_background(path: str | Path, format: str) -> Callable[[], int | None]:
+    """Count the records of a line-based input in a daemon thread, for the progress bar.
+
+    Returns a function giving the count once known (``None`` before, and for a JSON array). CSV
+    counts are lines minus the header: an estimate when quoted fields span lines.
+    """
+    if format not in ("csv", "tsv", "dsv", "jsonl"):
+        return lambda: None
+    found: list[int] = []
+
+    def count() -> None:
+        try:
+            with gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb") as handle:
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        except (OSError, EOFError):
+            return  # the reader reports a broken file; the bar just stays a counter
+        found.append(max(lines - (format != "jsonl"), 0))
+
+    threading.Thread(target=count, name="count-records", daemon=True).start()
+    return lambda: found[0] if found else None
 
 
 def _base_suffix(path: Path) -> str:

@@ -275,7 +275,7 @@ def test_progress_line_on_request(tmp_path, gigya_server, site_args, mapping_fil
     result = CliRunner().invoke(
         main, ["import", str(csv_of(tmp_path / "users.csv", rows)), "--mapping", str(mapping_file), "--progress",
                *site_args])
-    assert "import: 4 read  4 ok  0 failed" in result.stderr
+    assert "import: 4 read 4 ok 0 failed" in result.stderr
     quiet = CliRunner().invoke(
         main, ["import", str(tmp_path / "users.csv"), "--mapping", str(mapping_file), "--journal", "q.sqlite",
                "--report", "q.json", *site_args])
