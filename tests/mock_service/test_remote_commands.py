@@ -26,7 +26,8 @@ def test_seed_state_fault_and_reset_drive_a_running_server(gigya_server):
     codes = [requests.post(f"{url}/accounts.getAccountInfo", data={**CREDS, "UID": "x"}).json()["errorCode"]
              for _ in range(3)]
     assert codes == [403048, 403048, 403005]
-    run("fault", "--drop", "--url", url)
+    assert run("fault", "--drop", "--url", url).exit_code == 0
+    assert [s["kind"] for s in gigya_server.faults.state()["scripts"]] == ["drop"]  # so --clear has one to clear
     assert run("fault", "--clear", "--url", url).output.strip() == "faults cleared"
     assert gigya_server.faults.state()["scripts"] == []
 
