@@ -1,7 +1,6 @@
 """gigya_migrate.GigyaClient against the mock in both modes: every credential mode, cursors,
 scripted faults it must ride out, and concurrent use."""
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
