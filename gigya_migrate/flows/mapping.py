@@ -231,7 +231,8 @@ def load_mapping(path: str | Path | None) -> Mapping:
     try:
         mapping = Mapping.model_validate(raw)
     except ValidationError as exc:
-        raise MappingError(f"{path}: " + "; ".join(_pydantic_problem(e) for e in exc.errors())) from None
+        problems = dict.fromkeys(_pydantic_problem(e) for e in exc.errors())  # a union repeats its path
+        raise MappingError(f"{path}: " + "; ".join(problems)) from None
     if problems := mapping.problems():
         raise MappingError(f"{path}: " + "; ".join(problems))
     return mapping
@@ -248,6 +249,10 @@ def _pydantic_problem(error: dict) -> str:
                  "hash", "scheme", "salt", "rounds", "default_scheme", "salt_encoding", "encoding", "required",
                  "to", "type")
         return f"unknown key {where!r}{_suggest(str(error['loc'][-1]), known)}"
+    if len(error["loc"]) == 3 and error["loc"][0] == "fields" and error["loc"][2] in ("str", "FieldSpec"):
+        # the two shapes a field takes, tried in turn by pydantic: say both once, without its type tags
+        return (f"fields.{error['loc'][1]}: expected a Gigya field (e.g. profile.firstName) or "
+                "{to: <Gigya field>, type: str|int|float|bool|date|json|list}")
     return f"{where}: {error['msg']}"
 
 

@@ -45,3 +45,14 @@ def test_a_complete_mapping_gives_no_warning(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning:" not in result.output
     assert "1 records in, 1 would be written" in result.output
+
+
+def test_a_field_of_the_wrong_shape_is_said_once_in_the_mapping_words(tmp_path):
+    users = tmp_path / "users.csv"
+    users.write_text("email,first\nann@example.com,Ann\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("login_id: email\nfields:\n  first: 5\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(users), "--mapping", str(mapping), "--dry-run"])
+    assert result.exit_code == 2
+    assert "fields.first: expected a Gigya field (e.g. profile.firstName) or {to: <Gigya field>, type:" in result.output
+    assert "FieldSpec" not in result.output and ".str:" not in result.output
