@@ -58,6 +58,15 @@ password:
 """
 
 
+_BCRYPT_ALPHABET = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _bcrypt_b64(raw: bytes) -> bytes:
+    """bcrypt's base64 (its own alphabet, no padding): 16 salt bytes -> 22 characters."""
+    bits = int.from_bytes(raw, "big") << 4  # 128 bits padded to 132 = 22 six-bit characters
+    return bytes(_BCRYPT_ALPHABET[(bits >> (6 * i)) & 63] for i in reversed(range(22)))
+
+
 def stored_hash(fmt: str, password: str, rng: random.Random) -> tuple[str, str, str]:
     """(stored hash, scheme column, salt column) as the legacy system would hold them."""
     salt = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
@@ -67,7 +76,8 @@ def stored_hash(fmt: str, password: str, rng: random.Random) -> tuple[str, str, 
     if fmt == "bcrypt":
         import bcrypt
 
-        return bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode(), "", ""
+        # the salt comes from rng so a seeded export is the same file every time
+        return bcrypt.hashpw(password.encode(), b"$2b$04$" + _bcrypt_b64(rng.randbytes(16))).decode(), "", ""
     if fmt == "phpass":
         from passlib.hash import phpass
 
