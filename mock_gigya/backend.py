@@ -299,6 +299,10 @@ class Backend:
         """An application key's record, or None."""
         return self.store.get_app_key(user_key) if user_key else None
 
+    def app_keys(self) -> list[dict]:
+        """Every application key's record (``userKey``, ``partnerId``, ``secret``, ``publicKey``)."""
+        return self.store.app_key_docs()
+
     def reset(self, *, keep_config: bool = False) -> None:
         """Forget everything (or, with ``keep_config``, everything but sites and application keys)."""
         self.store.reset(keep_config=keep_config)

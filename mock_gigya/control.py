@@ -66,7 +66,6 @@ class MockControl:
     ) -> None:
         self.backend = backend if backend is not None else _new_backend(db_path)
         self.faults = faults if faults is not None else FaultInjector()
-        self._app_keys: set[str] = set()  # the backend cannot list keys; state() shows the ones added here
         self._startup = startup if startup is not None else (add_default_site if default_site else None)
         self._run_startup()
 
@@ -102,13 +101,7 @@ class MockControl:
             options["partner_id"] = partner_id
         if public_key is not None:
             options["public_key"] = public_key
-        record = self.backend.add_app_key(user_key, secret, **options)
-        self._app_keys.add(user_key)
-        return record
-
-    def note_app_key(self, user_key: str) -> None:
-        """List ``user_key`` in :meth:`state` (a key already stored in a ``db_path`` file)."""
-        self._app_keys.add(user_key)
+        return self.backend.add_app_key(user_key, secret, **options)
 
     def set_policies(self, api_key: str, policies: Mapping[str, Any]) -> Any:
         """Merge ``policies`` (accounts.setPolicies sections) into the site's policies."""
@@ -138,12 +131,9 @@ class MockControl:
         """Sites (with account counts), app keys without secrets, and the fault settings."""
         sites = [{"apiKey": site.api_key, "dataCenter": site.data_center, "partnerId": site.partner_id,
                   "accounts": self.backend.accounts(site.api_key).count()} for site in self.backend.sites()]
-        keys = []
-        for user_key in sorted(self._app_keys):
-            record = self.backend.app_key(user_key)
-            if record:
-                keys.append({"userKey": user_key, "partnerId": record.get("partnerId"),
-                             "secret": bool(record.get("secret")), "publicKey": bool(record.get("publicKey"))})
+        keys = [{"userKey": record["userKey"], "partnerId": record.get("partnerId"),
+                 "secret": bool(record.get("secret")), "publicKey": bool(record.get("publicKey"))}
+                for record in self.backend.app_keys()]
         return {"sites": sites, "appKeys": keys, "faults": self.faults.state()}
 
     def _run_startup(self) -> None:
@@ -182,7 +172,6 @@ def add_default_site(control: MockControl) -> None:
     if control.backend.app_key(defaults.DEFAULT_USER_KEY) is None:
         control.add_app_key(defaults.DEFAULT_USER_KEY, defaults.DEFAULT_SECRET,
                             partner_id=control.backend.site(defaults.DEFAULT_API_KEY).partner_id)
-    control.note_app_key(defaults.DEFAULT_USER_KEY)
 
 
 def _json_body(body: bytes | str | None) -> dict[str, Any]:

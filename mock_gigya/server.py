@@ -544,7 +544,6 @@ def _startup_from(options: dict) -> Callable[[MockControl], None]:
                 control.seed(api_key, options["seed_count"], algorithms=mix)
         if control.backend.app_key(options["user_key"]) is None:
             control.add_app_key(options["user_key"], secret, partner_id=control.backend.site(api_keys[0]).partner_id)
-        control.note_app_key(options["user_key"])
 
     return startup
 

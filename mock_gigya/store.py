@@ -210,6 +210,10 @@ class Store:
         with self.tx() as conn:
             conn.execute("INSERT OR REPLACE INTO app_keys VALUES (?, ?)", (user_key, _dumps(doc)))
 
+    def app_key_docs(self) -> list[dict]:
+        """Every application key's document, by userKey."""
+        return [json.loads(r[0]) for r in self._query("SELECT doc FROM app_keys ORDER BY user_key")]
+
     def get_app_key(self, user_key: str) -> dict | None:
         """An application key's document, or None."""
         rows = self._query("SELECT doc FROM app_keys WHERE user_key = ?", (user_key,))

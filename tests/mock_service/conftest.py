@@ -60,10 +60,13 @@ class EchoBackend:
         return self.site_map[api_key]
 
     def add_app_key(self, user_key, secret=None, *, partner_id="p1", public_key=None):
-        self.keys[user_key] = {"partnerId": partner_id, "secret": secret}
+        self.keys[user_key] = {"partnerId": partner_id, "secret": secret, "publicKey": public_key}
 
     def app_key(self, user_key):
         return self.keys.get(user_key)
+
+    def app_keys(self):
+        return [{"userKey": k, **v} for k, v in sorted(self.keys.items())]
 
     def set_policies(self, api_key, policies):
         self.policies.setdefault(api_key, {}).update(policies)
