@@ -51,3 +51,19 @@ def test_sites_and_keys(backend: Backend):
     assert {s.api_key for s in backend.sites()} == {SITE, "3_eu"}
     key = backend.add_app_key("AK9", "c2VjcmV0", partner_id="p9")
     assert backend.app_key("AK9") == key and backend.app_key("nope") is None
+
+
+def test_app_keys_lists_every_key_without_needing_to_know_their_names(tmp_path):
+    from mock_gigya.backend import Backend
+    from mock_gigya.control import MockControl
+
+    path = str(tmp_path / "keys.db")
+    first = Backend(db_path=path)
+    first.add_default_site()
+    first.add_app_key("AK_extra", "c2VjcmV0", partner_id="mock-partner")
+    first.close()
+    control = MockControl(Backend(db_path=path), default_site=False)  # a restarted server knows no names
+    keys = {k["userKey"]: k for k in control.state()["appKeys"]}
+    assert set(keys) >= {"AK_extra", "AMockUserKey"}
+    assert keys["AK_extra"] == {"userKey": "AK_extra", "partnerId": "mock-partner", "secret": True, "publicKey": False}
+    assert "c2VjcmV0" not in str(control.state())

@@ -75,18 +75,3 @@ def test_schema_survives_a_restart_with_a_db_file(tmp_path):
     assert body["dataSchema"]["fields"]["segment"] == {"type": "string"}
     again.close()
 
-
-def test_app_keys_lists_every_key_without_needing_to_know_their_names(tmp_path):
-    from mock_gigya.backend import Backend
-    from mock_gigya.control import MockControl
-
-    path = str(tmp_path / "keys.db")
-    first = Backend(db_path=path)
-    first.add_default_site()
-    first.add_app_key("AK_extra", "c2VjcmV0", partner_id="mock-partner")
-    first.close()
-    control = MockControl(Backend(db_path=path), default_site=False)  # a restarted server knows no names
-    keys = {k["userKey"]: k for k in control.state()["appKeys"]}
-    assert set(keys) >= {"AK_extra", "AMockUserKey"}
-    assert keys["AK_extra"] == {"userKey": "AK_extra", "partnerId": "mock-partner", "secret": True, "publicKey": False}
-    assert "c2VjcmV0" not in str(control.state())
