@@ -146,7 +146,7 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                        "`targetEnv=mobile`; `isNewUser` false; account groups per `include` (default profile,data)."),
     ("Result order", "Without ORDER BY, accounts and audit records come in insertion order (audit: oldest first)."),
     ("Search index", "Equality on UID, loginIDs.*, emails.*, profile.email and profile.username, and ranges on "
-                     "the *Timestamp fields, are answered from SQLite indexes; the whole WHERE is still evaluated in "
+                     "createdTimestamp / lastUpdatedTimestamp, are answered from SQLite indexes; the whole WHERE is still evaluated in "
                      "Python on the rows SQL returns, so results are those of the pure evaluator (a differential test "
                      "keeps them equal). Other WHEREs and GROUP BY scan the site. A `--db` file from an older mock is "
                      "re-indexed once at open; writing to an upgraded file with an older mock leaves the index stale."),
