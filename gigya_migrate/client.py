@@ -492,11 +492,11 @@ class GigyaClient:
         redact = [str(params[k]) for k in ("password", "newPassword") if params.get(k)]
         return GigyaResponse.from_wire(self.request("accounts.setAccountInfo", params, redact=redact))
 
-    def delete_account(self, uid: str) -> DeleteResult:
+    def delete_account(self, uid: str, **extra: Any) -> DeleteResult:
         """accounts.deleteAccount. If an earlier attempt's answer was lost and the retry answers
         "not found", the earlier attempt is taken to have deleted it (``recovered_after_retry``)."""
         try:
-            body = self.request("accounts.deleteAccount", {"UID": uid}, replay_safe=True)
+            body = self.request("accounts.deleteAccount", {"UID": uid, **extra}, replay_safe=True)
         except NotFound as error:
             if not error.earlier_attempt_uncertain:
                 raise

@@ -115,6 +115,10 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
 @click.option("--include-links", is_flag=True,
               help="Also send link/merge events (accounts.linkAccounts, socialize.linkAccounts, socialize.setUID, "
                    "accounts.login with loginMode=link): they may mean a UID disappeared.")
+@click.option("--include-flagged", is_flag=True,
+              help="Also send accounts deleted by gigya-migrate flagged-deletions (skipped by default: that job "
+                   "sent them downstream before deleting them; it marks its calls with cid "
+                   "'gigya-migrate:flagged-deletions').")
 @click.option("--since", help="Start at this ISO time instead of the watermark (e.g. 2026-11-01T00:00:00Z).")
 @click.option("--full", is_flag=True, help="First run: read the whole audit log instead of the last 24 hours.")
 @click.option("--job", help="Name of this feed in the state file, one per downstream system "
@@ -123,7 +127,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
 @click.option("--dry-run", is_flag=True, help="List the deletions that would be sent; send nothing, keep the watermark.")
 @_job_errors
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
-                      batch_size, include_links, since, full, job, limit, dry_run):
+                      batch_size, include_links, include_flagged, since, full, job, limit, dry_run):
     """Send accounts deleted in Gigya (found in the audit log) to downstream systems.
 
     Reads audit.search for accounts.deleteAccount, accounts.deleteLiteAccount, socialize.deleteAccount
@@ -149,7 +153,7 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
         downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_letter, event_key,
                                        list(EVENT_FIELDS))
     options = DeletionOptions(job=job, batch_size=batch_size, include_links=include_links,
-                              full=full, since=since, limit=limit, dry_run=dry_run)
+                              include_flagged=include_flagged, full=full, since=since, limit=limit, dry_run=dry_run)
     uid_report = report_path.with_suffix(".uids.jsonl") if report_path else None
     try:
         report = propagate_deletions(site.client(), downstream, StateFile(state_path), options,
@@ -454,8 +458,9 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
     Finds accounts with isActive = false and the flag set (seed: data.deleteUser = true), sends each
     downstream (--out and/or --post) and only once downstream accepted it calls accounts.deleteAccount.
     A refused account is not deleted: it stays flagged and goes to the error output; the next run
-    tries it again. --dry-run lists what would be deleted. (These deletions also reach the audit
-    log: a `gigya-migrate deletions` job will see them again.)
+    tries it again. --dry-run lists what would be deleted. Each deleteAccount carries the cid
+    'gigya-migrate:flagged-deletions', so a `gigya-migrate deletions` feed reading the audit log
+    does not send these accounts downstream a second time (unless --include-flagged).
 
     \b
     Examples:

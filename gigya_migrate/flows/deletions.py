@@ -61,6 +61,11 @@ EVENT_FIELDS = ("uid", "endpoint", "deletedAt", "callId", "apiKey", "emailAccoun
                 "provider")
 """Columns of a deletions CSV file (the keys ``deletion_event`` may produce)."""
 
+FLAGGED_CID = "gigya-migrate:flagged-deletions"
+"""The ``cid`` (Gigya's free reporting parameter, kept in the audit log's params) that
+``flagged_deletions`` sends with each deleteAccount: those accounts were already sent downstream
+before being deleted, so the ``deletions`` feed skips them unless told otherwise."""
+
 _DAY_MS = 24 * 3600 * 1000
 _KEPT_PARAMS = ("UID", "emailAccountToken", "loginMode", "siteUID", "provider")
 
@@ -78,6 +83,7 @@ class DeletionOptions:
     limit: int | None = None
     dry_run: bool = False
     now_ms: Callable[[], int] | None = None
+    include_flagged: bool = False
 
 
 @dataclass
@@ -90,6 +96,7 @@ class DeletionReport:
     accepted: int = 0
     parked: int = 0
     skipped_duplicates: int = 0
+    skipped_flagged: int = 0
     retried_accepted: int = 0
     retried_still_parked: int = 0
     watermark_before: str | None = None
@@ -113,6 +120,8 @@ class DeletionReport:
             line += f", {self.parked} parked in the dead-letter file (retried next run)"
         if self.retried_accepted or self.retried_still_parked:
             line += f"; dead letters: {self.retried_accepted} now accepted, {self.retried_still_parked} still parked"
+        if self.skipped_flagged:
+            line += f"; {self.skipped_flagged} skipped (already sent by flagged-deletions)"
         moved = self.watermark_after != self.watermark_before
         return line + ("; watermark advanced" if moved else "; watermark unchanged")
 
@@ -130,9 +139,7 @@ def deletion_event(record: dict[str, Any]) -> dict[str, Any] | None:
     """The downstream record for one audit-log entry, or ``None`` when the call failed."""
     if str(record.get("errCode", "0")) != "0":
         return None
-    params = record.get("params") or {}
-    if isinstance(params, str):  # some log shapes keep params as a JSON string (I)
-        params = _json_or_empty(params)
+    params = _params(record)
     uid = record.get("uid") or params.get("UID") or params.get("uid") or ""
     event = {
         "uid": uid,
@@ -143,6 +150,11 @@ def deletion_event(record: dict[str, Any]) -> dict[str, Any] | None:
     }
     event.update({k: params[k] for k in _KEPT_PARAMS if k in params and k != "UID"})
     return event
+
+
+def _params(record: dict[str, Any]) -> dict[str, Any]:
+    params = record.get("params") or {}  # some log shapes keep params as a JSON string (I)
+    return _json_or_empty(params) if isinstance(params, str) else params
 
 
 def _json_or_empty(text: str) -> dict[str, Any]:
@@ -173,7 +185,8 @@ def propagate_deletions(client: Any, downstream: Downstream | None, state: State
         if downstream is not None and not options.dry_run:
             _retry_dead_letters(downstream, report, report_out)
         query = audit_query(iso_from_ms(max(0, since_ms - options.overlap_ms)), include_links=options.include_links)
-        events = _new_events(client.audit_search_all(query), recent, report)
+        events = _new_events(client.audit_search_all(query), recent, report,
+                             skip_cid=None if options.include_flagged else FLAGGED_CID)
         for batch in _batches(events, options.batch_size, options.limit):
             _settle(batch, downstream, state, options, report, recent, report_out)
             if progress:
@@ -197,11 +210,16 @@ def _start_ms(section: dict[str, Any], options: DeletionOptions, now_ms: int) ->
     return 0 if options.full else now_ms - _DAY_MS
 
 
-def _new_events(records: Iterable[dict[str, Any]], recent: dict[str, int], report: DeletionReport) -> Iterator[dict]:
+def _new_events(records: Iterable[dict[str, Any]], recent: dict[str, int], report: DeletionReport, *,
+                skip_cid: str | None = None) -> Iterator[dict]:
     seen: set[str] = set()
     for record in records:
-        event = deletion_event(record if isinstance(record, dict) else record.raw)
+        record = record if isinstance(record, dict) else record.raw
+        event = deletion_event(record)
         if event is None:
+            continue
+        if skip_cid and _params(record).get("cid") == skip_cid:
+            report.skipped_flagged += 1  # flagged-deletions sent it downstream before deleting it
             continue
         call_id = event["callId"]
         if call_id and (call_id in recent or call_id in seen):
@@ -353,7 +371,7 @@ def flagged_deletions(client: Any, downstream: Downstream | None, options: Flagg
             except DownstreamError as exc:
                 raise RecordError("downstream-refused", f"{exc}; account not deleted, still flagged") from exc
             delivered.add(event["uid"])
-        client.delete_account(event["uid"])
+        client.delete_account(event["uid"], cid=FLAGGED_CID)  # so the deletions feed does not send it again
         return RecordResult(key=event["uid"], ok=True, uid=event["uid"])
 
     return run(accounts, name="flagged-deletions", key=lambda a: a.get("UID") or a.get("uid"),
