@@ -323,14 +323,49 @@ class Downstream:
         entries = self.dead_letter.entries()
         if not entries:
             return Outcome()
-        items = [(e["record"], [s for s in e["sinks"] if s in self.sinks] or list(self.sinks),
-                  int(e.get("attempts", 0)), e.get("firstFailedAt")) for e in entries]
+        items, absent, untouched = [], [], []
+        for entry in entries:
+            here = [self._sink_for(name) for name in entry["sinks"]]
+            if not any(here):
+                untouched.append(entry)  # no sink of this run owes it: it waits, it is not dropped
+                continue
+            items.append((entry["record"], list(dict.fromkeys(h for h in here if h)),
+                          int(entry.get("attempts", 0)), entry.get("firstFailedAt")))
+            absent.append((entry, [n for n, h in zip(entry["sinks"], here) if not h]))
         outcome, still_owed = self._deliver(items)
+        still_owed = self._add_absent(still_owed, items, absent, outcome) + untouched
+        outcome.parked += [self._key(e["record"]) for e in untouched]
         try:
             self.dead_letter.replace(still_owed)
         except OSError as exc:
             raise DownstreamError(f"cannot rewrite the dead-letter file {self.dead_letter.path}: {exc}") from exc
         return outcome
+
+    def _sink_for(self, owed: str) -> str | None:
+        """The sink of this run that settles a debt to ``owed``: the same name, else the same kind
+        (a nightly ``--out deleted-<date>.csv`` is a new file name each run); None when this run has
+        no sink of that kind (a run without ``--post`` must not settle what the endpoint is owed)."""
+        if owed in self.sinks:
+            return owed
+        kind = owed.split(":", 1)[0]
+        return next((name for name in self.sinks if name.split(":", 1)[0] == kind), None)
+
+    def _add_absent(self, still_owed: list[dict], items: list[tuple], absent: list[tuple],
+                    outcome: Outcome) -> list[dict]:
+        """``still_owed`` plus the owed sinks this run does not have: their records stay parked."""
+        by_key = {e["key"]: e for e in still_owed}
+        for (record, *_), (entry, names) in zip(items, absent):
+            if not names:
+                continue
+            key = self._key(record)
+            if key in by_key:
+                by_key[key]["sinks"] += [n for n in names if n not in by_key[key]["sinks"]]
+                continue
+            still_owed.append({**entry, "sinks": names})
+            if key in outcome.accepted:
+                outcome.accepted.remove(key)
+                outcome.parked.append(key)
+        return still_owed
 
     def close(self) -> None:
         """Close every sink."""
