@@ -35,11 +35,21 @@ def _command(name: str, **settings: Any) -> Callable:
 
 
 def _job_errors(function: Callable) -> Callable:
-    """The shared clean exit 1, plus this family's downstream and state-file errors and bad values."""
+    """The shared clean exit 1, plus this family's downstream and state-file errors and bad values;
+    a --where that Gigya cannot parse is bad usage (exit 2), shown with a caret under the spot."""
     from gigya_migrate.flows.downstream import DownstreamError
     from gigya_migrate.flows.state import StateError
 
-    return library_errors(DownstreamError, StateError, ValueError)(function)
+    @functools.wraps(function)
+    def refused_where(*args: Any, **kwargs: Any) -> Any:
+        from gigya_migrate.flows.export import QueryError
+
+        try:
+            return function(*args, **kwargs)
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--where'") from None
+
+    return library_errors(DownstreamError, StateError, ValueError)(refused_where)
 
 
 def _progress(label: str) -> Callable[[int], None] | None:
@@ -90,8 +100,20 @@ def _downstream_options(function: Callable) -> Callable:
     return function
 
 
+def _check_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise click.BadParameter(f"expected an http(s) URL such as https://crm.internal/hooks/gigya-delete, "
+                                 f"got {url!r}", param_hint="'--post'")
+
+
 def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_letter, key, fields=None):
     from gigya_migrate.flows.downstream import DeadLetter, Downstream, FileSink, HttpSink
+
+    if post_url:
+        _check_url(post_url)
 
     sinks = [FileSink(p, name=f"file:{p.name}", fields=fields) for p in out_paths]
     if post_url:
@@ -226,8 +248,10 @@ def _runner_errors(function: Callable) -> Callable:
         try:
             return function(*args, **kwargs)
         except RunInterrupted as stop:
+            # the summary ends with "interrupted: run the same command with --resume to finish";
+            # 130 is the exit status of a run stopped by Ctrl+C or SIGTERM (as `import` does)
             click.echo(stop.report.summary(), err=True)
-            raise click.ClickException("interrupted: run the same command with --resume to finish") from stop
+            raise click.exceptions.Exit(130) from None
         except (JournalError, PreflightError) as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -253,6 +277,36 @@ def _since_ms(since: str | None) -> int | None:
 
 
 # --- copy ------------------------------------------------------------------------------------------
+
+_READ_ONLY_ROOTS = ("UID", "createdTimestamp", "lastUpdatedTimestamp", "lastLoginTimestamp", "registeredTimestamp",
+                    "verifiedTimestamp", "oldestDataUpdated", "oldestDataUpdatedTimestamp", "socialProviders",
+                    "loginProvider", "isLockedOut", "lastLoginLocation", "rbaPolicy", "userInfo")
+"""Account fields search returns that importFullAccount does not take (read, then left out)."""
+
+
+def _copy_fields(fields: str | None) -> list[str]:
+    """--fields checked before anything is read: a misspelt root ('pasword') is refused, because the
+    copy would otherwise succeed and leave every copied account without it; leaving password out
+    on purpose is said out loud (the users will have to reset their passwords)."""
+    import difflib
+
+    from gigya_migrate.flows.copy_site import COPY_FIELDS, IMPORTABLE
+
+    chosen = _split_fields(fields) or list(COPY_FIELDS)
+    known = sorted(IMPORTABLE | set(_READ_ONLY_ROOTS))
+    for name in chosen:
+        root = name.split(".", 1)[0]
+        if name == "*" or root in known:
+            continue
+        close = difflib.get_close_matches(root, known, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise click.BadParameter(f"{root!r} is not an account field the copy can read or write{hint}; "
+                                 f"known: {', '.join(known)}", param_hint="'--fields'")
+    if "*" not in chosen and "password" not in chosen:
+        click.echo("warning: --fields has no 'password': the copied accounts get no password and their "
+                   "users will have to reset it", err=True)
+    return chosen
+
 
 
 @_command("copy")
@@ -295,14 +349,14 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
           --where 'isRegistered = true' --full
       gigya-migrate copy --from-api-key 3_src --to-api-key 3_dst --policy upsert     # nightly changes
     """
-    from gigya_migrate.flows.copy_site import COPY_FIELDS, CopyOptions, copy_accounts
+    from gigya_migrate.flows.copy_site import CopyOptions, copy_accounts
     from gigya_migrate.flows.state import StateFile
 
     if full and since:
         raise click.UsageError("--full and --since contradict each other; give one.")
     job = f"copy:{from_site.api_key}->{to_site.api_key}"
     options = CopyOptions(
-        job=job, where=where, fields=_split_fields(fields) or list(COPY_FIELDS), import_policy=import_policy,
+        job=job, where=where, fields=_copy_fields(fields), import_policy=import_policy,
         identity_conflicts=identity_conflicts, delta_field=delta_field or None, full=full, since_ms=_since_ms(since),
         page_size=batch_size, check_schema=not skip_schema_check, reconcile=not no_reconcile,
         run=_run_options("copy", f"{from_site.api_key}-{to_site.api_key}", **run_args,
@@ -356,9 +410,12 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 @_command("export")
 @site_options(label="the site to export from")
 @click.option("--where", help="accounts.search condition; ${now-7d} style placeholders become Unix ms.")
-@click.option("--fields", help="Comma-separated fields (columns), e.g. UID,profile.email,profile.firstName.")
+@click.option("--fields", help="Comma-separated fields (columns), e.g. UID,profile.email,profile.firstName "
+                                "[default: every field but password; name password or * to include it].")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output file: .csv, .tsv, .dsv, .json, .jsonl, optionally .gz.")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists (an incremental export replaces "
+                                                "the file its previous run wrote without it).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "dsv", "json", "jsonl"]),
               help="Override the format the file name implies.")
 @click.option("--separator", help="Column separator for CSV/DSV [default: ',' (tab for .tsv)].")
@@ -377,8 +434,8 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the run report (JSON) here.")
 @_job_errors
-def export_command(site, where, fields, out_path, fmt, separator, flatten, array_separator, delta_field, full,
-                   since, job, state_path, batch_size, limit, dry_run, report_path):
+def export_command(site, where, fields, out_path, overwrite, fmt, separator, flatten, array_separator, delta_field,
+                   full, since, job, state_path, batch_size, limit, dry_run, report_path):
     """Export the accounts matching a query to a file (for an ESP, a CRM, a marketing system).
 
     The file is written whole or not at all; an incremental export (--delta-field) advances its
@@ -396,9 +453,15 @@ def export_command(site, where, fields, out_path, fmt, separator, flatten, array
 
     if (full or since) and not delta_field:
         raise click.UsageError("--full and --since need --delta-field (an export is complete without it).")
+    job = job or f"export:{site.api_key}:{out_path.name}"
+    if out_path.exists() and not (overwrite or dry_run):
+        previous = StateFile(state_path).job(job).get("out")
+        if previous != str(out_path.resolve()):  # not the file this job's last run wrote
+            raise click.BadParameter(f"{out_path} exists; give another file name, or --overwrite to replace it",
+                                     param_hint="'--out'")
     options = ExportOptions(out=out_path, where=where, fields=_split_fields(fields), fmt=fmt, separator=separator,
                             flatten=flatten, array_separator=array_separator, delta_field=delta_field, full=full,
-                            since_ms=_since_ms(since), job=job or f"export:{site.api_key}:{out_path.name}",
+                            since_ms=_since_ms(since), job=job,
                             page_size=batch_size, limit=limit, dry_run=dry_run)
     report = export_accounts(site.client(), StateFile(state_path), options, progress=_progress("exported"))
     _write_json(report_path, report.to_dict())
@@ -426,10 +489,15 @@ def update_command(site, where, assignments, batch_size, **run_args):
       gigya-migrate update --where 'data.likes contains "horror"' --set data.segment=horrorFic
       gigya-migrate update --where 'isRegistered = true' --set data.progressiveProfile=null --dry-run
     """
-    from gigya_migrate.flows.update import UpdateOptions, parse_assignment, update_accounts
+    from gigya_migrate.flows.update import UpdateOptions, nest_assignments, parse_assignment, update_accounts
 
     try:
-        parsed = dict(parse_assignment(text) for text in assignments)
+        pairs = [parse_assignment(text) for text in assignments]
+        parsed = dict(pairs)
+        if len(parsed) < len(pairs):
+            twice = sorted({p for p, _ in pairs if sum(q == p for q, _ in pairs) > 1})
+            raise ValueError(f"--set {', '.join(twice)} given more than once")
+        nest_assignments(parsed)  # refuses data.a=1 with data.a.b=2 here, before anything is read
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from exc
     options = UpdateOptions(where=where, assignments=parsed, page_size=batch_size,

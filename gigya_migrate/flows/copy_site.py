@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from gigya_migrate.flows.export import DeltaWindow, account_query, as_dict, delta_window, expand_time
+from gigya_migrate.flows.export import DeltaWindow, account_query, as_dict, delta_window, expand_time, search_accounts
 from gigya_migrate.flows.reconcile import ReconcileReport, reconcile_sites
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
 from gigya_migrate.flows.state import StateFile
@@ -216,7 +216,7 @@ def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptio
     if window.delta_field and "*" not in fields and window.delta_field not in fields:
         fields.append(window.delta_field)  # read, to skip overlap re-reads; never imported
     query = account_query(fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
-    accounts = (as_dict(a) for a in source.search_all(query, page_size=options.page_size))
+    accounts = search_accounts(source, query, where=where, page_size=options.page_size)
     seen = _Overlap(state.job(options.job).get("overlapCopied") or {}, window, options.overlap_ms)
     steps = [seen.step(), *_fill_step(source, options.fields), _rename_step(options)]
     report = run(accounts, name="copy", key=lambda a: a.get("UID"), transforms=steps,

@@ -29,6 +29,7 @@ __all__ = [
     "DeltaWindow",
     "ExportOptions",
     "ExportReport",
+    "QueryError",
     "account_query",
     "as_dict",
     "delta_window",
@@ -36,6 +37,8 @@ __all__ = [
     "export_accounts",
     "flatten",
     "get_path",
+    "query_error",
+    "search_accounts",
 ]
 
 DAY_MS = 24 * 3600 * 1000
@@ -86,6 +89,45 @@ def account_query(fields: Iterable[str] | None, where: str | None = None, *, del
 
 def _strip_strings(text: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', text)
+
+
+class QueryError(ValueError):
+    """Gigya refused the search query (400006); the message points at the spot in ``--where``."""
+
+
+def search_accounts(client: Any, query: str, *, where: str | None = None,
+                    page_size: int | None = None) -> Iterator[dict[str, Any]]:
+    """``client.search_all(query)`` as plain dicts. A query refused on the first page (a syntax
+    error in ``--where``) raises ``QueryError`` showing the condition with a caret under the
+    position Gigya names; the position counts in the whole query, which the user never typed."""
+    from gigya_migrate.errors import GigyaError
+
+    results = iter(client.search_all(query, page_size=page_size))
+    try:
+        first = next(results, None)
+    except GigyaError as exc:
+        if exc.error_code != 400006:
+            raise
+        raise query_error(exc, query, where) from None
+    if first is None:
+        return
+    yield as_dict(first)
+    for account in results:
+        yield as_dict(account)
+
+
+def query_error(exc: Any, query: str, where: str | None) -> QueryError:
+    """A ``QueryError`` for Gigya's 400006 ``exc`` on ``query``, pointing into ``where`` when it can."""
+    text = exc.details or exc.message or str(exc)
+    found = re.search(r"position (\d+)", text)
+    reason = re.sub(r"\s*at position \d+(\s*\(column \d+\))?", "", text)
+    if not found:
+        return QueryError(f"the search refused the query ({reason}): {query}")
+    position = int(found.group(1))
+    start = query.find(f"({where})") + 1 if where else 0
+    if where and 0 < start <= position <= start + len(where) and "\n" not in where:
+        return QueryError(f"{reason}\n  {where}\n  {' ' * (position - start)}^")
+    return QueryError(f"{reason}\n  {query}\n  {' ' * position}^")
 
 
 @dataclass
@@ -228,7 +270,9 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
     query = account_query(options.fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
     report = ExportReport(out=str(options.out), query=query, window=window.describe(), format=fmt,
                           dry_run=options.dry_run)
-    found = (as_dict(a) for a in client.search_all(query, page_size=options.page_size))
+    found = search_accounts(client, query, where=where, page_size=options.page_size)
+    if not options.fields:  # the default export is for an ESP or a CRM: no password hashes in it
+        found = ({k: v for k, v in record.items() if k != "password"} for record in found)
     records = _counted(_limited(found, options.limit), report, progress)
     if options.dry_run:
         for _ in records:
@@ -236,7 +280,7 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
     else:
         report.columns = _write(records, options, fmt)
         if options.limit is None or report.exported < options.limit:  # a --limit run is a test run
-            window.commit(state, query=query)
+            window.commit(state, query=query, out=str(options.out.resolve()))
     report.finished_at, report.seconds = utc_now_iso(), round(time.monotonic() - started, 3)
     return report
 

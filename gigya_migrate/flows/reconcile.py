@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from gigya_migrate.flows.export import account_query, as_dict, flatten, get_path
+from gigya_migrate.flows.export import account_query, as_dict, flatten, get_path, query_error
+from gigya_migrate.errors import GigyaError
 from gigya_migrate.flows.state import utc_now_iso
 
 __all__ = ["COMPARED_FIELDS", "ReconcileReport", "count_accounts", "reconcile_sites"]
@@ -64,7 +65,12 @@ class ReconcileReport:
 def count_accounts(client: Any, where: str | None = None) -> int | None:
     """``SELECT count(*)`` on a site (``None`` when the site does not answer a count)."""
     query = account_query(["count(*)"], where)
-    body = as_dict(client.search(query))
+    try:
+        body = as_dict(client.search(query))
+    except GigyaError as exc:
+        if exc.error_code != 400006:
+            raise
+        raise query_error(exc, query, where) from None
     results = body.get("results") or []
     if results and "count(*)" in as_dict(results[0]):
         return int(as_dict(results[0])["count(*)"])

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from gigya_migrate.flows.export import account_query, as_dict, expand_time
+from gigya_migrate.flows.export import account_query, expand_time, search_accounts
 from gigya_migrate.flows.runner import RecordResult, RunOptions, RunReport, run
 
 __all__ = ["SETTABLE_ROOTS", "UpdateOptions", "nest_assignments", "parse_assignment", "update_accounts"]
@@ -30,6 +30,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path = path.strip()
     if not sep or not path:
         raise ValueError(f"--set expects FIELD=VALUE (e.g. data.segment=horrorFic), got {text!r}")
+    if any(not part.strip() for part in path.split(".")):
+        raise ValueError(f"--set {path}: empty field name between dots")
     root = path.split(".", 1)[0]
     if path not in _TOP_LEVEL and (root not in SETTABLE_ROOTS or "." not in path):
         raise ValueError(f"--set {path}: only {', '.join(r + '.<field>' for r in SETTABLE_ROOTS)}, "
@@ -72,7 +74,7 @@ def update_accounts(client: Any, options: UpdateOptions, *, now_ms: int | None =
     where = expand_time(options.where, now_ms) if now_ms is not None else _expand_now(options.where)
     changes = nest_assignments(options.assignments)
     query = account_query(["UID"], where)
-    accounts = (as_dict(a) for a in client.search_all(query, page_size=options.page_size))
+    accounts = search_accounts(client, query, where=where, page_size=options.page_size)
     return run(accounts, name="update", key=lambda a: a.get("UID"), write=_writer(client, changes),
                options=options.run)
 

@@ -65,3 +65,140 @@ def test_partly_owed_entry_keeps_the_sink_this_run_lacks(tmp_path, downstream_ht
     run.close()
     assert outcome.parked == ["u3"] and [e["sinks"] for e in dead.entries()] == [["http"]]
     assert (tmp_path / "b.jsonl").read_text().count("u3") == 1
+
+
+# --- CLI: what a first-time user types --------------------------------------------------------------
+
+def _people(sites, count, seed=71):
+    fake = Faker()
+    fake.seed_instance(seed)
+    people = []
+    for i in range(count):
+        uid, email = f"t2p{seed}x{i}", f"{i}.{fake.user_name()}@example.com"
+        sites.src.import_full_account(uid, login_ids={"emails": [email]}, profile={"email": email},
+                                      data={"tier": "gold"},
+                                      password={"hashedPassword": "X03MO1qnZdYdgyfeuILPmQ==",  # md5("password")
+                                                "hashSettings": {"algorithm": "md5"}})
+        people.append(uid)
+    return people
+
+
+def _cli(*args, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def test_a_where_syntax_error_points_into_the_where_and_exits_2(sites, tmp_path, monkeypatch):
+    """Before: 'position 241' counted in the generated SELECT the user never saw, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 2)
+    src, dst = sites.cli_args("", "3_src", "us1"), sites.cli_args("to", "3_dst", "eu1")
+    bad = "isRegistered = = true"
+    runs = {
+        "copy": _cli("copy", *sites.cli_args("from", "3_src", "us1"), *dst, "--full", "--where", bad),
+        "export": _cli("export", *src, "--where", bad, "--out", tmp_path / "x.csv"),
+        "update": _cli("update", *src, "--where", bad, "--set", "data.x=1"),
+        "reconcile": _cli("reconcile", *sites.cli_args("from", "3_src", "us1"), *dst, "--where", bad),
+    }
+    for name, result in runs.items():
+        assert result.exit_code == 2, (name, result.output)
+        lines = result.output.splitlines()
+        at = lines.index(f"  {bad}")
+        assert lines[at + 1] == "  " + " " * bad.index("= true") + "^", (name, result.output)
+        assert "position" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_misspelt_copy_field_is_refused_before_anything_is_copied(sites, tmp_path, monkeypatch):
+    """Before: --fields UID,profile,pasword copied every account without its password, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 2)
+    result = _cli("copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1"),
+                  "--full", "--fields", "UID,profile,pasword,loginIDs")
+    assert result.exit_code == 2 and "did you mean password?" in result.output
+    assert sites.dst.search("SELECT count(*) FROM accounts").raw["results"][0]["count(*)"] == 0
+
+
+def test_copy_without_password_says_the_users_lose_it(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 2)
+    result = _cli("copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1"),
+                  "--full", "--fields", "UID,profile,loginIDs")
+    assert result.exit_code == 0, result.output
+    assert "no 'password'" in result.output
+
+
+def test_bad_set_paths_are_refused_before_any_write(sites, tmp_path, monkeypatch):
+    """Before: --set data..x=1 and data.=1 wrote a field named '' into every matching account."""
+    monkeypatch.chdir(tmp_path)
+    (uid,) = _people(sites, 1)
+    src = sites.cli_args("", "3_src", "us1")
+    for sets in (["data..x=1"], ["data.=1"], ["data.a=1", "data.a.b=2"], ["data.a=1", "data.a=2"]):
+        args = [a for s in sets for a in ("--set", s)]
+        result = _cli("update", *src, "--where", "isRegistered = true", *args)
+        assert result.exit_code == 2, (sets, result.output)
+        assert "Invalid value for --set" in result.output
+    assert sites.src.get_account_info(uid).raw["data"] == {"tier": "gold"}
+
+
+def test_an_interrupted_copy_exits_130_and_resumes(sites, tmp_path, monkeypatch):
+    """Before: Ctrl+C/SIGTERM made copy exit 1 with the resume hint printed twice."""
+    from gigya_migrate.client import GigyaClient
+
+    monkeypatch.chdir(tmp_path)
+    people = _people(sites, 6)
+    real = GigyaClient.import_full_account
+    calls = {"n": 0}
+
+    def stop_on_the_third(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(GigyaClient, "import_full_account", stop_on_the_third)
+    args = ["copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1"), "--full",
+            "--concurrency", "1", "--policy", "upsert"]
+    stopped = _cli(*args)
+    assert stopped.exit_code == 130, stopped.output
+    assert stopped.output.count("--resume") == 1
+    resumed = _cli(*args, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    copied = sites.dst.search("SELECT UID FROM accounts").raw["results"]
+    assert sorted(a["UID"] for a in copied) == sorted(people)
+
+
+def test_a_malformed_post_url_is_refused_before_the_audit_log_is_read(sites, tmp_path, monkeypatch):
+    """Before: the deletions were 'parked' with 'No connection adapters' and the run exited 0."""
+    monkeypatch.chdir(tmp_path)
+    for url in ("htp:/bad url", "crm.internal/hook", "http://"):
+        result = _cli("deletions", *sites.cli_args("", "3_src", "us1"), "--post", url, "--full")
+        assert result.exit_code == 2 and "expected an http(s) URL" in result.output, (url, result.output)
+    assert not (tmp_path / ".gigya-migrate").exists()
+
+
+def test_export_does_not_overwrite_a_file_it_did_not_write(sites, tmp_path):
+    """Before: --out users.csv replaced whatever file had that name (a legacy export, say)."""
+    _people(sites, 2)
+    src, out, state = sites.cli_args("", "3_src", "us1"), tmp_path / "users.csv", tmp_path / "s.json"
+    out.write_text("the legacy export\n")
+    refused = _cli("export", *src, "--out", out, "--state", state)
+    assert refused.exit_code == 2 and "--overwrite" in refused.output
+    assert out.read_text() == "the legacy export\n"
+    assert _cli("export", *src, "--out", out, "--state", state, "--overwrite").exit_code == 0
+    assert out.read_text().startswith("UID,")
+    # an incremental job replaces the file its own last run wrote, without --overwrite (nightly cron)
+    nightly = ["export", *src, "--out", tmp_path / "delta.jsonl", "--state", state,
+               "--delta-field", "lastUpdatedTimestamp"]
+    assert _cli(*nightly).exit_code == 0
+    again = _cli(*nightly)
+    assert again.exit_code == 0, again.output
+
+
+def test_the_default_export_leaves_password_hashes_out(sites, tmp_path):
+    _people(sites, 2)
+    src = sites.cli_args("", "3_src", "us1")
+    assert _cli("export", *src, "--out", tmp_path / "all.jsonl").exit_code == 0
+    rows = [json.loads(x) for x in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all("password" not in r and r["profile"]["email"] for r in rows)
+    assert _cli("export", *src, "--fields", "UID,password", "--out", tmp_path / "hashes.jsonl").exit_code == 0
+    assert "X03MO1qnZdYdgyfeuILPmQ==" in (tmp_path / "hashes.jsonl").read_text()  # asked for by name
