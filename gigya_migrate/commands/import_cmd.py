@@ -29,11 +29,19 @@ def _default_path(input_path: str, suffix: str) -> Path:
     return Path(f"{stem}.{suffix}")
 
 
-def _ensure_distinct(input_path: str, **paths: Path) -> None:
-    source = Path(input_path).resolve()
+def _ensure_distinct(input_path: str, mapping_path: str | None, **paths: Path) -> None:
+    """Refuse outputs that would overwrite the input, the mapping or each other, or that land in
+    a folder that does not exist (found before anything is sent, not after the run)."""
+    taken = {Path(input_path).resolve(): "the input file"}
+    if mapping_path:
+        taken.setdefault(Path(mapping_path).resolve(), "the --mapping file")
     for option, path in paths.items():
-        if path is not None and Path(path).resolve() == source:
-            raise click.UsageError(f"--{option} {path} is the input file; choose another path")
+        resolved = Path(path).resolve()
+        if resolved in taken:
+            raise click.UsageError(f"--{option} {path} is {taken[resolved]}; choose another path")
+        if not resolved.parent.is_dir():
+            raise click.UsageError(f"--{option} {path}: the folder {resolved.parent} does not exist")
+        taken[resolved] = f"also the --{option} path"
 
 
 @click.command("import")
@@ -42,6 +50,8 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
               help="Mapping file (YAML/JSON): columns -> Gigya fields, constants, drops, password columns.")
 @click.option("--format", "fmt", type=_FORMATS, help="Input format (default: from the file name; .gz is read too).")
 @click.option("--delimiter", help="Field separator of a CSV/DSV file (default , for csv, TAB for tsv, | for dsv).")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="Text encoding of the input (default UTF-8, with or without BOM; e.g. latin-1, cp1252).")
 @click.option("--policy", type=click.Choice(["upsert", "insert"]), default="upsert", show_default=True,
               help="insert fails for existing accounts; upsert updates the passed fields.")
 @click.option("--lookup/--no-lookup", default=None,
@@ -52,11 +62,12 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Parallel importFullAccount calls (connections).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
-              help="Failed records with errorCode/errorMessage (default <input>.errors.jsonl).")
+              help="Failed records with errorCode/errorMessage (default <input>.errors.jsonl; "
+                   "<input>.dry-run.errors.jsonl for a dry run).")
 @click.option("--errors-format", type=click.Choice(["jsonl", "csv"]), default=None,
               help="Error output format (default: from --errors' name, else jsonl).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
-              help="Run report as JSON (default <input>.report.json).")
+              help="Run report as JSON (default <input>.report.json; <input>.dry-run.report.json for a dry run).")
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False),
               help="Checkpoint journal (SQLite; default <input>.journal.sqlite).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: finished records are skipped.")
@@ -66,7 +77,7 @@ def _ensure_distinct(input_path: str, **paths: Path) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
 @site_options(required=False)
 @library_errors()
-def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, limit, concurrency, errors_path,
+def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency, errors_path,
                    errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
 
@@ -82,22 +93,32 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
       gigya-migrate import users.errors.jsonl --mapping mapping.yaml
     """
-    from gigya_migrate.flows.import_accounts import ImportJob, PreflightError, import_file, preflight, site_is_empty
+    from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
+                                                     site_is_empty)
     from gigya_migrate.flows.journal import JournalError
     from gigya_migrate.flows.mapping import MappingError, load_mapping
     from gigya_migrate.flows.runner import RunInterrupted, RunOptions
+    from gigya_migrate.flows.steps import InputError
 
     if site is None and not dry_run:
         raise click.UsageError("No site given: pass --api-key (or set GIGYA_API_KEY), or --mock to target a local "
                                "mock-gigya server; --dry-run needs no site.")
+    if encoding is not None:
+        _check_encoding(encoding)
     try:
         mapping = load_mapping(mapping_path)
     except MappingError as exc:
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
-    errors = Path(errors_path) if errors_path else _default_path(file, "errors.jsonl")
-    report = Path(report_path) if report_path else _default_path(file, "report.json")
+    # a dry run has its own default outputs: it must not overwrite the error file of a real run,
+    # whose write-step failures (403043, ...) a dry run cannot reproduce
+    prefix = "dry-run." if dry_run else ""
+    errors = Path(errors_path) if errors_path else _default_path(file, f"{prefix}errors.jsonl")
+    report = Path(report_path) if report_path else _default_path(file, f"{prefix}report.json")
     journal = Path(journal_path) if journal_path else _default_path(file, "journal.sqlite")
-    _ensure_distinct(file, errors=errors, report=report, journal=journal)
+    outputs = {"errors": errors, "report": report}
+    if not dry_run:  # a dry run keeps its journal in a temporary folder
+        outputs["journal"] = journal
+    _ensure_distinct(file, mapping_path, **outputs)
     options = RunOptions(
         concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
         errors_path=errors, errors_format=errors_format or ("csv" if errors.name.endswith(".csv") else "jsonl"),
@@ -123,12 +144,21 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
     else:
         click.echo(f"importing {file} into {site.describe()} ({policy}, {concurrency} connections)", err=True)
     try:
-        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter),
+        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter), encoding=encoding,
                              warn=lambda text: click.echo(f"warning: {text}", err=True))
+    except InputError as exc:  # the file broke off mid-run: what was read before is done
+        raise click.ClickException(
+            f"{exc}. The records before it were processed (report -> {report}); replace the file with a "
+            "complete copy and run the same command with --resume.") from None
     except (MappingError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="FILE / --mapping") from None
     except JournalError as exc:
         raise click.UsageError(str(exc)) from None
+    except SiteRefused as refused:
+        raise click.ClickException(
+            f"{refused}. The run stopped at the first such answer (every record would fail the same way); "
+            f"records already written stay written, the others were not sent. Fix the credentials or the "
+            f"permission, then run the same command with --resume (report -> {report}).") from None
     except RunInterrupted as stopped:
         click.echo(stopped.report.summary())
         raise click.exceptions.Exit(130) from None
@@ -136,6 +166,16 @@ def import_command(file, mapping_path, fmt, delimiter, policy, lookup, dry_run, 
         if client is not None:
             client.close()
     click.echo(result.summary())
+
+
+def _check_encoding(name: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {name!r} (e.g. utf-8, latin-1, cp1252)",
+                                 param_hint="--encoding") from None
 
 
 def _separator(value: str | None) -> str | None:

@@ -33,15 +33,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from gigya_migrate.flows.mapping import Mapping
+from gigya_migrate.flows.mapping import Mapping, MappingError
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
 from gigya_migrate.flows.steps import count_in_background, csv_header, detect_format, read_records
 
-__all__ = ["ImportJob", "PreflightError", "derive_uid", "import_file", "import_records", "preflight", "site_is_empty"]
+__all__ = ["ImportJob", "PreflightError", "SiteRefused", "derive_uid", "import_file", "import_records", "preflight",
+           "site_is_empty"]
 
 POLICIES = ("insert", "upsert")
 _UID_NAMESPACE = uuid.UUID("5b0f3c2e-9a47-4c55-8f51-6d8a2b1e7c90")
 _OWN_WRITE_CODES = frozenset({400003, 409001, 403043})  # "already exists" answers (errors.AlreadyExists)
+
+
+# Answers that hold for every record of the run, not for one: bad credentials or signature, no
+# permission, wrong data center or API key, clock skew (gigya-api.md section 7).
+SITE_REFUSAL_CODES = frozenset({301001, 400093, 403002, 403003, 403006, 403007})
+
+
+class SiteRefused(BaseException):
+    """The site refused the run itself (credentials, permission, data center): every record would
+    fail the same way, so the run stops at the first such answer instead of failing them one by one.
+
+    A ``BaseException`` on purpose: the runner turns an ``Exception`` from a writer into one failed
+    record, but stops the whole run on a ``BaseException`` raised in a worker (records in flight stay
+    pending in the journal, and ``--resume`` sends them once the credentials are fixed).
+    """
+
+    def __init__(self, call: str, error: Exception) -> None:
+        code = getattr(error, "error_code", None)
+        message = getattr(error, "message", None) or str(error)
+        super().__init__(f"the site refused {call}: {code} {message}")
+        self.error_code = code
+
+
+def _refused(call: str, exc: Exception) -> None:
+    """Raise ``SiteRefused`` for a site-level refusal; return for a record-level error."""
+    if getattr(exc, "error_code", None) in SITE_REFUSAL_CODES:
+        raise SiteRefused(call, exc) from None
 
 
 def derive_uid(api_key: str, login_id: str) -> str:
@@ -98,7 +126,12 @@ class ImportJob:
         # send the lower-cased email: an account holding it in another case is not found here and
         # the import then fails with Gigya's own "login identifier exists" (error output).
         query = f'SELECT UID FROM accounts WHERE loginIDs.emails = "{_quote(email)}" LIMIT 2'
-        found = [a.uid for a in self.client.search(query).results if a.uid]
+        try:
+            page = self.client.search(query)
+        except Exception as exc:  # noqa: BLE001 - only a site-level refusal is examined here
+            _refused("accounts.search", exc)
+            raise
+        found = [a.uid for a in page.results if a.uid]
         if len(found) > 1:
             raise RecordError("ambiguous-login-id", f"{len(found)} accounts hold {email}: {', '.join(found)}")
         if not found or found[0] == item["account"]["UID"]:
@@ -128,7 +161,11 @@ class ImportJob:
     # -- writer -------------------------------------------------------------------------------
     def write(self, item: dict) -> RecordResult:
         """Step "write": importFullAccount with the job's policy."""
-        result = self.client.import_full_account(account=item["account"], import_policy=self.policy)
+        try:
+            result = self.client.import_full_account(account=item["account"], import_policy=self.policy)
+        except Exception as exc:  # noqa: BLE001 - only a site-level refusal is examined here
+            _refused("accounts.importFullAccount", exc)
+            raise
         return RecordResult(item["email"], ok=True, uid=result.uid or item["account"]["UID"])
 
     def recover(self, item: dict) -> RecordResult:
@@ -170,24 +207,41 @@ def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) 
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
-                delimiter: str | None = None, warn: Callable[[str], None] | None = None) -> RunReport:
+                delimiter: str | None = None, warn: Callable[[str], None] | None = None,
+                encoding: str | None = None) -> RunReport:
     """Import a file: checks the mapping against a CSV header first, then streams the file.
 
     ``warn`` receives what the mapping leaves out (no password section, unread columns) before the run.
+    ``ValueError`` (``MappingError``) before the run for an input the mapping cannot read;
+    ``steps.InputError`` during it for a file that breaks off (a truncated ``.gz``).
     """
     fmt = (format or detect_format(path)).lower()
     header = None
     if fmt in ("csv", "tsv", "dsv"):
         sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
-        header = csv_header(path, delimiter=sep)
-        job.mapping.check_columns(header)
+        header = csv_header(path, delimiter=sep, encoding=encoding)
+        try:
+            job.mapping.check_columns(header)
+        except MappingError as exc:
+            raise MappingError(f"{exc}{_separator_hint(header, sep)}") from None
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
     options.input = options.input or str(path)
     shows_progress = options.progress if options.progress is not None else sys.stderr.isatty()
     if shows_progress and options.expected is None:
         options.expected = count_in_background(path, fmt)
-    return import_records(read_records(path, format=fmt, delimiter=delimiter), job, options)
+    return import_records(read_records(path, format=fmt, delimiter=delimiter, encoding=encoding), job, options)
+
+
+def _separator_hint(header: list[str], sep: str) -> str:
+    """A hint when the whole header came out as one column: the file uses another separator."""
+    if len(header) != 1:
+        return ""
+    found = max((c for c in ",;\t|" if c != sep), key=header[0].count)
+    if not header[0].count(found):
+        return ""
+    shown = {"\t": "tab"}.get(found, found)
+    return f". The header looks separated by {shown!r}, not {sep!r}: pass --delimiter '{shown}'"
 
 
 class PreflightError(Exception):

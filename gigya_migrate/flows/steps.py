@@ -15,7 +15,9 @@ import csv
 import gzip
 import io
 import json
+import re
 import threading
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -24,6 +26,7 @@ from gigya_migrate.flows.runner import BadRecord
 __all__ = [
     "FORMATS",
     "CsvWriter",
+    "InputError",
     "count_in_background",
     "csv_header",
     "detect_format",
@@ -41,12 +44,59 @@ __all__ = [
 # opening files
 
 
-def open_text(path: str | Path, mode: str = "r"):
-    """Open a text file for reading/writing/appending, through gzip when the name ends in .gz."""
+class InputError(ValueError):
+    """The input cannot be read on (a truncated or corrupt ``.gz``): the records before were read,
+    nothing after can be. Raised by the readers in the middle of a run."""
+
+
+_BROKEN_STREAM = (EOFError, zlib.error, gzip.BadGzipFile)
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
+def open_text(path: str | Path, mode: str = "r", *, encoding: str | None = None):
+    """Open a text file for reading/writing/appending, through gzip when the name ends in .gz.
+
+    Reading (UTF-8 unless ``encoding`` says otherwise) skips a byte-order mark and keeps bytes that
+    are not valid UTF-8 as escapes, so a reader can fail that one row (``invalid-encoding``) and go on.
+    """
     path = Path(path)
+    reading = "r" in mode
+    encoding = encoding or ("utf-8-sig" if reading else "utf-8")
+    errors = "surrogateescape" if reading else "strict"
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, mode.replace("t", "") + "b"), encoding="utf-8", newline="")
-    return open(path, mode, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, mode.replace("t", "") + "b"), encoding=encoding, errors=errors,
+                                newline="")
+    return open(path, mode, encoding=encoding, errors=errors, newline="")
+
+
+def _undecoded(text: str) -> str | None:
+    """The first byte of ``text`` that was not valid text (as ``0xe7``), or None."""
+    found = _UNDECODED.search(text)
+    return f"0x{ord(found.group()) - 0xDC00:02x}" if found else None
+
+
+def _as_latin1(value: Any) -> Any:
+    """``value`` with each undecodable byte read as Latin-1 (what a Windows export most likely meant)."""
+    if isinstance(value, str):
+        return _UNDECODED.sub(lambda m: chr(ord(m.group()) - 0xDC00), value)
+    if isinstance(value, dict):
+        return {_as_latin1(k): _as_latin1(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_latin1(v) for v in value]
+    return value
+
+
+def _encoding_error(raw: Any, byte: str, line: int | None) -> BadRecord:
+    where = f"line {line}" if line is not None else "this record"
+    return BadRecord(_as_latin1(raw), "invalid-encoding",
+                     f"{where} is not UTF-8 (byte {byte}); the error output shows it read as Latin-1: check "
+                     "the text and feed it back in, or re-run the file with --encoding latin-1 (or cp1252)",
+                     line=line)
+
+
+def _broken(path: str | Path, where: str, exc: BaseException) -> InputError:
+    return InputError(f"{path}: the compressed file is truncated or corrupt ({type(exc).__name__}: {exc}) "
+                      f"after {where}; nothing after that point can be read")
 
 
 def count_in_background(path: str | Path, format: str) -> Callable[[], int | None]:
@@ -63,7 +113,7 @@ def count_in_background(path: str | Path, format: str) -> Callable[[], int | Non
         try:
             with gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb") as handle:
                 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             return  # the reader reports a broken file; the bar just stays a counter
         found.append(max(lines - (format != "jsonl"), 0))
 
@@ -82,22 +132,69 @@ FORMATS = ("csv", "dsv", "tsv", "json", "jsonl")
 """Input formats ``read_records`` understands (plus ``.gz`` of each)."""
 
 
-def read_csv(path: str | Path, *, delimiter: str = ",", quotechar: str = '"') -> Iterator[dict | BadRecord]:
+MAX_FIELD = 16 << 20  # a field of a legacy export may hold a JSON blob; 16 MB means the quoting is broken
+
+
+class _LineTap:
+    """The lines the csv module reads, kept until the next row: a row it rejects keeps its text."""
+
+    def __init__(self, handle) -> None:
+        self._handle, self.lines = handle, []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._handle)
+        self.lines.append(line)
+        return line
+
+    def take(self) -> str:
+        """The text of the row just read (without its line ending), and start the next one."""
+        text = "".join(self.lines).rstrip("\r\n")
+        self.lines.clear()
+        return text
+
+
+def read_csv(path: str | Path, *, delimiter: str = ",", quotechar: str = '"',
+             encoding: str | None = None) -> Iterator[dict | BadRecord]:
     """Yield one dict per row of a CSV/DSV file (first row = header); values stay strings.
 
     A row with a wrong number of fields, or that the csv module cannot parse, becomes a
-    ``BadRecord("malformed-row", ...)`` carrying the row text and its line number.
+    ``BadRecord("malformed-row", ...)`` carrying the row's original text and its line number; a
+    row holding bytes that are not UTF-8 becomes ``BadRecord("invalid-encoding", ...)``. A
+    truncated or corrupt ``.gz`` raises ``InputError`` after the rows before the damage.
     """
-    with open_text(path) as handle:
-        rows = csv.reader(handle, delimiter=delimiter, quotechar=quotechar, strict=True)
-        header = _header(rows, path)
-        yield from _csv_rows(rows, header, delimiter)
+    if csv.field_size_limit() < MAX_FIELD:
+        csv.field_size_limit(MAX_FIELD)
+    rows = None
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            tap = _LineTap(handle)
+            rows = csv.reader(tap, delimiter=delimiter, quotechar=quotechar, strict=True)
+            header = _header(rows, path)
+            tap.take()
+            yield from _csv_rows(rows, header, delimiter, tap)
+    except _BROKEN_STREAM as exc:
+        raise _broken(path, f"line {rows.line_num if rows else 0}", exc) from None
 
 
-def csv_header(path: str | Path, *, delimiter: str = ",") -> list[str]:
-    """The header row of a CSV/DSV file (to check a mapping before a run)."""
-    with open_text(path) as handle:
-        return _header(csv.reader(handle, delimiter=delimiter), path)
+def csv_header(path: str | Path, *, delimiter: str = ",", encoding: str | None = None) -> list[str]:
+    """The header row of a CSV/DSV file (to check a mapping before a run).
+
+    ``ValueError`` when there is none to read: an empty file, a corrupt ``.gz``.
+    """
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            header = _header(csv.reader(handle, delimiter=delimiter), path)
+    except _BROKEN_STREAM as exc:
+        raise ValueError(f"{path} cannot be read: the compressed file is corrupt ({exc})") from None
+    if not header:
+        raise ValueError(f"{path} is empty: a CSV/DSV input starts with a header row naming its columns")
+    if byte := _undecoded("".join(header)):
+        raise ValueError(f"{path}: the header is not UTF-8 (byte {byte}); re-run with --encoding latin-1 "
+                         "(or cp1252), or convert the file to UTF-8")
+    return header
 
 
 def _header(rows, path) -> list[str]:
@@ -111,50 +208,69 @@ def _header(rows, path) -> list[str]:
     return header
 
 
-def _csv_rows(rows, header: list[str], delimiter: str) -> Iterator[dict | BadRecord]:
+def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap) -> Iterator[dict | BadRecord]:
     while True:
         try:
             row = next(rows)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRecord(f"(line {rows.line_num})", "malformed-row", f"unparseable CSV: {exc}", line=rows.line_num)
+            yield BadRecord(_as_latin1(tap.take()), "malformed-row", f"unparseable CSV: {exc}", line=rows.line_num)
             continue
+        text = tap.take()
         if not row or row == [""]:
             continue  # blank line
         if len(row) != len(header):
-            yield BadRecord(delimiter.join(row), "malformed-row",
+            yield BadRecord(_as_latin1(text), "malformed-row",
                             f"{len(row)} fields where the header has {len(header)}", line=rows.line_num)
             continue
-        yield dict(zip(header, row))
+        record = dict(zip(header, row))
+        if byte := _undecoded(text):
+            yield _encoding_error(record, byte, rows.line_num)
+            continue
+        yield record
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict | BadRecord]:
+def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[dict | BadRecord]:
     """Yield one dict per line of a JSON Lines file; a bad line becomes a ``BadRecord``."""
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield BadRecord(line.rstrip("\n"), "malformed-json", f"invalid JSON: {exc.msg}", line=number)
-                continue
-            if not isinstance(value, dict):
-                yield BadRecord(line.rstrip("\n"), "malformed-json", "the line is not a JSON object", line=number)
-                continue
-            yield value
+    number = 0
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                text = _as_latin1(line.rstrip("\r\n"))
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield BadRecord(text, "malformed-json", f"invalid JSON: {exc.msg}", line=number)
+                    continue
+                if not isinstance(value, dict):
+                    yield BadRecord(text, "malformed-json", "the line is not a JSON object", line=number)
+                    continue
+                if byte := _undecoded(line):
+                    yield _encoding_error(value, byte, number)
+                    continue
+                yield value
+    except _BROKEN_STREAM as exc:
+        raise _broken(path, f"line {number}", exc) from None
 
 
-def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16) -> Iterator[dict | BadRecord]:
+def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
+                    encoding: str | None = None) -> Iterator[dict | BadRecord]:
     """Yield the objects of a top-level JSON array one at a time, parsing the file incrementally.
 
     Memory holds one chunk plus the element being parsed, never the whole array. A non-object
     element becomes a ``BadRecord``; a syntax error ends the array with one ``BadRecord`` saying
     where (nothing after it can be located reliably).
     """
-    with open_text(path) as handle:
-        yield from _ArrayParser(handle, chunk_size).items()
+    parser = None
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            parser = _ArrayParser(handle, chunk_size)
+            yield from parser.items()
+    except _BROKEN_STREAM as exc:
+        raise _broken(path, f"array element {parser._index if parser else 0}", exc) from None
 
 
 class _ArrayParser:
@@ -163,6 +279,7 @@ class _ArrayParser:
     def __init__(self, handle, chunk_size: int) -> None:
         self._handle, self._chunk = handle, chunk_size
         self._buf, self._pos, self._eof, self._index = "", 0, False, 0
+        self._span = (0, 0)  # where the last decoded element is in the buffer
         self._decoder = json.JSONDecoder()
 
     def _more(self) -> bool:
@@ -184,7 +301,7 @@ class _ArrayParser:
                 return self._buf[self._pos] if self._pos < len(self._buf) else ""
 
     def _bad(self, message: str) -> BadRecord:
-        return BadRecord(self._buf[self._pos:self._pos + 80], "malformed-json",
+        return BadRecord(_as_latin1(self._buf[self._pos:self._pos + 80]), "malformed-json",
                          f"{message} (array element {self._index + 1})")
 
     def items(self) -> Iterator[dict | BadRecord]:
@@ -201,8 +318,14 @@ class _ArrayParser:
                 yield value
                 return
             self._index += 1
-            yield value if isinstance(value, dict) else BadRecord(
-                json.dumps(value)[:80], "malformed-json", f"array element {self._index} is not an object")
+            if not isinstance(value, dict):
+                yield BadRecord(_as_latin1(json.dumps(value, ensure_ascii=False)), "malformed-json",
+                                f"array element {self._index} is not an object")
+            elif found := _UNDECODED.search(self._buf, *self._span):
+                byte = f"0x{ord(found.group()) - 0xDC00:02x}"
+                yield _encoding_error(value, byte, None)
+            else:
+                yield value
             sep = self._peek()
             if sep not in (",", "]"):
                 yield self._bad(f"expected ',' or ']' but found {sep!r}" if sep else "the array is not closed")
@@ -226,7 +349,7 @@ class _ArrayParser:
                 # a number may continue in the next chunk
                 if self._more():
                     continue
-            self._pos = end
+            self._span, self._pos = (self._pos, end), end
             return value
 
 
@@ -243,27 +366,52 @@ def detect_format(path: str | Path) -> str:
                      "or give the format")
 
 
-def read_records(path: str | Path, *, format: str | None = None, delimiter: str | None = None) -> Iterator[dict | BadRecord]:
+def read_records(path: str | Path, *, format: str | None = None, delimiter: str | None = None,
+                 encoding: str | None = None) -> Iterator[dict | BadRecord]:
     """Stream the records of ``path`` in any supported format (see ``FORMATS``), gzip or not.
 
     A ``.json`` file may hold a JSON array or, if its first character is not ``[``, JSON Lines.
+    ``encoding`` is the input's text encoding (default UTF-8, with or without a byte-order mark).
     """
     fmt = (format or detect_format(path)).lower()
     if fmt in ("csv", "dsv", "tsv"):
         sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
-        return read_csv(path, delimiter=sep)
+        return read_csv(path, delimiter=sep, encoding=encoding)
     if fmt == "jsonl":
-        return read_jsonl(path)
+        return read_jsonl(path, encoding=encoding)
     if fmt == "json":
-        return read_json_array(path) if _first_char(path) in ("[", "") else read_jsonl(path)
+        if _first_char(path, encoding) in ("[", ""):
+            return read_json_array(path, encoding=encoding)
+        if not _first_line_is_json(path, encoding):
+            raise ValueError(f"{path} is a JSON object, not an array of accounts nor JSON Lines: give a file "
+                             "holding [ {...}, {...} ] or one account object per line")
+        return read_jsonl(path, encoding=encoding)
     raise ValueError(f"unknown input format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
-def _first_char(path: str | Path) -> str:
-    with open_text(path) as handle:
-        while (char := handle.read(1)) and char.isspace():
-            pass
-        return char
+def _first_char(path: str | Path, encoding: str | None = None) -> str:
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            while (char := handle.read(1)) and char.isspace():
+                pass
+            return char
+    except _BROKEN_STREAM as exc:
+        raise ValueError(f"{path} cannot be read: the compressed file is corrupt ({exc})") from None
+
+
+def _first_line_is_json(path: str | Path, encoding: str | None = None) -> bool:
+    """True when the first non-blank line of a file starting with ``{`` is a whole JSON value (JSON
+    Lines), False for a pretty-printed object spread over lines (one document, not records)."""
+    try:
+        with open_text(path, encoding=encoding) as handle:
+            line = next((text for text in handle if text.strip()), "")
+    except _BROKEN_STREAM:
+        return True  # the reader reports it with its line
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
