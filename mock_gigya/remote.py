@@ -84,7 +84,7 @@ def seed(count: int, api_key: str, algorithms: str, seed_value: int, url: str) -
     from mock_gigya.server import _parse_mix
 
     report = ControlClient(url).call("POST", "seed", {"apiKey": api_key, "count": count, "seed": seed_value,
-                                                      "algorithms": _parse_mix(algorithms)})
+                                                      "algorithms": _parse_mix(algorithms, "--algorithms")})
     mix = ", ".join(f"{name} {n}" for name, n in report["byAlgorithm"].items())
     click.echo(f"seeded {report['count']} accounts into {api_key} ({mix})")
 
@@ -92,8 +92,9 @@ def seed(count: int, api_key: str, algorithms: str, seed_value: int, url: str) -
 @click.command()
 @click.option("--method", default="*", show_default=True, help="Method, short name or glob (importFullAccount).")
 @click.option("--times", type=click.IntRange(1), default=1, show_default=True, help="How many calls it hits.")
-@click.option("--error", type=int, default=None, help="Answer this errorCode (403048, 500001 ...).")
-@click.option("--http-status", type=int, default=None, help="Answer a bare HTTP error page instead.")
+@click.option("--error", type=click.IntRange(1), default=None, help="Answer this errorCode (403048, 500001 ...).")
+@click.option("--http-status", type=click.IntRange(400, 599), default=None,
+              help="Answer a bare HTTP error page instead (400-599).")
 @click.option("--timeout", "timeout_", is_flag=True, help="Answer too late (after the server's timeout seconds).")
 @click.option("--drop", is_flag=True, help="Close the connection with no answer.")
 @click.option("--processed", is_flag=True, help="With --timeout/--drop: carry the call out first.")
@@ -108,6 +109,11 @@ def fault(method: str, times: int, error: int | None, http_status: int | None, t
     """
     if sum(bool(x) for x in (error, http_status, timeout_, drop)) > 1:
         raise click.UsageError("choose one of --error, --http-status, --timeout, --drop")
+    if processed and not (timeout_ or drop):
+        raise click.UsageError("--processed goes with --timeout or --drop (the call is carried out, the answer lost)")
+    if not clear and not (error or http_status or timeout_ or drop or delay):
+        raise click.UsageError("nothing to script: give --error, --http-status, --timeout, --drop or --delay "
+                               "(or --clear)")
     client = ControlClient(url)
     if clear:
         client.call("DELETE", "faults")

@@ -25,6 +25,7 @@ that server's own 500.
 from __future__ import annotations
 
 import io
+import sqlite3
 import signal
 import socket
 import ssl
@@ -33,6 +34,7 @@ import threading
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -489,6 +491,7 @@ def serve(**options: Any) -> None:
     Example: mock-gigya serve --db rehearsal.db --port 8080 --seed 100 --rate-limit-prob 0.05
     """
     faults = _faults_from(options)
+    _check_db(options["db_path"])
     try:
         server = MockServer(host=options["host"], port=options["port"], faults=faults,
                             db_path=options["db_path"] or ":memory:", startup=_startup_from(options),
@@ -498,6 +501,8 @@ def serve(**options: Any) -> None:
         raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {exc.strerror or exc}")
     except click.ClickException:
         raise
+    except sqlite3.Error as exc:  # not a SQLite file, or one this mock cannot open
+        raise click.ClickException(f"cannot use --db {options['db_path']}: {exc}")
     except Exception as exc:  # a refused start-up (bad --db file, bad hash mix ...) exits 1, no traceback
         raise click.ClickException(f"{type(exc).__name__}: {exc}")
     _print_banner(server, options)
@@ -507,6 +512,13 @@ def serve(**options: Any) -> None:
     except KeyboardInterrupt:
         pass
     click.echo("mock-gigya stopped.")
+
+
+def _check_db(path: str | None) -> None:
+    """A --db in a folder that does not exist is a typo, not something to create silently."""
+    if path and not Path(path).resolve().parent.is_dir():
+        raise click.BadParameter(f"folder {Path(path).resolve().parent} does not exist (create it first)",
+                                 param_hint="'--db'")
 
 
 def _faults_from(options: dict) -> FaultInjector:
@@ -520,14 +532,21 @@ def _faults_from(options: dict) -> FaultInjector:
     return faults
 
 
-def _parse_mix(text: str) -> dict[str, float]:
+def _parse_mix(text: str, param_hint: str = "--seed-algorithms") -> dict[str, float]:
+    from gigya_migrate.hashing import ALGORITHMS
+
     mix: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, _, weight = item.partition("=")
+        if name.strip() not in ALGORITHMS:
+            raise click.BadParameter(f"unknown hash algorithm {name.strip()!r}; known: {', '.join(ALGORITHMS)}",
+                                     param_hint=param_hint)
         try:
             mix[name.strip()] = float(weight) if weight else 1.0
         except ValueError:
-            raise click.BadParameter(f"weight of {name!r} is not a number", param_hint="--seed-algorithms")
+            raise click.BadParameter(f"weight of {name!r} is not a number", param_hint=param_hint)
+        if mix[name.strip()] < 0:
+            raise click.BadParameter(f"weight of {name!r} is negative", param_hint=param_hint)
     return mix
 
 
