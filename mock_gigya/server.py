@@ -516,9 +516,9 @@ def serve(**options: Any) -> None:
 
 def _check_db(path: str | None) -> None:
     """A --db in a folder that does not exist is a typo, not something to create silently."""
-    if path and not Path(path).resolve().parent.is_dir():
-        raise click.BadParameter(f"folder {Path(path).resolve().parent} does not exist (create it first)",
-                                 param_hint="'--db'")
+    if path and not Path(path).resolve().parent.is_dir():  # exit 1, as tests/mock_service pins it
+        raise click.ClickException(f"--db {path}: folder {Path(path).resolve().parent} does not exist "
+                                   "(create it first)")
 
 
 def _faults_from(options: dict) -> FaultInjector:
@@ -539,8 +539,9 @@ def _parse_mix(text: str, param_hint: str = "--seed-algorithms") -> dict[str, fl
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, _, weight = item.partition("=")
         if name.strip() not in ALGORITHMS:
-            raise click.BadParameter(f"unknown hash algorithm {name.strip()!r}; known: {', '.join(ALGORITHMS)}",
-                                     param_hint=param_hint)
+            # exit 1, not 2: tests/mock_service pins an unknown algorithm as a refused start-up
+            raise click.ClickException(f"{param_hint}: unknown hash algorithm {name.strip()!r}; "
+                                       f"known: {', '.join(ALGORITHMS)}")
         try:
             mix[name.strip()] = float(weight) if weight else 1.0
         except ValueError:
