@@ -224,7 +224,8 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
       gigya-migrate validate-hashes sample.csv --api-key 3_xxx --user-key AKxx --secret ...
     """
     from gigya_migrate.flows.mapping import Mapping, MappingError, PasswordMapping, load_mapping
-    from gigya_migrate.flows.steps import read_records
+    from gigya_migrate.flows.import_accounts import SiteRefused
+    from gigya_migrate.flows.steps import InputError, read_records
     from gigya_migrate.flows.validate_hashes import validate_sample
 
     try:
@@ -237,17 +238,41 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
         raise click.BadParameter("the mapping has no password section", param_hint="--mapping")
     try:
         rows = read_records(sample, format=fmt, delimiter=_separator(delimiter))
+        _check_sample_columns(sample, fmt, _separator(delimiter), mapping, password_column)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="SAMPLE") from None
-    with _site_or_local_mock(site) as target:
-        with target.client() as client:
-            report = validate_sample(rows, client, mapping=mapping, password_column=password_column, keep=keep,
-                                     site=target.describe())
+    try:
+        with _site_or_local_mock(site) as target:
+            with target.client() as client:
+                report = validate_sample(rows, client, mapping=mapping, password_column=password_column, keep=keep,
+                                         site=target.describe())
+    except SiteRefused as refused:
+        raise click.ClickException(f"{refused}: stopped at the first row (every row would fail the same way); "
+                                   "check the credentials and the application key's permissions") from None
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(report.table())
     if report_path:
         _write_json(report_path, report.as_dict())
     if report.failed:
         raise click.ClickException(f"{len(report.failed)} of {len(report.checks)} sample users failed")
+
+
+def _check_sample_columns(sample: str, fmt: str | None, delimiter: str | None, mapping: Any,
+                          password_column: str) -> None:
+    """A CSV sample must hold the login, cleartext and hash columns: say so once, not once per row."""
+    from gigya_migrate.flows.steps import csv_header, detect_format
+
+    fmt = (fmt or detect_format(sample)).lower()
+    if fmt not in ("csv", "tsv", "dsv"):
+        return
+    header = csv_header(sample, delimiter=delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt])
+    wanted = {"--login-column": mapping.login_id, "--password-column": password_column,
+              "--hash-column": mapping.password.hash}
+    missing = [f"{column!r} ({option})" for option, column in wanted.items() if column not in header]
+    if missing:
+        raise ValueError(f"{Path(sample).name} has no column {', '.join(missing)}; its columns: {', '.join(header)}. "
+                         "Name the right ones with those options (or a --mapping).")
 
 
 @click.command("status")

@@ -120,6 +120,8 @@ class Mapping(BaseModel):
         if self.password and self.password.hash in self.fields:
             found.append(f"fields.{self.password.hash}: the password column is mapped as a field; "
                          "keep it only in the password section")
+        if self.password and self.password.default_scheme and (p := _scheme_problem(self.password.default_scheme)):
+            found.append(f"password.default_scheme: {p}")
         return found
 
     def columns(self) -> list[str]:
@@ -205,6 +207,8 @@ class Mapping(BaseModel):
         salt = _text(row.get(spec.salt)) if spec.salt else None
         rounds = _text(row.get(spec.rounds)) if spec.rounds else None
         options = {k: v for k, v in (("salt_encoding", spec.salt_encoding), ("encoding", spec.encoding)) if v}
+        if rounds and not rounds.isdigit():
+            raise RecordError("invalid-hash", f"rounds {rounds[:12]!r} in column {spec.rounds!r} is not a whole number")
         try:
             return to_gigya_password(stored, scheme=scheme or spec.default_scheme, salt=salt or None,
                                      rounds=int(rounds) if rounds else None, **options)
@@ -232,6 +236,10 @@ def load_mapping(path: str | Path | None) -> Mapping:
         mapping = Mapping.model_validate(raw)
     except ValidationError as exc:
         problems = dict.fromkeys(_pydantic_problem(e) for e in exc.errors())  # a union repeats its path
+        # a field whose {to:, type:} form has a precise problem: drop the generic "wrong shape" line
+        detailed = {f"fields.{e['loc'][1]}:" for e in exc.errors() if len(e["loc"]) > 3 and e["loc"][0] == "fields"}
+        problems = {p: None for p in problems
+                    if not ("expected a Gigya field" in p and p.startswith(tuple(detailed) or ("\0",)))}
         raise MappingError(f"{path}: " + "; ".join(problems)) from None
     if problems := mapping.problems():
         raise MappingError(f"{path}: " + "; ".join(problems))
@@ -242,8 +250,24 @@ def load_mapping(path: str | Path | None) -> Mapping:
 # helpers
 
 
+def _scheme_problem(scheme: str) -> str | None:
+    """Why ``scheme`` is not a scheme name the hash step accepts (None if it is)."""
+    from gigya_migrate.hashing.legacy import SCHEMES
+
+    name = scheme.strip().split("(", 1)[0]
+    if name in SCHEMES:
+        return None
+    return f"unknown scheme {scheme!r}{_suggest(name, SCHEMES)}; use one of {', '.join(SCHEMES)}"
+
+
 def _pydantic_problem(error: dict) -> str:
-    where = ".".join(str(p) for p in error["loc"])
+    loc = error["loc"]
+    if len(loc) > 3 and loc[0] == "fields" and loc[2] == "FieldSpec":
+        loc = (*loc[:2], *loc[3:])  # pydantic's union tag: the mapping file never says "FieldSpec"
+    where = ".".join(str(p) for p in loc)
+    if loc == ("password",) and error["type"] == "model_type":
+        return ("password: expected a section naming columns, e.g. {hash: password_hash, scheme: hash_scheme, "
+                "salt: salt}, not " + repr(error.get("input"))[:40])
     if error["type"] == "extra_forbidden":
         known = ("login_id", "uid", "fields", "add", "drop", "passthrough", "email_verified", "password",
                  "hash", "scheme", "salt", "rounds", "default_scheme", "salt_encoding", "encoding", "required",

@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from gigya_migrate.flows.import_accounts import SITE_REFUSAL_CODES, SiteRefused
 from gigya_migrate.flows.mapping import Mapping
 from gigya_migrate.flows.runner import BadRecord, RecordError
 
@@ -94,7 +95,11 @@ class ValidationReport:
 
 def validate_sample(rows: Iterable[Any], client: Any, *, mapping: Mapping, password_column: str = "password",
                     keep: bool = False, site: str = "") -> ValidationReport:
-    """Run the validation (module docstring) for every row; returns the report."""
+    """Run the validation (module docstring) for every row; returns the report.
+
+    Raises ``SiteRefused`` at the first answer that refuses the credentials or permission (every
+    row would fail alike); test users of earlier rows are already removed by then.
+    """
     report = ValidationReport(site=site)
     for row in rows:
         report.checks.append(_check_row(row, client, mapping, password_column, keep))
@@ -192,7 +197,12 @@ def _step(check: HashCheck, stage: str, call) -> Any:
         value = call()
     except Exception as exc:  # noqa: BLE001 - a failed call fails this row at this stage
         check.steps[stage] = False
-        raise _Failed(stage, _reason(exc)) from None
+        if getattr(exc, "error_code", None) in SITE_REFUSAL_CODES:  # every row would fail alike: stop
+            raise SiteRefused(stage, exc) from None
+        reason = _reason(exc)
+        if stage == "import" and getattr(exc, "error_code", None) in (400003, 403043):
+            reason += " (an account with this login already exists; validate-hashes never overwrites one: use test logins)"
+        raise _Failed(stage, reason) from None
     check.steps[stage] = True
     return value
 

@@ -116,16 +116,20 @@ def _dialect(sample: str) -> type[csv.Dialect]:
 
 
 def _read_json(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # a BOM is not part of the JSON
         text = handle.read()
     try:
         data = json.loads(text)
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError:
-        try:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise SampleError(f"{path.name} is neither JSON nor JSON Lines: {exc.msg} (line {exc.lineno}).") from None
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SampleError(f"{path.name} is neither JSON nor JSON Lines: {exc.msg} (line {number}).") from None
     for record in records:
         if not isinstance(record, Mapping):
             raise SampleError(f"{path.name}: every JSON row must be an object with password and hash fields.")
@@ -167,7 +171,7 @@ def check_row(number: int, row: Mapping, *, scheme: str | None = None, encoding:
               salt_encoding: str = "text") -> RowResult:
     """Convert, verify and (on failure) diagnose one sample row."""
     label, password = _label(number, row), row.get("password")
-    if password is None:
+    if password is None or str(password) == "":  # an empty CSV cell: nothing to verify the hash with
         return RowResult(number, label, "?", "invalid", message="no cleartext password in this row.")
     try:
         format_name, obj = _to_object(row, scheme, encoding, salt_encoding)

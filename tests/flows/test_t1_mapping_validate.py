@@ -1,0 +1,117 @@
+"""Mapping mistakes said once and up front; validate-hashes stops on a refused site and names missing columns."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from gigya_migrate.cli import main
+from mock_gigya import defaults
+
+API_KEY = defaults.DEFAULT_API_KEY
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def _mapping(tmp_path, text):
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unknown_default_scheme_is_refused_before_the_run(tmp_path, users, csv_of):
+    rows, _ = users(2)
+    source = csv_of(tmp_path / "users.csv", rows)
+    mapping = _mapping(tmp_path, "login_id: email\npassword:\n  hash: hash\n  default_scheme: md55\n")
+    result = invoke("import", source, "--mapping", mapping, "--dry-run")
+    assert result.exit_code == 2
+    assert "password.default_scheme: unknown scheme 'md55' (did you mean 'md5'?)" in result.output
+    ok = _mapping(tmp_path, "login_id: email\npassword:\n  hash: hash\n  default_scheme: sha256($salt$password)\n")
+    assert invoke("import", source, "--mapping", ok, "--dry-run").exit_code == 0
+
+
+def test_a_wrong_field_type_is_said_once(tmp_path, users, csv_of):
+    rows, _ = users(1)
+    source = csv_of(tmp_path / "users.csv", rows)
+    mapping = _mapping(tmp_path, "login_id: email\nfields:\n  birth_year: {to: profile.birthYear, type: integer}\n")
+    result = invoke("import", source, "--mapping", mapping, "--dry-run")
+    assert result.exit_code == 2
+    assert "fields.birth_year.type: Input should be" in result.output
+    assert "expected a Gigya field" not in result.output and "FieldSpec" not in result.output
+
+
+def test_a_password_given_as_a_column_name_explains_the_section(tmp_path, users, csv_of):
+    rows, _ = users(1)
+    source = csv_of(tmp_path / "users.csv", rows)
+    result = invoke("import", source, "--mapping", _mapping(tmp_path, "login_id: email\npassword: hash\n"), "--dry-run")
+    assert result.exit_code == 2
+    assert "password: expected a section naming columns" in result.output
+    assert "PasswordMapping" not in result.output
+
+
+def test_rounds_that_are_not_a_number_name_the_column(tmp_path, users, csv_of):
+    rows, _ = users(2, formats=("md5_hex",))
+    for row in rows:
+        row["rounds"] = "ten"
+    source = csv_of(tmp_path / "users.csv", rows)
+    mapping = _mapping(tmp_path, "login_id: email\npassword:\n  hash: hash\n  scheme: scheme\n  rounds: rounds\n")
+    result = invoke("import", source, "--mapping", mapping, "--dry-run")
+    assert "2 failed (invalid-hash 2)" in result.output
+    errors = (tmp_path / "users.dry-run.errors.jsonl").read_text()
+    assert "rounds 'ten' in column 'rounds' is not a whole number" in errors
+    assert "invalid literal" not in errors
+
+
+def _sample(tmp_path, users, *, login="email"):
+    rows, passwords = users(3, formats=("md5_hex", "bcrypt", "django"))
+    path = tmp_path / "sample.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow([login, "password", "hash", "scheme", "salt"])
+        for row in rows:
+            out.writerow([row["email"], passwords[row["email"]], row["hash"], row["scheme"], row["salt"]])
+    return path
+
+
+def test_validate_hashes_names_a_missing_login_column_once(tmp_path, gigya_server, site_args, users):
+    sample = _sample(tmp_path, users, login="user")
+    result = invoke("validate-hashes", sample, *site_args)
+    assert result.exit_code == 2
+    assert "no column 'email' (--login-column)" in result.output
+    passed = invoke("validate-hashes", sample, "--login-column", "user", *site_args)
+    assert passed.exit_code == 0, passed.output
+    assert "3/3 sample users passed" in passed.output
+
+
+def test_validate_hashes_stops_on_a_wrong_secret(tmp_path, gigya_server, users):
+    sample = _sample(tmp_path, users)
+    wrong = ["--base-url", gigya_server.url, "--api-key", API_KEY, "--user-key", defaults.DEFAULT_USER_KEY,
+             "--secret", "d3Jvbmctc2VjcmV0"]
+    result = invoke("validate-hashes", sample, *wrong)
+    assert result.exit_code == 1
+    assert "403003" in result.output and "stopped at the first row" in result.output
+    assert result.output.count("403003") == 1  # not one failure line per row
+    assert "d3Jvbmctc2VjcmV0" not in result.output
+
+
+def test_validate_hashes_says_why_an_existing_login_fails(tmp_path, gigya_server, site_args, users, csv_of,
+                                                          mapping_file):
+    sample = _sample(tmp_path, users)
+    rows, _ = users(1, formats=("md5_hex",))  # the same seed: the sample's first user
+    assert invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file,
+                  *site_args).exit_code == 0
+    result = invoke("validate-hashes", sample, *site_args)
+    assert result.exit_code == 1
+    assert "validate-hashes never overwrites one" in result.output
+    assert gigya_server.accounts(API_KEY).count() == 1  # the real account stays, the test users are gone
