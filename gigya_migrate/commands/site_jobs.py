@@ -401,7 +401,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
     _write_json(report_path, report.to_dict())
     click.echo(report.summary())
     if strict and not report.ok:
-        raise click.ClickException("the sites differ (see the report)")
+        raise click.ClickException(f"the sites differ (see {report_path or 'the report'})")
 
 
 # --- export ----------------------------------------------------------------------------------------
@@ -505,6 +505,8 @@ def update_command(site, where, assignments, batch_size, **run_args):
                                              job=[where, parsed]))
     report = update_accounts(site.client(), options)
     click.echo(report.summary())
+    if not report.records_in and not report.skipped:
+        click.echo(f"no account matches --where {where!r}: nothing to update", err=True)
 
 
 # --- flagged-deletions -----------------------------------------------------------------------------

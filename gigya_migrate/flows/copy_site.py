@@ -21,7 +21,7 @@ What this adds to IdentitySync's copy:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from gigya_migrate.flows.export import DeltaWindow, account_query, as_dict, delta_window, expand_time, search_accounts
 from gigya_migrate.flows.reconcile import ReconcileReport, reconcile_sites
@@ -98,6 +98,9 @@ class CopyReport:
         """What the CLI prints."""
         lines = [f"copy ({self.window}): {self.query}"] + [f"  warning: {w}" for w in self.warnings]
         lines.append(self.run.summary())
+        if self.run.dropped:
+            lines.append(f"  {self.run.dropped:,} account(s) re-read in the overlap window and unchanged since the "
+                         "previous run copied them: skipped")
         if self.run.failed_by_code.get(400003):
             lines.append("  400003 'Unique identifier exists': the UID is already on the target; "
                          "run again with --policy upsert to overwrite those accounts")
@@ -216,9 +219,10 @@ def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptio
     if window.delta_field and "*" not in fields and window.delta_field not in fields:
         fields.append(window.delta_field)  # read, to skip overlap re-reads; never imported
     query = account_query(fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
-    accounts = search_accounts(source, query, where=where, page_size=options.page_size)
+    passwords = _HeldPasswords()
+    accounts = passwords.hold(search_accounts(source, query, where=where, page_size=options.page_size))
     seen = _Overlap(state.job(options.job).get("overlapCopied") or {}, window, options.overlap_ms)
-    steps = [seen.step(), *_fill_step(source, options.fields), _rename_step(options)]
+    steps = [passwords.step(), seen.step(), *_fill_step(source, options.fields), _rename_step(options)]
     report = run(accounts, name="copy", key=lambda a: a.get("UID"), transforms=steps,
                  write=_writer(target, options), options=options.run)
     result = CopyReport(query=query, window=window.describe(), run=report, warnings=warnings)
@@ -230,6 +234,41 @@ def copy_accounts(source: Any, target: Any, state: StateFile, options: CopyOptio
             result.reconciliation = reconcile_sites(source, target, where=where, check_where=_where_of(check),
                                                     fields=_compared(options.fields))
     return result
+
+
+class _HeldPasswords:
+    """Keeps each account's password aside between the read and the first step, so the runner's
+    record of what was read (what a failed account's error line shows) holds no password hash.
+
+    The runner runs local steps on a record right after reading it; the bound only drops what a
+    resumed run skips without running steps. Should a password ever miss its record, the
+    fill-password step reads it again with getAccountInfo: never copied without one."""
+
+    _BOUND = 10_000
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self._held: "OrderedDict[str, Any]" = OrderedDict()
+
+    def hold(self, accounts: Iterable[dict]) -> Iterator[dict]:
+        for account in accounts:
+            uid = account.get("UID")
+            if uid and "password" in account:
+                account = dict(account)
+                self._held[uid] = account.pop("password")
+                while len(self._held) > self._BOUND:
+                    self._held.popitem(last=False)
+            yield account
+
+    def step(self) -> Step:
+        return Step("restore-password", self._restore)
+
+    def _restore(self, account: dict) -> dict:
+        uid = account.get("UID")
+        if uid in self._held:
+            return {**account, "password": self._held.pop(uid)}
+        return account
 
 
 class _Overlap:

@@ -57,6 +57,10 @@ class ReconcileReport:
                  + (f" (where {self.where})" if self.where else ""),
                  f"checked {self.checked} source accounts: {self.missing_count} missing on the target, "
                  f"{self.differing_count} with different fields"]
+        extra = (self.target_count or 0) - (self.source_count or 0)
+        if self.source_count is not None and self.target_count is not None and extra > 0:
+            lines.append(f"  the target has {extra} account(s) more than the source: created there, or deleted on "
+                         "the source (copy does not delete; see `gigya-migrate deletions`)")
         lines += [f"  missing: {uid}" for uid in self.missing[:10]]
         lines += [f"  differs: {d['uid']}: {', '.join(sorted(d['fields']))}" for d in self.differing[:10]]
         return "\n".join(lines)

@@ -202,3 +202,54 @@ def test_the_default_export_leaves_password_hashes_out(sites, tmp_path):
     assert len(rows) == 2 and all("password" not in r and r["profile"]["email"] for r in rows)
     assert _cli("export", *src, "--fields", "UID,password", "--out", tmp_path / "hashes.jsonl").exit_code == 0
     assert "X03MO1qnZdYdgyfeuILPmQ==" in (tmp_path / "hashes.jsonl").read_text()  # asked for by name
+
+
+def test_a_failed_copy_line_holds_no_password_hash_and_an_upsert_fixes_it(sites, tmp_path, monkeypatch):
+    """Before: every failed account's line in copy-errors.jsonl carried its full password hash."""
+    monkeypatch.chdir(tmp_path)
+    people = _people(sites, 3)
+    for uid in people[:2]:
+        sites.dst.import_full_account(uid, login_ids={"emails": [f"{uid}@example.org"]})
+    args = ["copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1"), "--full"]
+    result = _cli(*args)
+    assert result.exit_code == 0 and "400003" in result.output
+    lines = [json.loads(x) for x in (tmp_path / "copy-errors.jsonl").read_text().splitlines()]
+    assert sorted(x["UID"] for x in lines) == sorted(people[:2])
+    assert all("password" not in x for x in lines)
+    assert "X03MO1qnZdYdgyfeuILPmQ==" not in (tmp_path / "copy-errors.jsonl").read_text()
+    # the password still travels: an upsert copies it and the user logs in with it
+    assert _cli(*args, "--policy", "upsert").exit_code == 0
+    email = sites.src.get_account_info(people[0]).raw["profile"]["email"]
+    assert sites.dst.login(email, "password").raw["UID"] == people[0]
+
+
+def test_copy_says_how_many_accounts_the_overlap_skipped(sites, tmp_path, monkeypatch):
+    """Before: a second run printed '5 records in, 0 ok, 0 failed' and nothing about the 5."""
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 2)
+    args = ["copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1")]
+    assert _cli(*args).exit_code == 0
+    again = _cli(*args)
+    assert again.exit_code == 0 and "2 account(s) re-read in the overlap window" in again.output, again.output
+
+
+def test_reconcile_names_extra_target_accounts_and_the_report(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    people = _people(sites, 2)
+    sites.dst.import_full_account("t2-only-on-target", login_ids={"emails": ["only@example.org"]})
+    for uid in people:
+        sites.dst.import_full_account(uid, profile={"email": "changed@example.org"},
+                                      login_ids={"emails": [f"{uid}@example.org"]})
+    result = _cli("reconcile", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_dst", "eu1"),
+                  "--strict", "--report", tmp_path / "rec.json")
+    assert result.exit_code == 1
+    assert "the target has 1 account(s) more than the source" in result.output
+    assert f"see {tmp_path / 'rec.json'}" in result.output
+
+
+def test_update_says_when_the_where_matches_nothing(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 1)
+    result = _cli("update", *sites.cli_args("", "3_src", "us1"), "--where", 'profile.email = "nobody@x.org"',
+                  "--set", "data.x=1")
+    assert result.exit_code == 0 and "no account matches --where" in result.output
