@@ -294,10 +294,18 @@ def status_command(where, site_algorithm, report_path, site):
       gigya-migrate status
       gigya-migrate status --where 'data.migratedFrom = "legacy-shop"' --mock
     """
-    from gigya_migrate.flows.status import hash_status
+    from gigya_migrate.errors import GigyaError
+    from gigya_migrate.flows.status import STATUS_FIELDS, hash_status
 
     with site.client() as client:
-        status = hash_status(client, where=where, site_algorithm=site_algorithm)
+        try:
+            status = hash_status(client, where=where, site_algorithm=site_algorithm)
+        except GigyaError as exc:
+            if where and exc.error_code == 400006:  # the position Gigya names counts from SELECT
+                raise click.BadParameter(f"{exc.details or exc.message}; the query sent was "
+                                         f"'SELECT {STATUS_FIELDS} FROM accounts WHERE {where}'",
+                                         param_hint="--where") from None
+            raise
     click.echo(status.summary())
     if report_path:
         _write_json(report_path, status.as_dict())

@@ -94,6 +94,10 @@ class ImportJob:
     # -- steps --------------------------------------------------------------------------------
     def key(self, row: dict) -> str:
         """The record key: its normalised login email."""
+        if "_raw" in row and self.mapping.login_id not in row:
+            # a line an earlier run could not parse, fed back from its error file unchanged
+            raise RecordError("malformed-row", "this line could not be parsed by an earlier run (see _raw): split "
+                                               "it into the input's columns before feeding it back in")
         return self.mapping.login_of(row)
 
     def map_row(self, row: dict) -> dict:

@@ -18,8 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["HashStatus", "hash_status"]
+__all__ = ["STATUS_FIELDS", "HashStatus", "hash_status"]
 
+STATUS_FIELDS = "UID, lastLoginTimestamp, password.hashSettings.algorithm, password.hash"
+"""What ``hash_status`` selects (quoted back to the user when a --where clause is refused)."""
 SITE_ALGORITHM = "pbkdf2"  # what Gigya re-hashes with (seed 004; the mock's default re-hash)
 NO_PASSWORD = "(no password)"
 
@@ -56,6 +58,9 @@ class HashStatus:
 
     def summary(self) -> str:
         """The printed report: one line, then the per-algorithm table."""
+        if not self.total:
+            return ("no accounts found: nothing was imported into this site yet, or no account matches --where "
+                    "(check --api-key / --data-center)")
         share = f" ({100 * self.rehashed / self.total:.0f}%)" if self.total else ""
         lines = [f"{self.total:,} accounts; {self.rehashed:,} logged in and re-hashed{share}; "
                  f"{self.legacy:,} still on legacy hashes",
@@ -74,7 +79,7 @@ class HashStatus:
 def hash_status(client: Any, *, where: str | None = None, site_algorithm: str = SITE_ALGORITHM,
                 page_size: int = 1000) -> HashStatus:
     """Count accounts (those matching ``where``, a WHERE clause) per stored algorithm."""
-    query = "SELECT UID, lastLoginTimestamp, password.hashSettings.algorithm, password.hash FROM accounts"
+    query = f"SELECT {STATUS_FIELDS} FROM accounts"
     if where:
         query += f" WHERE {where}"
     status = HashStatus(site_algorithm=site_algorithm)

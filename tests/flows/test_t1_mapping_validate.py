@@ -115,3 +115,27 @@ def test_validate_hashes_says_why_an_existing_login_fails(tmp_path, gigya_server
     assert result.exit_code == 1
     assert "validate-hashes never overwrites one" in result.output
     assert gigya_server.accounts(API_KEY).count() == 1  # the real account stays, the test users are gone
+
+
+def test_status_on_an_empty_site_says_so(gigya_server, site_args):
+    result = invoke("status", *site_args)
+    assert result.exit_code == 0, result.output
+    assert "no accounts found" in result.output
+
+
+def test_status_with_a_broken_where_quotes_the_query_it_sent(gigya_server, site_args):
+    result = invoke("status", "--where", "bogus (((", *site_args)
+    assert result.exit_code == 2
+    assert "Query syntax error" in result.output
+    assert "FROM accounts WHERE bogus (((" in result.output  # Gigya's position counts from SELECT
+
+
+def test_an_unparsed_line_fed_back_from_an_error_file_says_what_to_do(tmp_path, mapping_file, users, csv_of):
+    rows, _ = users(2)
+    source = csv_of(tmp_path / "users.csv", rows)
+    with open(source, "a", encoding="utf-8") as handle:
+        handle.write("broken@example.com,only-two-fields\n")
+    invoke("import", source, "--mapping", mapping_file, "--dry-run")
+    again = invoke("import", tmp_path / "users.dry-run.errors.jsonl", "--mapping", mapping_file, "--dry-run")
+    assert "1 failed (malformed-row 1)" in again.output, again.output
+    assert "split it into the input's columns" in (tmp_path / "users.dry-run.errors.dry-run.errors.jsonl").read_text()
