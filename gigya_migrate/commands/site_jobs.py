@@ -539,6 +539,11 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
     """
     from gigya_migrate.flows.deletions import FlaggedOptions, flagged_deletions
 
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+", flag):
+        raise click.BadParameter(f"expected a dotted account field such as data.deleteUser, got {flag!r}",
+                                 param_hint="'--flag'")
     try:
         value = json.loads(flag_value)
     except ValueError:

@@ -350,11 +350,11 @@ def flagged_deletions(client: Any, downstream: Downstream | None, options: Flagg
     deleted: it stays flagged, so the next run tries again. A dry run lists, sends and deletes
     nothing. Returns the runner's ``RunReport``.
     """
-    from gigya_migrate.flows.export import as_dict
+    from gigya_migrate.flows.export import search_accounts
     from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, Step, run
 
     run_options = options.run or RunOptions()
-    accounts = (as_dict(a) for a in client.search_all(flagged_query(options), page_size=options.page_size))
+    accounts = search_accounts(client, flagged_query(options), where=options.where, page_size=options.page_size)
 
     def to_event(account: dict) -> dict:
         event = flagged_event(account, options.flag)

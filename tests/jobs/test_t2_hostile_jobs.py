@@ -253,3 +253,12 @@ def test_update_says_when_the_where_matches_nothing(sites, tmp_path, monkeypatch
     result = _cli("update", *sites.cli_args("", "3_src", "us1"), "--where", 'profile.email = "nobody@x.org"',
                   "--set", "data.x=1")
     assert result.exit_code == 0 and "no account matches --where" in result.output
+
+
+def test_flagged_deletions_refuses_a_bad_flag_and_points_into_a_bad_where(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = sites.cli_args("", "3_src", "us1")
+    flag = _cli("flagged-deletions", *src, "--flag", "data..deleteUser", "--dry-run")
+    assert flag.exit_code == 2 and "'--flag'" in flag.output, flag.output
+    where = _cli("flagged-deletions", *src, "--where", "x = = 1", "--dry-run")
+    assert where.exit_code == 2 and "  x = = 1\n      ^" in where.output, where.output
