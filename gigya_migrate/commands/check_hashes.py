@@ -95,13 +95,21 @@ def check_hashes_command(sample: Path, scheme: str | None, hash_encoding: str, s
       gigya-migrate check-hashes sample.csv --scheme 'sha256($salt$password)' --hash-encoding hex
       gigya-migrate check-hashes sample.jsonl --show-objects objects.jsonl
     """
+    if show_objects is not None and show_objects.resolve() == sample.resolve():
+        raise click.BadParameter("is the SAMPLE file itself; choose another path", param_hint="--show-objects")
+    if show_objects is not None and not show_objects.resolve().parent.is_dir():
+        raise click.BadParameter(f"the folder {show_objects.resolve().parent} does not exist", param_hint="--show-objects")
     options = {"scheme": scheme, "encoding": None if hash_encoding == "auto" else hash_encoding,
                "salt_encoding": salt_encoding}
     try:
         results = list(check_sample(sample, **options))
     except SampleError as exc:
         raise click.BadParameter(str(exc), param_hint="SAMPLE") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{sample.name} is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                                 f"{exc.start}): save it as UTF-8, e.g. iconv -f latin1 -t utf-8",
+                                 param_hint="SAMPLE") from None
+    except OSError as exc:
         raise click.ClickException(f"cannot read {sample}: {exc}") from None
     if not results:
         raise click.BadParameter(f"{sample.name} has no rows.", param_hint="SAMPLE")

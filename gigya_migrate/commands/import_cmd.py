@@ -236,6 +236,9 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
     if mapping.password is None:
         raise click.BadParameter("the mapping has no password section", param_hint="--mapping")
+    if report_path and Path(report_path).resolve() == Path(sample).resolve():
+        raise click.BadParameter("is the SAMPLE file itself; choose another path", param_hint="--report")
+    _check_folder(report_path)
     try:
         rows = read_records(sample, format=fmt, delimiter=_separator(delimiter))
         _check_sample_columns(sample, fmt, _separator(delimiter), mapping, password_column)
@@ -297,6 +300,8 @@ def status_command(where, site_algorithm, report_path, site):
     from gigya_migrate.errors import GigyaError
     from gigya_migrate.flows.status import STATUS_FIELDS, hash_status
 
+    _check_folder(report_path)
+
     with site.client() as client:
         try:
             status = hash_status(client, where=where, site_algorithm=site_algorithm)
@@ -309,6 +314,12 @@ def status_command(where, site_algorithm, report_path, site):
     click.echo(status.summary())
     if report_path:
         _write_json(report_path, status.as_dict())
+
+
+def _check_folder(path: str | None, option: str = "--report") -> None:
+    """Refuse an output in a folder that does not exist before the work, not after it."""
+    if path and not Path(path).resolve().parent.is_dir():
+        raise click.BadParameter(f"the folder {Path(path).resolve().parent} does not exist", param_hint=option)
 
 
 def _write_json(path: str, document: dict) -> None:

@@ -139,3 +139,13 @@ def test_an_unparsed_line_fed_back_from_an_error_file_says_what_to_do(tmp_path, 
     again = invoke("import", tmp_path / "users.dry-run.errors.jsonl", "--mapping", mapping_file, "--dry-run")
     assert "1 failed (malformed-row 1)" in again.output, again.output
     assert "split it into the input's columns" in (tmp_path / "users.dry-run.errors.dry-run.errors.jsonl").read_text()
+
+
+def test_validate_hashes_report_paths_are_checked_before_the_run(tmp_path, gigya_server, site_args, users):
+    sample = _sample(tmp_path, users)
+    before = sample.read_text()
+    same = invoke("validate-hashes", sample, "--report", sample, *site_args)
+    assert same.exit_code == 2 and sample.read_text() == before
+    missing = invoke("validate-hashes", sample, "--report", tmp_path / "no" / "r.json", *site_args)
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert "sample users passed" not in missing.output  # refused before, not after, the work

@@ -38,3 +38,28 @@ def test_a_json_sample_with_a_byte_order_mark_is_read(tmp_path):
     result = _run(tmp_path, "sample.json", b"\xef\xbb\xbf" + json.dumps(rows).encode())
     assert result.exit_code == 0, result.output
     assert "1 rows: 1 verify" in result.output
+
+
+def test_show_objects_never_overwrites_the_sample(tmp_path):
+    text = f"id,password,hash,scheme\nbob,password,{MD5_PASSWORD},md5\n"
+    path = tmp_path / "sample.csv"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["check-hashes", str(path), "--show-objects", str(path)])
+    assert result.exit_code == 2
+    assert path.read_text() == text  # it used to be replaced by the objects (full hashes included)
+
+
+def test_show_objects_in_a_missing_folder_is_refused_without_a_traceback(tmp_path):
+    path = tmp_path / "sample.csv"
+    path.write_text(f"id,password,hash,scheme\nbob,password,{MD5_PASSWORD},md5\n")
+    result = CliRunner().invoke(main, ["check-hashes", str(path), "--show-objects", str(tmp_path / "no" / "o.jsonl")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_latin1_sample_is_refused_with_the_fix(tmp_path):
+    text = f"id,password,hash,scheme\nbob,pässword,{MD5_PASSWORD},md5\n"
+    result = _run(tmp_path, "sample.csv", text.encode("latin-1"))
+    assert result.exit_code == 2
+    assert "is not UTF-8 (byte 0xe4" in result.output and "iconv" in result.output
