@@ -75,7 +75,10 @@ def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         name, sep, text = value.partition(":")
         if not sep or not name.strip():
-            raise click.BadParameter(f"expected 'Name: value', got {value!r}", param_hint="--header")
+            # never echo the text: it is typically "Authorization Bearer <token>" with the colon missing
+            raise click.BadParameter(f"expected 'Name: value' (e.g. 'Authorization: Bearer ...'), got "
+                                     f"{len(value)} characters without a colon (not shown: it may hold a token)",
+                                     param_hint="--header")
         headers[name.strip()] = text.strip()
     return headers
 
@@ -167,6 +170,10 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
 
     if since and full:
         raise click.UsageError("--since and --full contradict each other; give one.")
+    if since:  # refused here when it is not a time; Unix ms accepted as for copy and export
+        from gigya_migrate.flows.state import iso_from_ms
+
+        since = iso_from_ms(_since_ms(since))
     job = job or f"deletions:{site.api_key}"
     downstream = None
     if not dry_run:
@@ -262,6 +269,17 @@ def _split_fields(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [f.strip() for f in value.split(",") if f.strip()]
+
+
+def _separator(value: str | None) -> str | None:
+    r"""--separator: one character; ``\t`` (as typed in a shell) means a tab."""
+    if value is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t"}.get(value, value)
+    if len(value) != 1:
+        raise click.BadParameter(f"expected one character (',', ';', '|', '\\t' for a tab), got {value!r}",
+                                 param_hint="'--separator'")
+    return value
 
 
 def _since_ms(since: str | None) -> int | None:
@@ -453,6 +471,7 @@ def export_command(site, where, fields, out_path, overwrite, fmt, separator, fla
 
     if (full or since) and not delta_field:
         raise click.UsageError("--full and --since need --delta-field (an export is complete without it).")
+    separator = _separator(separator)
     job = job or f"export:{site.api_key}:{out_path.name}"
     if out_path.exists() and not (overwrite or dry_run):
         previous = StateFile(state_path).job(job).get("out")

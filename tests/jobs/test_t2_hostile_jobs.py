@@ -262,3 +262,25 @@ def test_flagged_deletions_refuses_a_bad_flag_and_points_into_a_bad_where(sites,
     assert flag.exit_code == 2 and "'--flag'" in flag.output, flag.output
     where = _cli("flagged-deletions", *src, "--where", "x = = 1", "--dry-run")
     assert where.exit_code == 2 and "  x = = 1\n      ^" in where.output, where.output
+
+
+def test_export_separator_must_be_one_character(sites, tmp_path):
+    """Before: --separator '||' ended in a TypeError traceback from the csv module."""
+    _people(sites, 1)
+    src = sites.cli_args("", "3_src", "us1")
+    for bad in ("||", ""):
+        result = _cli("export", *src, "--out", tmp_path / "x.csv", "--separator", bad)
+        assert result.exit_code == 2 and "'--separator'" in result.output, (bad, result.output)
+        assert not isinstance(result.exception, TypeError)
+    tab = _cli("export", *src, "--out", tmp_path / "x.dsv", "--fields", "UID,profile.email", "--separator", "\\t")
+    assert tab.exit_code == 0 and (tmp_path / "x.dsv").read_text().startswith("UID\tprofile.email")
+
+
+def test_deletions_since_is_checked_and_a_bad_header_is_not_echoed(sites, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = sites.cli_args("", "3_src", "us1")
+    since = _cli("deletions", *src, "--out", "d.csv", "--since", "yesterday")
+    assert since.exit_code == 2 and "--since" in since.output, since.output
+    assert _cli("deletions", *src, "--out", "d.csv", "--since", "1763000000000", "--dry-run").exit_code == 0
+    header = _cli("deletions", *src, "--post", "http://127.0.0.1:9/x", "--header", "Authorization Bearer s3cr3tT0ken")
+    assert header.exit_code == 2 and "s3cr3tT0ken" not in header.output, header.output
