@@ -94,7 +94,7 @@ class ImportJob:
     # -- steps --------------------------------------------------------------------------------
     def key(self, row: dict) -> str:
         """The record key: its normalised login email."""
-        if "_raw" in row and self.mapping.login_id not in row:
+        if row.get("_raw") and not row.get(self.mapping.login_id):
             # a line an earlier run could not parse, fed back from its error file unchanged
             raise RecordError("malformed-row", "this line could not be parsed by an earlier run (see _raw): split "
                                                "it into the input's columns before feeding it back in")
@@ -227,7 +227,8 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
         try:
             job.mapping.check_columns(header)
         except MappingError as exc:
-            raise MappingError(f"{exc}{_separator_hint(header, sep)}") from None
+            if "_extra" not in header:  # a CSV error file keeps some columns inside _extra
+                raise MappingError(f"{exc}{_separator_hint(header, sep)}") from None
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
     options.input = options.input or str(path)

@@ -148,7 +148,9 @@ class Mapping(BaseModel):
                          "(their users will have to reset them)")
         if header is not None and not self.passthrough:
             read = set(self.columns())
-            unread = [c for c in header if c not in read]
+            # the error columns of a fed-back error file are not data: no need to mention them
+            unread = [c for c in header if c not in read and c not in ("errorCode", "errorMessage", "errorStep")
+                      and not c.startswith("_")]
             if unread:
                 found.append(f"input columns the mapping does not read (not imported): {', '.join(unread)}")
         return found
@@ -161,7 +163,7 @@ class Mapping(BaseModel):
         if not email:
             raise RecordError("missing-login-id", f"no login id in column {self.login_id!r}")
         local, _, domain = email.partition("@")
-        if not local or "." not in domain or " " in email or domain.startswith(".") or domain.endswith("."):
+        if not local or "." not in domain or " " in email or "@" in domain or domain.startswith(".") or domain.endswith("."):
             raise RecordError("invalid-login-id", f"{email!r} in column {self.login_id!r} is not an email address")
         return email
 

@@ -224,11 +224,29 @@ def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap) -> Iterato
             yield BadRecord(_as_latin1(text), "malformed-row",
                             f"{len(row)} fields where the header has {len(header)}", line=rows.line_num)
             continue
-        record = dict(zip(header, row))
+        record = _with_extra(dict(zip(header, row)))
         if byte := _undecoded(text):
             yield _encoding_error(record, byte, rows.line_num)
             continue
         yield record
+
+
+def _with_extra(record: dict) -> dict:
+    """A row of a CSV error file (``CsvWriter``): the fields it kept in ``_extra`` (those outside the
+    header of the first failed record) become columns again, so the file can be fed back in."""
+    extra = record.get(CsvWriter.EXTRA)
+    if not extra or not extra.startswith("{"):
+        return record
+    try:
+        fields = json.loads(extra)
+    except json.JSONDecodeError:
+        return record
+    if not isinstance(fields, dict):
+        return record
+    merged = {k: v for k, v in record.items() if k != CsvWriter.EXTRA and v != ""}
+    for name, value in fields.items():
+        merged.setdefault(name, value)
+    return merged
 
 
 def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[dict | BadRecord]:

@@ -226,3 +226,28 @@ def test_wrong_secret_stops_the_run_at_the_first_refusal(tmp_path, gigya_server,
     resumed = invoke("import", source, "--mapping", mapping_file, "--resume", *fixed)
     assert resumed.exit_code == 0, resumed.output
     assert gigya_server.accounts(API_KEY).count() == 200
+
+
+# -- journey 3: the error file, fixed and fed back in ---------------------------------------------
+
+
+def test_a_csv_error_file_led_by_an_unparsed_line_can_be_fixed_and_fed_back(tmp_path, gigya_server, site_args,
+                                                                             mapping_file, users, csv_of):
+    rows, passwords = users(4, formats=("md5_hex",))
+    good_email = rows[1]["email"]
+    rows[1]["email"] = good_email.replace("@", "@@")  # a typo the import must refuse
+    source = csv_of(tmp_path / "users.csv", rows)
+    text = source.read_text().splitlines(keepends=True)
+    source.write_text(text[0] + "only,two\n" + "".join(text[1:]))  # the first failure is an unparsed line
+    first = invoke("import", source, "--mapping", mapping_file, "--errors", "failed.csv", *site_args)
+    assert "5 records in, 3 ok, 2 failed (malformed-row 1, invalid-login-id 1)" in first.output, first.output
+    # the CSV error file's header came from the unparsed line: the other row's columns sit in _extra
+    fixed = (tmp_path / "failed.csv").read_text().replace(good_email.replace("@", "@@"), good_email)
+    (tmp_path / "failed.csv").write_text(fixed)
+    again = invoke("import", "failed.csv", "--mapping", mapping_file, *site_args)
+    assert again.exit_code == 0, again.output
+    assert "2 records in, 1 ok, 1 failed (malformed-row 1)" in again.output
+    assert "errorCode" not in again.output  # not warned about as an unread data column
+    account = gigya_server.accounts(API_KEY).find(email=good_email)
+    assert account["profile"]["firstName"] == rows[1]["first_name"]
+    assert "errorCode" not in json.dumps(account) and "_extra" not in json.dumps(account)
