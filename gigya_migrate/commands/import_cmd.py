@@ -29,6 +29,13 @@ def _default_path(input_path: str, suffix: str) -> Path:
     return Path(f"{stem}.{suffix}")
 
 
+def _require_credentials(site: Any) -> None:
+    """These commands make server-side calls only: an API key alone gets 403007 on every one of them."""
+    if site is not None and not site.secret:
+        raise click.UsageError("--api-key alone cannot make server-side calls (importFullAccount, search): give "
+                               "--user-key and --secret too (or GIGYA_USER_KEY / GIGYA_SECRET), or --mock.")
+
+
 def _ensure_distinct(input_path: str, mapping_path: str | None, **paths: Path) -> None:
     """Refuse outputs that would overwrite the input, the mapping or each other, or that land in
     a folder that does not exist (found before anything is sent, not after the run)."""
@@ -103,6 +110,8 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
     if site is None and not dry_run:
         raise click.UsageError("No site given: pass --api-key (or set GIGYA_API_KEY), or --mock to target a local "
                                "mock-gigya server; --dry-run needs no site.")
+    if not dry_run:
+        _require_credentials(site)
     if encoding is not None:
         _check_encoding(encoding)
     try:
@@ -236,6 +245,7 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
     if mapping.password is None:
         raise click.BadParameter("the mapping has no password section", param_hint="--mapping")
+    _require_credentials(site)
     if report_path and Path(report_path).resolve() == Path(sample).resolve():
         raise click.BadParameter("is the SAMPLE file itself; choose another path", param_hint="--report")
     _check_folder(report_path)
@@ -301,7 +311,7 @@ def status_command(where, site_algorithm, report_path, site):
     from gigya_migrate.flows.status import STATUS_FIELDS, hash_status
 
     _check_folder(report_path)
-
+    _require_credentials(site)
     with site.client() as client:
         try:
             status = hash_status(client, where=where, site_algorithm=site_algorithm)

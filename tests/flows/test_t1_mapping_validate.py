@@ -149,3 +149,15 @@ def test_validate_hashes_report_paths_are_checked_before_the_run(tmp_path, gigya
     missing = invoke("validate-hashes", sample, "--report", tmp_path / "no" / "r.json", *site_args)
     assert missing.exit_code == 2 and "does not exist" in missing.output
     assert "sample users passed" not in missing.output  # refused before, not after, the work
+
+
+@pytest.mark.parametrize("command", ["import", "validate-hashes", "status"])
+def test_an_api_key_without_user_key_and_secret_is_bad_usage(tmp_path, gigya_server, command, users, csv_of,
+                                                             mapping_file):
+    rows, _ = users(1)
+    source = csv_of(tmp_path / "users.csv", [{**rows[0], "password": "x"}])
+    args = {"import": [source, "--mapping", mapping_file], "validate-hashes": [source], "status": []}[command]
+    result = invoke(command, *args, "--base-url", gigya_server.url, "--api-key", API_KEY)
+    assert result.exit_code == 2, result.output
+    assert "--user-key and --secret" in result.output
+    assert gigya_server.accounts(API_KEY).count() == 0
