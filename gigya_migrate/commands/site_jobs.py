@@ -372,6 +372,9 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
 
     if full and since:
         raise click.UsageError("--full and --since contradict each other; give one.")
+    if from_site.describe() == to_site.describe():
+        raise click.UsageError(f"source and target are the same site ({from_site.describe()}); "
+                               "give the target with --to-api-key (and --to-data-center / --to-base-url).")
     job = f"copy:{from_site.api_key}->{to_site.api_key}"
     options = CopyOptions(
         job=job, where=where, fields=_copy_fields(fields), import_policy=import_policy,

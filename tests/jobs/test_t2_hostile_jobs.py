@@ -284,3 +284,13 @@ def test_deletions_since_is_checked_and_a_bad_header_is_not_echoed(sites, tmp_pa
     assert _cli("deletions", *src, "--out", "d.csv", "--since", "1763000000000", "--dry-run").exit_code == 0
     header = _cli("deletions", *src, "--post", "http://127.0.0.1:9/x", "--header", "Authorization Bearer s3cr3tT0ken")
     assert header.exit_code == 2 and "s3cr3tT0ken" not in header.output, header.output
+
+
+def test_copying_a_site_onto_itself_is_refused(sites, tmp_path, monkeypatch):
+    """Before: --to-api-key equal to --from-api-key re-imported every account over itself, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    _people(sites, 1)
+    result = _cli("copy", *sites.cli_args("from", "3_src", "us1"), *sites.cli_args("to", "3_src", "us1"),
+                  "--full", "--policy", "upsert")
+    assert result.exit_code == 2 and "same site" in result.output, result.output
+    assert not (tmp_path / "copy-report.json").exists()
