@@ -60,13 +60,17 @@ def state(url: str) -> None:
 
 @click.command()
 @_url_option
-@click.confirmation_option(prompt="Wipe every account, site and fault of the mock?")
-def reset(url: str) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reset(url: str, yes: bool) -> None:
     """Wipe the server's data, then re-create its start-up sites and keys.
 
     Example: mock-gigya reset --yes
     """
-    ControlClient(url).call("POST", "reset")
+    client = ControlClient(url)
+    client.call("GET", "state")  # no server there: say so before asking to wipe it
+    if not yes:
+        click.confirm(f"Wipe every account, site and fault of the mock at {url}?", abort=True)
+    client.call("POST", "reset")
     click.echo("mock reset")
 
 

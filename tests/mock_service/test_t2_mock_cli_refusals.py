@@ -67,3 +67,19 @@ def test_a_pure_delay_is_still_a_fault_one_can_script(gigya_server):
     result = run("fault", "--delay", "0.01", "--url", gigya_server.url)
     assert result.exit_code == 0 and "1 scripted fault(s) pending" in result.output
     assert run("fault", "--clear", "--url", gigya_server.url).exit_code == 0
+
+
+def test_reset_says_no_server_before_asking_to_wipe_it():
+    """Before: it asked 'Wipe every account ...?' and only then said nobody was there."""
+    result = CliRunner().invoke(main, ["reset", "--url", "http://127.0.0.1:9"], input="y\n")
+    assert result.exit_code == 1 and "no mock-gigya server" in result.output
+    assert "Wipe" not in result.output
+
+
+def test_reset_still_asks_and_a_no_keeps_the_data(gigya_server):
+    run("seed", "2", "--url", gigya_server.url)
+    before = json.loads(run("state", "--url", gigya_server.url).output)["sites"]
+    kept = CliRunner().invoke(main, ["reset", "--url", gigya_server.url], input="n\n")
+    assert kept.exit_code == 1 and "Wipe" in kept.output
+    assert json.loads(run("state", "--url", gigya_server.url).output)["sites"] == before
+    assert run("reset", "--yes", "--url", gigya_server.url).exit_code == 0
