@@ -394,7 +394,7 @@ class _Item:
 def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
     """(code, message, retryable) for an exception raised by a network step or a writer."""
     code = getattr(exc, "error_code", None)
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    message = _explain(exc)
     if code is not None:
         retryable = code in RATE_LIMIT_CODES or code in RETRYABLE_CODES or bool(getattr(exc, "retryable", False))
         return code, message, retryable
@@ -403,6 +403,22 @@ def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
     if getattr(exc, "retryable", False) or isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return "network-error", message, True
     return "exception", f"{type(exc).__name__}: {message}", False
+
+
+def _explain(exc: BaseException) -> str:
+    """The error's message with what Gigya added (errorDetails, each validationErrors field), so an
+    error line says *which* field was refused, not only "Invalid parameter value"."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    parts = [message]
+    details = getattr(exc, "details", None)
+    if details and str(details) not in message:
+        parts.append(str(details))
+    for item in getattr(exc, "validation_errors", None) or ():
+        if isinstance(item, dict) and (item.get("fieldName") or item.get("message")):
+            text = f"{item.get('fieldName', '?')}: {item.get('message', '')}".strip()
+            if text not in " ".join(parts):
+                parts.append(text)
+    return "; ".join(parts)
 
 
 def _failure(exc: Exception) -> RecordResult:
