@@ -320,7 +320,10 @@ class GigyaClient:
         except requests.ConnectionError as exc:
             never = _never_connected(exc)
             message = _unreachable_message(url, exc) if never else str(exc)
-            raise GigyaConnectionError(message, method=method, maybe_applied=not never) from None
+            error = GigyaConnectionError(message, method=method, maybe_applied=not never)
+            if never and _is_loopback(url):
+                error.retryable = False  # nothing listens on this machine's port: waiting will not start it
+            raise error from None
         except requests.RequestException as exc:
             raise GigyaConnectionError(str(exc), method=method) from None
         body = self._parse(method, response, redact)
@@ -610,6 +613,10 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return "NewConnectionError" in text or "ConnectTimeoutError" in text or "NameResolutionError" in text
 
 
+def _is_loopback(url: str) -> bool:
+    return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
 def _unreachable_message(url: str, exc: requests.ConnectionError) -> str:
     """A connection that never opened, said for a person: which address, and the likely cause."""
     parts = urllib.parse.urlsplit(url)
@@ -617,7 +624,7 @@ def _unreachable_message(url: str, exc: requests.ConnectionError) -> str:
     text = repr(exc)
     if "NameResolutionError" in text:
         return f"cannot resolve {parts.hostname} ({where}): check the data center or --base-url"
-    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+    if _is_loopback(url):
         return f"cannot connect to {where}: nothing answers there. Is the mock running? (start it: mock-gigya serve)"
     return f"cannot connect to {where}: {type(exc).__name__}; check the network, the data center or --base-url"
 
