@@ -231,6 +231,12 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
                 raise MappingError(f"{exc}{_separator_hint(header, sep)}") from None
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
+    if header is None and warn:  # JSON has no header: the first record shows a typo'd column
+        first = next((r for r in read_records(path, format=fmt, encoding=encoding) if isinstance(r, dict)), None)
+        missing = [c for c in job.mapping.columns() if first is not None and c not in first]
+        if missing:
+            warn(f"the first record has no {', '.join(map(repr, missing))} (its fields: {', '.join(first)}); "
+                 "check the mapping's column names")
     options.input = options.input or str(path)
     shows_progress = options.progress if options.progress is not None else sys.stderr.isatty()
     if shows_progress and options.expected is None:

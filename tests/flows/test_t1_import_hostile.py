@@ -251,3 +251,14 @@ def test_a_csv_error_file_led_by_an_unparsed_line_can_be_fixed_and_fed_back(tmp_
     account = gigya_server.accounts(API_KEY).find(email=good_email)
     assert account["profile"]["firstName"] == rows[1]["first_name"]
     assert "errorCode" not in json.dumps(account) and "_extra" not in json.dumps(account)
+
+
+def test_a_typo_in_a_json_inputs_column_is_warned_before_the_run(tmp_path, users):
+    rows, _ = users(2)
+    path = tmp_path / "users.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("login_id: mail\npassword:\n  hash: hash\n  scheme: scheme\n")
+    result = CliRunner().invoke(main, ["import", str(path), "--mapping", str(mapping), "--dry-run"])
+    assert "warning: the first record has no 'mail'" in result.output
+    assert "2 failed (missing-login-id 2)" in result.output
