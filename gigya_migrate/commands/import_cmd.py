@@ -148,6 +148,9 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
         if not lookup:
             click.echo("the site has no accounts yet: no lookups by email needed (--lookup forces them)", err=True)
     job = ImportJob(mapping, client, api_key, policy=policy, lookup=lookup is not False and client is not None)
+    if resume and not dry_run and not journal.exists():
+        click.echo(f"note: no journal at {journal}: nothing to resume, every record is sent "
+                   "(give --journal if the interrupted run used another path)", err=True)
     if dry_run:
         click.echo(f"dry run: validating {file} (no calls are made)", err=True)
     else:

@@ -262,3 +262,13 @@ def test_a_typo_in_a_json_inputs_column_is_warned_before_the_run(tmp_path, users
     result = CliRunner().invoke(main, ["import", str(path), "--mapping", str(mapping), "--dry-run"])
     assert "warning: the first record has no 'mail'" in result.output
     assert "2 failed (missing-login-id 2)" in result.output
+
+
+def test_resume_without_a_journal_says_it_starts_from_the_first_record(tmp_path, gigya_server, site_args,
+                                                                       mapping_file, users, csv_of):
+    rows, _ = users(3)
+    source = csv_of(tmp_path / "users.csv", rows)
+    result = invoke("import", source, "--mapping", mapping_file, "--resume", *site_args)
+    assert result.exit_code == 0, result.output
+    assert "nothing to resume" in result.output
+    assert gigya_server.accounts(API_KEY).count() == 3
