@@ -1,11 +1,24 @@
-"""Fixtures for the flow tests: a fake thread-safe Gigya writer that needs no network."""
+"""Fixtures for the flow tests: a fake thread-safe Gigya writer that needs no network.
+
+cli_run.py (``invoke``: the CLI in-process) is importable from the test modules."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """The commands' default outputs (<input>.report.json, .errors.jsonl, .journal.sqlite) land in the
+    working directory: each flow test works in its own tmp_path, where it can read them back."""
+    monkeypatch.chdir(tmp_path)
 
 from gigya_migrate.flows.runner import RecordResult
 

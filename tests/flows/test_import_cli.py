@@ -13,14 +13,10 @@ from gigya_migrate.client import GigyaClient
 from gigya_migrate.flows.import_accounts import derive_uid
 from mock_gigya import defaults
 
+from cli_run import invoke  # tests/flows/cli_run.py
+
 
 API_KEY = defaults.DEFAULT_API_KEY
-
-
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output
-    return result
 
 
 def client_for(server):
@@ -30,11 +26,6 @@ def client_for(server):
 
 def lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 def test_import_lands_accounts_whose_legacy_passwords_log_in(tmp_path, gigya_server, site_args, mapping_file, users, csv_of):

@@ -1,18 +1,11 @@
 """A dry run calls nothing, and the import says what the mapping leaves out before it starts."""
 
-import pytest
 from click.testing import CliRunner
 
 from gigya_migrate.cli import main
 
 # Port 9 (discard) on loopback: nothing listens there, so any call would fail the run.
 UNREACHABLE = "http://127.0.0.1:9"
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Default report/error paths are relative to the working directory: keep them out of the repo."""
-    monkeypatch.chdir(tmp_path)
 
 
 def test_dry_run_against_an_unreachable_site_makes_no_call(tmp_path):

@@ -18,9 +18,8 @@ from mock_gigya import defaults
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path, monkeypatch, gigya_server, site_args, mapping_file,
+def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path, gigya_server, site_args, mapping_file,
                                                    users, csv_of):
-    monkeypatch.chdir(tmp_path)
     rows, _ = users(120, formats=("md5_hex",))
     source = csv_of(tmp_path / "users.csv", rows)
     gigya_server.faults.configure(latency=0.02)

@@ -11,26 +11,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
-from gigya_migrate.cli import main
 from gigya_migrate.client import GigyaClient
 from mock_gigya import defaults
 
+from cli_run import invoke  # tests/flows/cli_run.py
+
 API_KEY = defaults.DEFAULT_API_KEY
 REPO = Path(__file__).resolve().parents[2]
-
-
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output
-    return result
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 def test_an_import_killed_mid_run_resumes_and_imports_every_record_once(tmp_path, gigya_server, site_args,

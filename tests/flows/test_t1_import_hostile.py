@@ -5,29 +5,24 @@ from __future__ import annotations
 import gzip
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from gigya_migrate.cli import main
 from mock_gigya import defaults
 
+import cli_run  # tests/flows/cli_run.py
+
 API_KEY = defaults.DEFAULT_API_KEY
 
 
 def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output
+    result = cli_run.invoke(*args)
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
     return result
 
 
 def lines(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 # -- outputs that would destroy something -------------------------------------------------------

@@ -5,23 +5,12 @@ from __future__ import annotations
 import csv
 
 import pytest
-from click.testing import CliRunner
 
-from gigya_migrate.cli import main
 from mock_gigya import defaults
 
+from cli_run import invoke  # tests/flows/cli_run.py
+
 API_KEY = defaults.DEFAULT_API_KEY
-
-
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output
-    return result
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 def _mapping(tmp_path, text):
