@@ -1189,12 +1189,7 @@ def _validate_login_ids(value: Any) -> dict:
     value = _require_object("loginIDs", value)
     out: dict[str, Any] = {"emails": [], "unverifiedEmails": []}
     for key in ("emails", "unverifiedEmails"):
-        emails = value.get(key) or []
-        if not isinstance(emails, list):
-            raise MockGigyaError.invalid(f"loginIDs.{key}", "must be an array of emails")
-        for email in emails:
-            _check_email(f"loginIDs.{key}", email)
-        out[key] = list(emails)
+        out[key] = _email_list(f"loginIDs.{key}", value.get(key))
     if value.get("username"):
         out["username"] = str(value["username"])
     unknown = set(value) - {"emails", "unverifiedEmails", "username"}
@@ -1207,13 +1202,18 @@ def _validate_emails(value: Any) -> dict:
     value = _require_object("emails", value)
     out = {}
     for key in ("verified", "unverified"):
-        emails = value.get(key) or []
-        if not isinstance(emails, list):
-            raise MockGigyaError.invalid(f"emails.{key}", "must be an array of emails")
-        for email in emails:
-            _check_email(f"emails.{key}", email)
-        out[key] = list(emails)
+        out[key] = _email_list(f"emails.{key}", value.get(key))
     return out
+
+
+def _email_list(name: str, emails: Any) -> list:
+    """An array of valid emails (``None`` is empty), or 400006 naming the field."""
+    emails = emails or []
+    if not isinstance(emails, list):
+        raise MockGigyaError.invalid(name, "must be an array of emails")
+    for email in emails:
+        _check_email(name, email)
+    return list(emails)
 
 
 def _validate_identities(value: Any) -> list:

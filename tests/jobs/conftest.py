@@ -88,6 +88,20 @@ class Sites:
         self.src = GigyaClient("3_src", user_key=APP_KEY, secret=APP_SECRET, data_center="us1", sleep=lambda s: None)
         self.dst = GigyaClient("3_dst", user_key=APP_KEY, secret=APP_SECRET, data_center="eu1", sleep=lambda s: None)
 
+    def people(self, count: int, *, seed: int, prefix: str, **fields) -> list[str]:
+        """Import ``count`` seeded faker accounts into the source site (UIDs ``<prefix><seed>x<i>``,
+        email login, ``fields`` added to each); returns their UIDs."""
+        from faker import Faker
+
+        fake = Faker()
+        fake.seed_instance(seed)
+        uids = []
+        for i in range(count):
+            uid, email = f"{prefix}{seed}x{i}", f"{i}.{fake.user_name()}@example.com"
+            self.src.import_full_account(uid, login_ids={"emails": [email]}, profile={"email": email}, **fields)
+            uids.append(uid)
+        return uids
+
     def cli_args(self, prefix: str, api_key: str, data_center: str) -> list[str]:
         """The CLI options naming one of the two sites (no --base-url: the real Gigya host names)."""
         dash = f"--{prefix}-" if prefix else "--"

@@ -5,20 +5,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from faker import Faker
 
 from gigya_migrate.cli import main
-
-
-def _people(sites, count, seed=41):
-    fake = Faker()
-    fake.seed_instance(seed)
-    uids = []
-    for i in range(count):
-        uid, email = f"f{seed}x{i}", f"{i}.{fake.user_name()}@example.com"
-        sites.src.import_full_account(uid, login_ids={"emails": [email]}, profile={"email": email})
-        uids.append(uid)
-    return uids
 
 
 def _sent(path):
@@ -26,7 +14,7 @@ def _sent(path):
 
 
 def test_flagged_deletions_are_not_sent_again_by_the_deletions_feed(sites, tmp_path):
-    uids = _people(sites, 4)
+    uids = sites.people(4, seed=41, prefix="f")
     for uid in uids[:2]:
         sites.src.set_account_info(uid, is_active=False, data={"deleteUser": True})
     site = sites.cli_args("", "3_src", "us1")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from faker import Faker
 
 from gigya_migrate.cli import main
 from gigya_migrate.flows.downstream import DeadLetter, Downstream, FileSink, HttpSink
@@ -70,17 +69,9 @@ def test_partly_owed_entry_keeps_the_sink_this_run_lacks(tmp_path, downstream_ht
 # --- CLI: what a first-time user types --------------------------------------------------------------
 
 def _people(sites, count, seed=71):
-    fake = Faker()
-    fake.seed_instance(seed)
-    people = []
-    for i in range(count):
-        uid, email = f"t2p{seed}x{i}", f"{i}.{fake.user_name()}@example.com"
-        sites.src.import_full_account(uid, login_ids={"emails": [email]}, profile={"email": email},
-                                      data={"tier": "gold"},
-                                      password={"hashedPassword": "X03MO1qnZdYdgyfeuILPmQ==",  # md5("password")
-                                                "hashSettings": {"algorithm": "md5"}})
-        people.append(uid)
-    return people
+    return sites.people(count, seed=seed, prefix="t2p", data={"tier": "gold"},
+                        password={"hashedPassword": "X03MO1qnZdYdgyfeuILPmQ==",  # md5("password")
+                                  "hashSettings": {"algorithm": "md5"}})
 
 
 def _cli(*args, **kwargs):
