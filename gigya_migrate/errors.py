@@ -94,6 +94,20 @@ class GigyaError(Exception):
         self.response = dict(response) if response is not None else None
         super().__init__(self._describe())
 
+    @property
+    def reason(self) -> str:
+        """One line saying what Gigya refused: the message, ``errorDetails`` and each
+        ``validationErrors`` field (what an error output line needs; no method, no callId)."""
+        parts = [self.message or type(self).__name__]
+        if self.details and str(self.details) not in parts[0]:
+            parts.append(str(self.details))
+        for entry in self.validation_errors:
+            if entry.get("fieldName") or entry.get("message"):
+                text = f"{entry.get('fieldName', '?')}: {entry.get('message', '')}".strip()
+                if text not in " ".join(parts):
+                    parts.append(text)
+        return "; ".join(parts)
+
     def _describe(self) -> str:
         head = self.method or "Gigya call"
         code = f" {self.error_code}" if self.error_code is not None else ""

@@ -406,19 +406,9 @@ def _classify(exc: BaseException) -> tuple[int | str, str, bool]:
 
 
 def _explain(exc: BaseException) -> str:
-    """The error's message with what Gigya added (errorDetails, each validationErrors field), so an
-    error line says *which* field was refused, not only "Invalid parameter value"."""
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    parts = [message]
-    details = getattr(exc, "details", None)
-    if details and str(details) not in message:
-        parts.append(str(details))
-    for item in getattr(exc, "validation_errors", None) or ():
-        if isinstance(item, dict) and (item.get("fieldName") or item.get("message")):
-            text = f"{item.get('fieldName', '?')}: {item.get('message', '')}".strip()
-            if text not in " ".join(parts):
-                parts.append(text)
-    return "; ".join(parts)
+    """The error's own one-line reason when it has one (``GigyaError.reason``: message, errorDetails,
+    validationErrors fields), else its message."""
+    return getattr(exc, "reason", None) or getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
 def _failure(exc: Exception) -> RecordResult:
