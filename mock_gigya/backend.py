@@ -280,7 +280,8 @@ class Backend:
         """Every site."""
         return [self.site(key) for key in self.store.site_keys()]
 
-    def _save_site(self, site: Site) -> None:
+    def save_site(self, site: Site) -> None:
+        """Persist a changed site (policies, schema, re-hash settings); SQLite with --db."""
         self.store.put_site(site.api_key, asdict(site))
 
     def add_app_key(
@@ -821,7 +822,7 @@ class Backend:
             raise MockGigyaError.invalid(unknown[0], f"unknown policy section; known: {', '.join(site.policies)}")
         for name, value in changes.items():
             site.policies[name] = _deep_merge(site.policies[name], _require_object(name, value), remove_nulls=False)
-        self._save_site(site)
+        self.save_site(site)
         return {}
 
     # -------------------------------------------------------------- search

@@ -71,7 +71,7 @@ def set_schema(backend: Backend, api_key: str, sections: dict[str, Any]) -> dict
             target.setdefault("fields", {})[name] = {**target.get("fields", {}).get(name, {}), **(props or {})}
         if "dynamicSchema" in value:
             target["dynamicSchema"] = bool(value["dynamicSchema"])
-    backend._save_site(site)  # the backend's own persistence of site settings (SQLite with --db)
+    backend.save_site(site)
     return {}
 
 
