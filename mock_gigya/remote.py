@@ -12,34 +12,45 @@ from typing import Any
 import click
 
 from mock_gigya import defaults
+from mock_gigya.access import ENV_VAR as CONTROL_TOKEN_ENV, HEADER_NAME
 
 __all__ = ["COMMANDS", "ControlClient"]
 
 
 class ControlClient:
-    """A tiny JSON client for one server's control plane."""
+    """A tiny JSON client for one server's control plane (``token``: the server's control token)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
-        self.url, self.timeout = url.rstrip("/"), timeout
+    def __init__(self, url: str, timeout: float = 30.0, token: str | None = None) -> None:
+        self.url, self.timeout, self._token = url.rstrip("/"), timeout, token
+
+    def __repr__(self) -> str:  # never the token
+        return f"ControlClient({self.url!r})"
 
     def call(self, verb: str, action: str, payload: dict | None = None) -> dict:
         """``verb /__mock__/<action>``; raises ``click.ClickException`` on refusal or no server."""
         import requests
 
         try:
-            response = requests.request(verb, f"{self.url}/__mock__/{action}", json=payload, timeout=self.timeout)
+            response = requests.request(verb, f"{self.url}/__mock__/{action}", json=payload, timeout=self.timeout,
+                                        headers={HEADER_NAME: self._token} if self._token else None)
         except requests.RequestException as exc:
             raise click.ClickException(f"no mock-gigya server at {self.url}: {type(exc).__name__}") from None
         try:
             body = response.json()
         except ValueError:
             raise click.ClickException(f"{self.url} is not a mock-gigya server (HTTP {response.status_code})") from None
+        if response.status_code == 401:
+            raise click.ClickException(f"{self.url} refused the control token: give the one `mock-gigya serve` "
+                                       f"printed with --control-token or {CONTROL_TOKEN_ENV}")
         if response.status_code != 200:
             raise click.ClickException(body.get("error") or f"HTTP {response.status_code}")
         return body
 
 
 def _url_option(command: Any) -> Any:
+    """``--url`` and ``--control-token`` (the latter needed when the server listens beyond loopback)."""
+    command = click.option("--control-token", envvar=CONTROL_TOKEN_ENV, default=None,
+                           help=f"The server's control token (printed by `mock-gigya serve`). Env: {CONTROL_TOKEN_ENV}.")(command)
     return click.option("--url", default=defaults.DEFAULT_URL, show_default=True, envvar="MOCK_GIGYA_URL",
                         help="Address of the running mock-gigya server.")(command)
 
@@ -50,23 +61,23 @@ def _echo(body: dict) -> None:
 
 @click.command()
 @_url_option
-def state(url: str) -> None:
+def state(url: str, control_token: str | None) -> None:
     """Print the server's sites (account counts), app keys (no secrets) and faults.
 
     Example: mock-gigya state --url http://127.0.0.1:8080
     """
-    _echo(ControlClient(url).call("GET", "state"))
+    _echo(ControlClient(url, token=control_token).call("GET", "state"))
 
 
 @click.command()
 @_url_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def reset(url: str, yes: bool) -> None:
+def reset(url: str, yes: bool, control_token: str | None) -> None:
     """Wipe the server's data, then re-create its start-up sites and keys.
 
     Example: mock-gigya reset --yes
     """
-    client = ControlClient(url)
+    client = ControlClient(url, token=control_token)
     client.call("GET", "state")  # no server there: say so before asking to wipe it
     if not yes:
         click.confirm(f"Wipe every account, site and fault of the mock at {url}?", abort=True)
@@ -80,14 +91,14 @@ def reset(url: str, yes: bool) -> None:
 @click.option("--algorithms", default="pbkdf2", show_default=True, help="Hash mix, e.g. 'md5=2,bcrypt=1'.")
 @click.option("--seed", "seed_value", type=int, default=0, show_default=True, help="Same seed, same accounts.")
 @_url_option
-def seed(count: int, api_key: str, algorithms: str, seed_value: int, url: str) -> None:
+def seed(count: int, api_key: str, algorithms: str, seed_value: int, url: str, control_token: str | None) -> None:
     """Add COUNT faker accounts with passwords hashed in the given mix of algorithms.
 
     Example: mock-gigya seed 1000 --algorithms md5=1,bcrypt=1 --seed 7
     """
     from mock_gigya.server import _parse_mix
 
-    report = ControlClient(url).call("POST", "seed", {"apiKey": api_key, "count": count, "seed": seed_value,
+    report = ControlClient(url, token=control_token).call("POST", "seed", {"apiKey": api_key, "count": count, "seed": seed_value,
                                                       "algorithms": _parse_mix(algorithms, "--algorithms")})
     mix = ", ".join(f"{name} {n}" for name, n in report["byAlgorithm"].items())
     click.echo(f"seeded {report['count']} accounts into {api_key} ({mix})")
@@ -106,7 +117,7 @@ def seed(count: int, api_key: str, algorithms: str, seed_value: int, url: str) -
 @click.option("--clear", is_flag=True, help="Remove every scripted and random fault instead.")
 @_url_option
 def fault(method: str, times: int, error: int | None, http_status: int | None, timeout_: bool, drop: bool,
-          processed: bool, delay: float, clear: bool, url: str) -> None:
+          processed: bool, delay: float, clear: bool, url: str, control_token: str | None) -> None:
     """Script a fault for the next calls of a running server (or --clear them all).
 
     Example: mock-gigya fault --method importFullAccount --times 2 --error 403048
@@ -118,7 +129,7 @@ def fault(method: str, times: int, error: int | None, http_status: int | None, t
     if not clear and not (error or http_status or timeout_ or drop or delay):
         raise click.UsageError("nothing to script: give --error, --http-status, --timeout, --drop or --delay "
                                "(or --clear)")
-    client = ControlClient(url)
+    client = ControlClient(url, token=control_token)
     if clear:
         client.call("DELETE", "faults")
         click.echo("faults cleared")

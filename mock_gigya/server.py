@@ -41,6 +41,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from mock_gigya import __version__, defaults, transport
+from mock_gigya.access import ENV_VAR as CONTROL_TOKEN_ENV, ControlAccess, is_loopback_host, unauthorized_body
 from mock_gigya.control import CONTROL_PREFIX, MockControl
 from mock_gigya.faults import FaultInjector
 
@@ -59,14 +60,22 @@ def _status_line(status: int) -> str:
 
 
 class MockApp:
-    """WSGI application answering the Gigya API and the ``/__mock__/`` control plane."""
+    """WSGI application answering the Gigya API and the ``/__mock__/`` control plane.
 
-    def __init__(self, control: MockControl, handle: Callable[..., tuple[int, dict]] | None = None) -> None:
+    ``access`` (:class:`mock_gigya.access.ControlAccess`) decides who may use ``/__mock__/*``; a
+    request it refuses is answered HTTP 401 with how to pass the token. Open by default.
+    """
+
+    def __init__(self, control: MockControl, handle: Callable[..., tuple[int, dict]] | None = None,
+                 access: ControlAccess | None = None) -> None:
         self.control = control
         self._handle = handle
+        self.access = access if access is not None else ControlAccess(None)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         url, path = _addressed(environ)
+        if path.startswith(CONTROL_PREFIX) and not self.access.allows(environ):
+            return _reply(start_response, 401, transport.json_bytes(unauthorized_body()), "application/json")
         if path.startswith(CONTROL_PREFIX):
             status, payload = self.control.handle_control(environ["REQUEST_METHOD"], path, _read_body(environ))
             return _reply(start_response, status, transport.json_bytes(payload), "application/json",
@@ -359,15 +368,18 @@ class MockServer(MockControl):
 
     ``with MockServer() as server: requests.post(server.url + "/accounts.search", ...)``; it has
     the control helpers (``add_site``, ``seed``, ``faults`` ...) of :class:`MockControl`.
+    ``access`` (also ``app.access``) guards ``/__mock__/*``: open on loopback unless
+    ``control_token`` is given, token required beyond loopback (generated if not given).
     """
 
     def __init__(self, *, host: str = defaults.DEFAULT_HOST, port: int = 0, backend: Any = None,
                  faults: FaultInjector | None = None, db_path: str = ":memory:", default_site: bool = True,
                  startup: Callable[[MockControl], None] | None = None,
                  handle: Callable[..., tuple[int, dict]] | None = None, verbose: bool = False,
-                 https_proxy: bool = True, ca_dir: str | None = None) -> None:
+                 https_proxy: bool = True, ca_dir: str | None = None, control_token: str | None = None) -> None:
         super().__init__(backend, faults, db_path=db_path, default_site=default_site, startup=startup)
-        self.app = MockApp(self, handle)
+        self.access = ControlAccess.for_bind(host, control_token)  # who may use /__mock__/*
+        self.app = MockApp(self, handle, self.access)
         self._address, self._verbose = (host, port), verbose
         self._https_proxy, self._ca_dir, self.ca = https_proxy, ca_dir, None
         self._server: _Server | None = None
@@ -484,11 +496,21 @@ def main() -> None:
               help="Answer HTTPS to Gigya hosts through CONNECT with a throwaway CA (its path is printed).")
 @click.option("--ca-dir", type=click.Path(file_okay=False), default=None,
               help="Where to write the throwaway CA (default: a temporary folder deleted on exit).")
+@click.option("--control-token", envvar=CONTROL_TOKEN_ENV, default=None,
+              help=f"Token required for the /__mock__/ control plane and web console (header X-Mock-Token, "
+                   f"Authorization: Bearer, or cookie mock_token). Default: none on loopback; generated and "
+                   f"printed once when --host is beyond loopback. Env: {CONTROL_TOKEN_ENV}.")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(**options: Any) -> None:
     """Serve the mock Gigya API over HTTP until Ctrl+C.
 
     Example: mock-gigya serve --db rehearsal.db --port 8080 --seed 100 --rate-limit-prob 0.05
+
+    \b
+    Listening beyond loopback (--host 0.0.0.0, ::, a LAN address) locks the /__mock__/ control
+    plane (state, hashes, seeded cleartexts, faults, reset) behind a token, printed once at start:
+      mock-gigya serve --host 0.0.0.0 --control-token "$(openssl rand -hex 16)"
+      mock-gigya state --url http://HOST:8080 --control-token TOKEN   (or MOCK_GIGYA_CONTROL_TOKEN)
     """
     faults = _faults_from(options)
     _check_db(options["db_path"])
@@ -496,7 +518,7 @@ def serve(**options: Any) -> None:
         server = MockServer(host=options["host"], port=options["port"], faults=faults,
                             db_path=options["db_path"] or ":memory:", startup=_startup_from(options),
                             verbose=options["verbose"], https_proxy=options["https_proxy"],
-                            ca_dir=options["ca_dir"]).bind()
+                            ca_dir=options["ca_dir"], control_token=options["control_token"]).bind()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {exc.strerror or exc}")
     except click.ClickException:
@@ -584,12 +606,24 @@ def _print_banner(server: MockServer, options: dict) -> None:
     if server.ca_path:
         lines.append(f"  https proxy:  HTTPS_PROXY={url} and trust {server.ca_path} for this run only "
                      "(REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS)")
-    if options["host"] not in ("127.0.0.1", "localhost", "::1"):
-        lines.append(f"  warning:      listening on {options['host']}: anyone who reaches it can use the test "
-                     f"credentials and the unauthenticated {CONTROL_PREFIX} control plane")
+    lines += _access_lines(server, options)
     lines += ["Press Ctrl+C to stop."]
     click.echo("\n".join(lines))
     sys.stdout.flush()
+
+
+def _access_lines(server: MockServer, options: dict) -> list[str]:
+    """Banner lines on the control plane's token: printed once, here, and nowhere else."""
+    lines = []
+    how = f"send it as 'X-Mock-Token' or 'Authorization: Bearer'; CLI: --control-token / {CONTROL_TOKEN_ENV}"
+    if server.access.generated:
+        lines.append(f"  control token: {server.access.token}  (generated for this run; {how})")
+    elif server.access.locked:  # the operator chose it: not echoed into terminals and logs
+        lines.append(f"  control token: as given with --control-token / {CONTROL_TOKEN_ENV}  ({how})")
+    if not is_loopback_host(options["host"]):
+        lines.append(f"  warning:      listening on {options['host']}: anyone who reaches it can use the test "
+                     f"credentials of the Gigya API; {CONTROL_PREFIX} needs the control token")
+    return lines
 
 
 def _add_remote_commands() -> None:
