@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from gigya_migrate.hashing.sample import RowResult, SampleError, check_sample, summarize
+from gigya_migrate.commands._exit import RECORDS_FAILED
 
 __all__ = ["COMMANDS", "check_hashes_command"]
 
@@ -87,7 +88,7 @@ def check_hashes_command(sample: Path, scheme: str | None, hash_encoding: str, s
     """Check offline that a sample of legacy users will log in after import.
 
     SAMPLE is CSV (or JSON / JSON Lines) with a cleartext `password` column and the stored `hash`;
-    optional columns: scheme, salt, rounds, salt_encoding, id. Exit status 1 if any row fails.
+    optional columns: scheme, salt, rounds, salt_encoding, id. Exit status 3 if any row fails.
 
     \b
     Examples:
@@ -119,7 +120,7 @@ def check_hashes_command(sample: Path, scheme: str | None, hash_encoding: str, s
         _write_objects(show_objects, results)
         click.echo(f"full password objects: {show_objects}")
     if not all(r.ok for r in results):
-        raise SystemExit(1)
+        raise SystemExit(RECORDS_FAILED)
 
 
 COMMANDS: list[click.Command] = [check_hashes_command]

@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from gigya_migrate.commands._common import library_errors, site_options
+from gigya_migrate.commands._exit import (already_finished, exit_for_failures, exit_records_failed,
+                                          fail_on_errors_option)
 
 __all__ = ["COMMANDS", "import_command", "status_command", "validate_hashes_command"]
 
@@ -82,10 +84,12 @@ def _ensure_distinct(input_path: str, mapping_path: str | None, **paths: Path) -
               help="First pause (seconds) of the whole job after a rate limit (403048); doubles up to 30 s.")
 @click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
+@fail_on_errors_option
 @site_options(required=False)
 @library_errors()
 def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency, errors_path,
-                   errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site):
+                   errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, fail_on_errors,
+                   site):
     """Import a legacy user export into a Gigya site with importFullAccount.
 
     \b
@@ -99,10 +103,11 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
       gigya-migrate import users.csv.gz --mapping mapping.yaml --concurrency 32
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
       gigya-migrate import users.errors.jsonl --mapping mapping.yaml
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --fail-on-errors   # cron/CI: exit 3 on failures
     """
     from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
                                                      site_is_empty)
-    from gigya_migrate.flows.journal import JournalError
+    from gigya_migrate.flows.journal import JournalError, RunAlreadyFinished
     from gigya_migrate.flows.mapping import MappingError, load_mapping
     from gigya_migrate.flows.runner import RunInterrupted, RunOptions
     from gigya_migrate.flows.steps import InputError
@@ -164,6 +169,9 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
             "complete copy and run the same command with --resume.") from None
     except (MappingError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="FILE / --mapping") from None
+    except RunAlreadyFinished as finished:
+        already_finished(finished, fail_on_errors)
+        return
     except JournalError as exc:
         raise click.UsageError(str(exc)) from None
     except SiteRefused as refused:
@@ -178,6 +186,7 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
         if client is not None:
             client.close()
     click.echo(result.summary())
+    exit_for_failures(result.failed, fail_on_errors)
 
 
 def _check_encoding(name: str) -> None:
@@ -218,16 +227,21 @@ def _separator(value: str | None) -> str | None:
 @click.option("--rounds-column", default="rounds", show_default=True, help="Column with the rounds, if any.")
 @click.option("--keep", is_flag=True, help="Leave the test users on the site (default: remove them).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the result as JSON.")
+@click.option("--fail-on-errors", is_flag=True, envvar="GIGYA_MIGRATE_FAIL_ON_ERRORS",
+              help="Accepted for symmetry with the jobs: a failed sample user always exits 3 here.")
 @site_options(required=False)
 @library_errors()
 def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, password_column, hash_column,
-                            scheme_column, salt_column, rounds_column, keep, report_path, site):
+                            scheme_column, salt_column, rounds_column, keep, report_path, fail_on_errors, site):
     """Prove legacy hashes log in after import: import, log in, confirm the re-hash, log in again.
 
     \b
     Each SAMPLE row holds a login email, the cleartext password, the legacy hash and its settings.
-    The test users are removed afterwards. Without a site this runs against a local mock started
-    for the purpose; give credentials (or GIGYA_* variables) to test a real site.
+    The test users are removed afterwards (each deleteAccount carries the cid
+    'gigya-migrate:validate-hashes', so a `gigya-migrate deletions` feed never sends them
+    downstream). Without a site this runs against a local mock started for the purpose; give
+    credentials (or GIGYA_* variables, or --site NAME) to test a real site. Exit status 3 when a
+    sample user fails.
 
     \b
     Examples:
@@ -271,7 +285,7 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
     if report_path:
         _write_json(report_path, report.as_dict())
     if report.failed:
-        raise click.ClickException(f"{len(report.failed)} of {len(report.checks)} sample users failed")
+        exit_records_failed(f"{len(report.failed)} of {len(report.checks)} sample users failed")
 
 
 def _check_sample_columns(sample: str, fmt: str | None, delimiter: str | None, mapping: Any,
@@ -295,29 +309,35 @@ def _check_sample_columns(sample: str, fmt: str | None, delimiter: str | None, m
 @click.option("--where", help="Only accounts matching this WHERE clause (e.g. 'data.migratedFrom = \"shop\"').")
 @click.option("--site-algorithm", default="pbkdf2", show_default=True,
               help="The algorithm the site re-hashes with on first login.")
+@click.option("--imported-at", metavar="TIME",
+              help="When the import ran (ISO time or Unix ms): logins at or before it are the legacy system's. "
+                   "Default: each account's password.created (when its current hash was stored).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the counts as JSON.")
 @site_options()
 @library_errors()
-def status_command(where, site_algorithm, report_path, site):
+def status_command(where, site_algorithm, imported_at, report_path, site):
     """After go-live: how many users logged in and were re-hashed, how many still carry a legacy hash.
 
     \b
     Counts accounts per stored hash algorithm (accounts.search cursor); when no legacy hash is
-    left, the legacy password store can be retired.
+    left, the legacy password store can be retired. "Logged in" counts logins after the import
+    only: a lastLogin imported from the legacy system does not count.
 
     \b
     Examples:
       gigya-migrate status
       gigya-migrate status --where 'data.migratedFrom = "legacy-shop"' --mock
+      gigya-migrate status --imported-at 2026-11-02T06:00:00Z
     """
     from gigya_migrate.errors import GigyaError
     from gigya_migrate.flows.status import STATUS_FIELDS, hash_status
 
     _check_folder(report_path)
     _require_credentials(site)
+    boundary = _time_ms(imported_at, "--imported-at")
     with site.client() as client:
         try:
-            status = hash_status(client, where=where, site_algorithm=site_algorithm)
+            status = hash_status(client, where=where, site_algorithm=site_algorithm, imported_at=boundary)
         except GigyaError as exc:
             if where and exc.error_code == 400006:  # the position Gigya names counts from SELECT
                 raise click.BadParameter(f"{exc.details or exc.message}; the query sent was "
@@ -327,6 +347,19 @@ def status_command(where, site_algorithm, report_path, site):
     click.echo(status.summary())
     if report_path:
         _write_json(report_path, status.as_dict())
+
+
+def _time_ms(value: str | None, option: str) -> int | None:
+    """An ISO time or Unix milliseconds, or a clean usage error."""
+    if not value:
+        return None
+    from gigya_migrate.flows.state import ms_from_iso
+
+    try:
+        return int(value) if value.isdigit() else ms_from_iso(value)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO time (2026-11-02T06:00:00Z) or Unix milliseconds, got {value!r}",
+                                 param_hint=option) from None
 
 
 def _check_folder(path: str | None, option: str = "--report") -> None:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import click
 
 from gigya_migrate.commands._common import library_errors, site_options
+from gigya_migrate.commands._exit import already_finished, exit_for_failures, exit_records_failed, fail_on_errors_option
 
 __all__ = ["COMMANDS"]
 
@@ -150,9 +151,10 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
                             "[default: deletions:<api key>].")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N deletions (a test run).")
 @click.option("--dry-run", is_flag=True, help="List the deletions that would be sent; send nothing, keep the watermark.")
+@fail_on_errors_option
 @_job_errors
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
-                      batch_size, include_links, include_flagged, since, full, job, limit, dry_run):
+                      batch_size, include_links, include_flagged, since, full, job, limit, dry_run, fail_on_errors):
     """Send accounts deleted in Gigya (found in the audit log) to downstream systems.
 
     Reads audit.search for accounts.deleteAccount, accounts.deleteLiteAccount, socialize.deleteAccount
@@ -195,6 +197,9 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
             click.echo(json.dumps(event, sort_keys=True))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary(), err=dry_run)  # a dry run keeps stdout for the JSONL listing
+    # refused downstream (parked in the dead-letter file, retried next run): the records that failed
+    exit_for_failures(report.parked + report.retried_still_parked, fail_on_errors,
+                      what="deletion(s) refused downstream (parked for the next run)")
 
 
 # --- runner-based commands: shared options ---------------------------------------------------------
@@ -221,13 +226,13 @@ def _runner_options(name: str) -> Callable:
         ]
         for option in reversed(options):
             function = option(function)
-        return function
+        return fail_on_errors_option(function)
 
     return decorate
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path, *, source: str | None = None, target: str | None = None, job: Any = None):
+                 journal_path, fail_on_errors=False, *, source: str | None = None, target: str | None = None, job: Any = None):
     """The runner's options. The default journal is named after the job's definition (``job``:
     query, assignments...), so --resume continues *this* job and never skips records because a
     different job once finished them."""
@@ -250,10 +255,13 @@ def _runner_errors(function: Callable) -> Callable:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from gigya_migrate.flows.copy_site import PreflightError
+        from gigya_migrate.flows.journal import RunAlreadyFinished
         from gigya_migrate.flows.runner import JournalError, RunInterrupted
 
         try:
             return function(*args, **kwargs)
+        except RunAlreadyFinished as finished:  # --resume of a finished run: its report is kept
+            return already_finished(finished, kwargs.get("fail_on_errors", False))
         except RunInterrupted as stop:
             # the summary ends with "interrupted: run the same command with --resume to finish";
             # 130 is the exit status of a run stopped by Ctrl+C or SIGTERM (as `import` does)
@@ -388,6 +396,7 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
     click.echo(report.summary())
     if report.run.failed:
         click.echo(f"{report.run.failed} account(s) failed -> {run_args['errors_path']}", err=True)
+    exit_for_failures(report.run.failed, run_args["fail_on_errors"], what="account(s) failed")
 
 
 # --- reconcile -------------------------------------------------------------------------------------
@@ -403,7 +412,8 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
 @click.option("--max-listed", type=click.IntRange(0), default=1000, show_default=True,
               help="List at most N missing UIDs and N differing accounts in the report.")
 @click.option("--limit", type=click.IntRange(min=1), help="Check only the first N source accounts (counts stay whole).")
-@click.option("--strict", is_flag=True, help="Exit 1 when an account is missing or differs (for CI).")
+@click.option("--strict", "--fail-on-errors", "strict", is_flag=True, envvar="GIGYA_MIGRATE_FAIL_ON_ERRORS",
+              help="Exit 3 when an account is missing or differs (for CI).")
 @_job_errors
 def reconcile_command(from_site, to_site, where, fields, report_path, max_listed, limit, strict):
     """Compare two sites: counts on both sides, UIDs missing on the target, fields that differ.
@@ -422,7 +432,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
     _write_json(report_path, report.to_dict())
     click.echo(report.summary())
     if strict and not report.ok:
-        raise click.ClickException(f"the sites differ (see {report_path or 'the report'})")
+        exit_records_failed(f"the sites differ (see {report_path or 'the report'})")
 
 
 # --- export ----------------------------------------------------------------------------------------
@@ -454,9 +464,12 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 @click.option("--dry-run", is_flag=True, help="Count the matching accounts; write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the run report (JSON) here.")
+@click.option("--fail-on-errors", is_flag=True, envvar="GIGYA_MIGRATE_FAIL_ON_ERRORS",
+              help="Accepted like on every job; an export has no per-record failures: it writes the whole file "
+                   "or stops with exit 1.")
 @_job_errors
 def export_command(site, where, fields, out_path, overwrite, fmt, separator, flatten, array_separator, delta_field,
-                   full, since, job, state_path, batch_size, limit, dry_run, report_path):
+                   full, since, job, state_path, batch_size, limit, dry_run, report_path, fail_on_errors):
     """Export the accounts matching a query to a file (for an ESP, a CRM, a marketing system).
 
     The file is written whole or not at all; an incremental export (--delta-field) advances its
@@ -527,6 +540,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
                                              job=[where, parsed]))
     report = update_accounts(site.client(), options)
     click.echo(report.summary())
+    exit_for_failures(report.failed, run_args["fail_on_errors"], what="account(s) failed")
     if not report.records_in and not report.skipped:
         click.echo(f"no account matches --where {where!r}: nothing to update", err=True)
 
@@ -586,3 +600,4 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
         if downstream is not None:
             downstream.close()
     click.echo(report.summary(), err=run_args["dry_run"])
+    exit_for_failures(report.failed, run_args["fail_on_errors"], what="flagged account(s) failed")

@@ -34,6 +34,7 @@ __all__ = [
     "DELETION_ENDPOINTS",
     "EVENT_FIELDS",
     "LINK_ENDPOINTS",
+    "TEST_USER_CID",
     "DeletionOptions",
     "DeletionReport",
     "FlaggedOptions",
@@ -66,6 +67,10 @@ FLAGGED_CID = "gigya-migrate:flagged-deletions"
 ``flagged_deletions`` sends with each deleteAccount: those accounts were already sent downstream
 before being deleted, so the ``deletions`` feed skips them unless told otherwise."""
 
+TEST_USER_CID = "gigya-migrate:validate-hashes"
+"""The ``cid`` ``validate-hashes`` sends with the deleteAccount that removes each of its test users:
+those accounts never existed anywhere downstream, so the ``deletions`` feed always skips them."""
+
 _DAY_MS = 24 * 3600 * 1000
 _KEPT_PARAMS = ("UID", "emailAccountToken", "loginMode", "siteUID", "provider")
 
@@ -97,6 +102,7 @@ class DeletionReport:
     parked: int = 0
     skipped_duplicates: int = 0
     skipped_flagged: int = 0
+    skipped_test_users: int = 0
     retried_accepted: int = 0
     retried_still_parked: int = 0
     watermark_before: str | None = None
@@ -122,6 +128,8 @@ class DeletionReport:
             line += f"; dead letters: {self.retried_accepted} now accepted, {self.retried_still_parked} still parked"
         if self.skipped_flagged:
             line += f"; {self.skipped_flagged} skipped (already sent by flagged-deletions)"
+        if self.skipped_test_users:
+            line += f"; {self.skipped_test_users} validate-hashes test users skipped"
         moved = self.watermark_after != self.watermark_before
         return line + ("; watermark advanced" if moved else "; watermark unchanged")
 
@@ -218,8 +226,12 @@ def _new_events(records: Iterable[dict[str, Any]], recent: dict[str, int], repor
         event = deletion_event(record)
         if event is None:
             continue
-        if skip_cid and _params(record).get("cid") == skip_cid:
+        cid = _params(record).get("cid")
+        if skip_cid and cid == skip_cid:
             report.skipped_flagged += 1  # flagged-deletions sent it downstream before deleting it
+            continue
+        if cid == TEST_USER_CID:
+            report.skipped_test_users += 1  # a validate-hashes test user: never a real account
             continue
         call_id = event["callId"]
         if call_id and (call_id in recent or call_id in seen):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-__all__ = ["Journal", "JournalError"]
+__all__ = ["Journal", "JournalError", "RunAlreadyFinished"]
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -43,6 +43,20 @@ class JournalError(Exception):
     """The journal cannot be used for this run (unfinished run without resume, changed input...)."""
 
 
+class RunAlreadyFinished(JournalError):
+    """``resume`` of a journal whose run already finished: there is nothing to continue, and the
+    finished run's report must stay as it is (a resumed run would replace it with one that skipped
+    every record)."""
+
+    def __init__(self, path: Path, counts: dict[str, int]) -> None:
+        super().__init__(
+            f"nothing to resume: the run in journal {path} already finished ({counts.get(DONE, 0):,} done, "
+            f"{counts.get(FAILED, 0):,} failed); its report is kept. Run without --resume to start over, or "
+            "feed the error file back in to retry the failed records"
+        )
+        self.counts = counts
+
+
 class Journal:
     """A run's checkpoint journal in one SQLite file (see module docstring)."""
 
@@ -60,6 +74,10 @@ class Journal:
         meta = dict(self._db.execute("SELECT name, value FROM meta"))
         has_rows = self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
         if resume:
+            if has_rows and meta.get("finished") == "1" and meta.get("job") in (None, name):
+                counts = self._counts()
+                self._db.close()
+                raise RunAlreadyFinished(self.path, counts)
             if has_rows and meta.get("job") not in (None, name):
                 raise JournalError(
                     f"journal {self.path} belongs to job {meta.get('job')!r}, not {name!r}; "

@@ -11,7 +11,8 @@ For each sample row (login id, cleartext password, legacy hash and its settings)
    seed 004: "SAP Customer Data Cloud promptly re-hashes the password using its algorithm of
    the day");
 6. logs in again (now against the re-hashed password);
-7. removes the test user (deleteAccount), unless ``keep``.
+7. removes the test user (deleteAccount with the cid ``TEST_USER_CID``, so the ``deletions`` feed
+   knows it for a test user and never sends it downstream), unless ``keep``.
 
 The result is one ``HashCheck`` per row and a per-algorithm table. Passwords and full hashes are
 never printed or stored in the result.
@@ -24,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from gigya_migrate.flows.deletions import TEST_USER_CID
 from gigya_migrate.flows.import_accounts import SITE_REFUSAL_CODES, SiteRefused
 from gigya_migrate.flows.mapping import Mapping
 from gigya_migrate.flows.runner import BadRecord, RecordError
@@ -184,7 +186,7 @@ def _run_steps(check: HashCheck, client: Any, login: str, cleartext: str, passwo
 
 def _remove(check: HashCheck, client: Any, uid: str) -> None:
     try:
-        client.delete_account(uid)
+        client.delete_account(uid, cid=TEST_USER_CID)  # marked: `deletions` skips it
         check.steps["remove"] = True
     except Exception as exc:  # noqa: BLE001 - report it, the other results stand
         check.steps["remove"] = False

@@ -86,14 +86,14 @@ def test_validate_hashes_reports_each_failure_and_removes_test_users(tmp_path, g
              "hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo", "scheme": "", "salt": ""}
     sample = _sample(tmp_path / "sample.csv", users, csv_of, extra=[wrong, argon])
     result = invoke("validate-hashes", sample, *site_args)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # records failed
     assert "6/8 sample users passed" in result.output
     assert "wrong.password@example.com (md5) failed at login: 403042" in result.output
     assert "argon@example.com" in result.output and "failed at convert" in result.output
     assert "not-the-password" not in result.output
     assert gigya_server.accounts(API_KEY).count() == 0  # test users removed
     kept = invoke("validate-hashes", sample, "--keep", *site_args)
-    assert kept.exit_code == 1 and gigya_server.accounts(API_KEY).count() == 7
+    assert kept.exit_code == 3 and gigya_server.accounts(API_KEY).count() == 7
 
 
 def test_status_counts_rehashed_and_legacy_users(tmp_path, gigya_server, site_args, mapping_file, users, csv_of):
@@ -108,7 +108,7 @@ def test_status_counts_rehashed_and_legacy_users(tmp_path, gigya_server, site_ar
     assert result.exit_code == 0, result.output
     assert "12 accounts; 5 logged in and re-hashed (42%); 7 still on legacy hashes" in result.output
     counts = json.loads((tmp_path / "s.json").read_text())
-    assert counts["algorithms"]["pbkdf2"] == {"accounts": 5, "loggedIn": 5}
+    assert counts["algorithms"]["pbkdf2"] == {"accounts": 5, "loggedIn": 5, "legacyLastLoginOnly": 0}
     assert sum(v["accounts"] for k, v in counts["algorithms"].items() if k != "pbkdf2") == 7
 
 

@@ -19,6 +19,7 @@ from faker import Faker
 
 from gigya_migrate.flows import runner
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunInterrupted, RunOptions, Step, run
+from gigya_migrate.flows.journal import RunAlreadyFinished
 
 PAUSE = 60.0  # a rate-limit pause no test may wait out (the timeout is 10 s)
 
@@ -344,10 +345,13 @@ def test_a_writer_that_raises_fails_that_record_only(tmp_path):
     assert row["email"] == broken and row["errorStep"] == "write"
     assert row["errorMessage"] == "RuntimeError: socket closed by a proxy"
     assert saved_report(tmp_path)["failedByCode"] == {"exception": 1}
-    # the same journal again: nothing is re-sent (the failed record is in the error output)
-    again = run(iter(people), name="job", key=by_email, write=site.write,
-                options=RunOptions(journal_path=journal, resume=True))
-    assert (again.skipped, again.ok, site.calls) == (10, 0, 10)
+    # the same journal again: nothing is re-sent (the failed record is in the error output), and
+    # the finished run is said to be finished, its report kept (issue 14)
+    kept = (tmp_path / "report.json").read_text()
+    with pytest.raises(RunAlreadyFinished, match=r"already finished \(9 done, 1 failed\)"):
+        run(iter(people), name="job", key=by_email, write=site.write,
+            options=RunOptions(journal_path=journal, resume=True, report_path=tmp_path / "report.json"))
+    assert site.calls == 10 and (tmp_path / "report.json").read_text() == kept
 
 
 @pytest.mark.timeout(10)
@@ -407,9 +411,9 @@ def test_transform_and_key_exceptions_fail_their_record_and_the_run_goes_on(tmp_
         local_bad: "normalise", network_bad: "lookup", keyless: "key"}
     assert rows[keyless]["errorMessage"].startswith("AttributeError")
     assert set(site.writes.values()) == {1} and len(site.writes) == 7
-    again = run(iter(people), name="job", key=key, write=site.write,
-                options=RunOptions(journal_path=journal, resume=True))
-    assert (again.skipped, site.calls) == (10, 7)
+    with pytest.raises(RunAlreadyFinished):  # a finished run is not run again
+        run(iter(people), name="job", key=key, write=site.write, options=RunOptions(journal_path=journal, resume=True))
+    assert site.calls == 7
 
 
 @pytest.mark.timeout(10)

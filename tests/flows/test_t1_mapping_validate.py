@@ -101,7 +101,7 @@ def test_validate_hashes_says_why_an_existing_login_fails(tmp_path, gigya_server
     assert invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file,
                   *site_args).exit_code == 0
     result = invoke("validate-hashes", sample, *site_args)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "validate-hashes never overwrites one" in result.output
     assert gigya_server.accounts(API_KEY).count() == 1  # the real account stays, the test users are gone
 

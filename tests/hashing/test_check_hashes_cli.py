@@ -27,7 +27,7 @@ def _run(tmp_path, text, *args, name="sample.csv"):
 
 def test_report_lines_per_row_per_format_and_diagnosis(tmp_path):
     result = _run(tmp_path, SAMPLE)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.splitlines() == [
         "row  id     format                result       gigya password object",
         '1    alice  django pbkdf2_sha256  ok           {"hashedPassword": "8xBlGd3j…", "hashSettings": {"algorithm": "pbkdf2_sha256", "rounds": 390000, "salt": "c2Vhc2FsdA=="}}',
@@ -81,7 +81,7 @@ def test_scheme_and_hash_encoding_options(tmp_path):
     text = "password,hash\npassword,5f4dcc3b5aa765d61d8327deb882cf99\n"
     assert _run(tmp_path, text, "--scheme", "md5").exit_code == 0
     forced = _run(tmp_path, text, "--scheme", "md5", "--hash-encoding", "base64")
-    assert forced.exit_code == 1
+    assert forced.exit_code == 3
     assert ("  row 1 (row 1), md5: hashedPassword '5f4dcc…' (32 chars) decodes to 24 bytes but md5 produces 16. "
             "It looks like a hex digest") in forced.output
 
@@ -101,7 +101,7 @@ def test_json_rows_and_gigya_objects(tmp_path):
          "hashSettings": {"algorithm": "pbkdf2", "rounds": 1000, "salt": "wJuJqLoUFsdXa8k3sFhRlA=="}},
     ]
     result = _run(tmp_path, json.dumps(rows), name="sample.json")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     lines = result.output.splitlines()
     assert lines[1].startswith("1    u1  gigya sha1    ok")
     assert ("  row 2 (u2), gigya pbkdf2: rounds is 1000 but the hash was made with 10000: set hashSettings.rounds "

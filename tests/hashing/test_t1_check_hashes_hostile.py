@@ -21,7 +21,7 @@ def _run(tmp_path, name, data: bytes):
 def test_an_empty_cleartext_is_invalid_not_a_hash_mismatch(tmp_path):
     text = f"id,password,hash,scheme\nbob,password,{MD5_PASSWORD},md5\nann,,{MD5_PASSWORD},md5\n"
     result = _run(tmp_path, "sample.csv", text.encode())
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "row 2 (ann), ?: no cleartext password in this row." in result.output
     assert "2 rows: 1 verify, 0 fail, 0 unsupported, 1 invalid" in result.output
 

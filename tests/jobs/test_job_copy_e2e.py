@@ -210,7 +210,7 @@ def test_cli_copy_between_data_centers_then_reconcile(sites, tmp_path, monkeypat
     sites.src.set_account_info(people[0][0], profile={"firstName": "Changed"})
     recon = CliRunner().invoke(main, ["reconcile", *sites.cli_args("from", "3_src", "us1"),
                                       *sites.cli_args("to", "3_dst", "eu1"), "--strict"])
-    assert recon.exit_code == 1
+    assert recon.exit_code == 3  # --strict: records differ
     assert "1 with different fields" in recon.output and people[0][0] in recon.output
     detail = json.loads((tmp_path / "reconcile-report.json").read_text())["differing"][0]
     assert detail["fields"]["profile.firstName"]["source"] == "Changed"
