@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from mock_gigya import schema
+from mock_gigya import passwords, registration, schema, sessions, webhooks
 from mock_gigya.auth import Caller, authenticate
 from mock_gigya.backend import Backend, iso
 from mock_gigya.errors import STATUS_REASONS, MockGigyaError, status_code_of
@@ -30,7 +30,7 @@ API_VERSION = 2
 
 _SECRET_PARAMS = frozenset(
     {"secret", "sig", "password", "newPassword", "oauth_token", "secretAnswer", "securityAnswer", "captchaToken",
-     "regToken", "nonce"}
+     "regToken", "nonce", "passwordResetToken", "vToken"}
 )
 """Never written to the audit log (the password object of importFullAccount holds hashes)."""
 
@@ -87,11 +87,16 @@ def _import_full_account(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _set_account_info(b: Backend, c: Caller, p: dict) -> dict:
-    return b.set_account_info(c.api_key, p)
+    out = b.set_account_info(c.api_key, p)
+    if not p.get("muteWebhooks"):
+        webhooks.emit(b, c.api_key, "accountUpdated", p["UID"])
+    return out
 
 
 def _delete_account(b: Backend, c: Caller, p: dict) -> dict:
-    return b.delete_account(c.api_key, p.get("UID"))
+    out = b.delete_account(c.api_key, p.get("UID"))
+    webhooks.emit(b, c.api_key, "accountDeleted", p["UID"])
+    return out
 
 
 def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
@@ -99,7 +104,24 @@ def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _login(b: Backend, c: Caller, p: dict) -> dict:
-    return b.login(c.api_key, p, source_ip=c.source_ip)
+    out = b.login(c.api_key, p, source_ip=c.source_ip)
+    webhooks.emit(b, c.api_key, "accountLoggedIn", out["UID"])
+    return out
+
+
+def _on_site(function: Callable[[Backend, str, dict], dict]) -> Callable[[Backend, Caller, dict], dict]:
+    """A handler calling ``function(backend, api_key, params)`` (the per-concern modules' shape)."""
+    return lambda b, c, p: function(b, c.api_key, p)
+
+
+def _finalize_registration(b: Backend, c: Caller, p: dict) -> dict:
+    out = registration.finalize_registration(b, c.api_key, p)
+    webhooks.emit(b, c.api_key, "accountLoggedIn", out["UID"])
+    return out
+
+
+def _webhooks_get_all(b: Backend, c: Caller, p: dict) -> dict:
+    return webhooks.get_all(b, c.api_key)
 
 
 def _logout(b: Backend, c: Caller, p: dict) -> dict:
@@ -205,6 +227,45 @@ _METHODS = (
         Param("accountTypes"), Param("querySig", doc="client-side: HMAC of query_expTime"),
         Param("expTime", doc="client-side: expiry, Unix ms"),
     ), client_allowed=True, doc="the query language, cursors"),
+    Method("accounts.initRegistration", _on_site(registration.init_registration), (Param("isLite", "bool"),),
+           client_allowed=True, doc="a regToken (valid 1 hour)"),
+    Method("accounts.register", _on_site(registration.register), (
+        Param("regToken", required=True), Param("email", required=True), Param("password", required=True),
+        Param("finalizeRegistration", "bool"), Param("profile", "json"), Param("data", "json"),
+        Param("username"), Param("lang"), Param("regSource"), Param("include"), Param("targetEnv"),
+        Param("sessionExpiration", "int"), Param("captchaToken"), Param("secretQuestion"), Param("secretAnswer"),
+    ), client_allowed=True, doc="create the account of a regToken; 206001 until finalized"),
+    Method("accounts.finalizeRegistration", _finalize_registration, (
+        Param("regToken", required=True), Param("include"), Param("targetEnv"), Param("sessionExpiration", "int"),
+        Param("allowAccountsLinking", "bool"),
+    ), client_allowed=True, doc="registered + logged in; 206002 while the email must be verified"),
+    Method("accounts.verifyEmail", _on_site(registration.verify_email), (Param("vToken", required=True),),
+           client_allowed=True, doc="the verification link's endpoint (GET or POST)"),
+    Method("accounts.resendVerificationCode", _on_site(registration.resend_verification), (
+        Param("regToken"), Param("UID"), Param("email"),
+    ), client_allowed=True, doc="mail the verification link again"),
+    Method("accounts.verifyLogin", _on_site(registration.verify_login), (
+        Param("regToken"), Param("UID"), Param("include"), Param("targetEnv"),
+    ), client_allowed=True, doc="regToken: log in once verified; UID: the account while it has a session"),
+    Method("accounts.resetPassword", _on_site(passwords.reset_password), (
+        Param("loginID"), Param("email"), Param("sendEmail", "bool"), Param("passwordResetToken"),
+        Param("newPassword"), Param("lang"), Param("secretAnswer"),
+    ), client_allowed=True, doc="loginID: mail a reset token; passwordResetToken + newPassword: set it"),
+    Method("accounts.setPassword", _on_site(passwords.set_password), (_UID, Param("newPassword", required=True)),
+           doc="server-side password change (complexity policy, site hash)"),
+    Method("accounts.getJWT", _on_site(sessions.get_jwt), (
+        Param("targetUID", doc="or UID"), Param("UID"), Param("expiration", "int", doc="seconds, default 300"),
+        Param("fields", doc="comma list of account fields added as claims"), Param("audience"),
+    ), doc="an RS256 id_token for a UID"),
+    Method("accounts.getJWTPublicKey", _on_site(sessions.get_jwt_public_key), (Param("V2", "bool", doc="JWKS form"),),
+           client_allowed=True, doc="the key that verifies id_tokens and webhook JWTs"),
+    Method("accounts.webhooks.set", _on_site(webhooks.set_webhook), (
+        Param("name", required=True), Param("url"), Param("events", doc="comma list"), Param("active", "bool"),
+        Param("signingUserKey"),
+    ), doc="create or update a webhook of the site"),
+    Method("accounts.webhooks.getAll", _webhooks_get_all, (), doc="the site's webhooks"),
+    Method("accounts.webhooks.delete", _on_site(webhooks.delete), (Param("url"), Param("name")),
+           doc="remove a webhook (by url, or name)"),
     Method("audit.search", _audit_search, (Param("query"), Param("cursorId"), Param("openCursor", "bool")),
            doc="the audit log (SELECT * FROM auditLog)"),
 )
@@ -360,6 +421,7 @@ def handle(
     error: MockGigyaError | None = None
     fields: dict = {}
     http_codes = False
+    call = webhooks.CALL_ID.set(call_id)  # events fired by this call carry its callId
     try:
         http_codes = parse_bool("httpStatusCodes", params.get("httpStatusCodes", False))
         fields = _dispatch(backend, name, params, headers, url, remote_addr)
@@ -368,6 +430,8 @@ def handle(
     except Exception as exc:  # a mock bug still answers like Gigya, never a traceback
         log.exception("mock_gigya failed on %s", name)
         error = MockGigyaError(500001, details=f"mock_gigya internal error: {type(exc).__name__}")
+    finally:
+        webhooks.CALL_ID.reset(call)
     now_ms = backend.now_ms()
     body = _envelope(call_id, now_ms, error, fields, params.get("context"))
     _write_audit(backend, name, params, call_id, now_ms, error, fields, headers, remote_addr)

@@ -579,19 +579,9 @@ class Backend:
                 ids.pop("username", None)
 
     def _set_password(self, site: Site, doc: dict, params: dict) -> None:
-        new = params.get("newPassword")
-        if new is None:
-            return
-        if not isinstance(new, str) or not new:
-            raise MockGigyaError.invalid("newPassword", "must be a non-empty string")
-        if not params.get("securityOverride"):
-            old = params.get("password")
-            if not isinstance(old, str) or not old:
-                raise MockGigyaError.missing("password")
-            if not self._verify(doc, old):
-                raise MockGigyaError(403042, details="The current password is wrong", uid=doc["UID"])
-        _check_complexity(site, new)
-        doc["password"] = self._site_password(site, new, self.now_ms())
+        from mock_gigya import passwords  # the password paths live in their own module
+
+        passwords.change_password(self, site, doc, params)
 
     # -------------------------------------------------------------- delete / get / logout
 
@@ -627,9 +617,12 @@ class Backend:
         return out
 
     def logout(self, api_key: str, uid: Any) -> dict:
-        """accounts.logout: ends the user's sessions (the mock keeps none); echoes providers."""
+        """accounts.logout: ends the user's sessions (:mod:`mock_gigya.sessions`); echoes providers."""
+        from mock_gigya import sessions
+
         self.site(api_key)
         doc = self._load(api_key, uid)
+        sessions.end_sessions(self, api_key, doc["UID"])
         return {"UID": doc["UID"], "connectedProviders": doc.get("socialProviders", "site"), "logoutActiveSession": True}
 
     def is_available_login_id(self, api_key: str, login_id: Any) -> dict:
@@ -683,11 +676,11 @@ class Backend:
             raise MockGigyaError(403041, details="Account disabled", uid=uid)
         if not doc.get("isRegistered", True):
             raise MockGigyaError(206001, details="Account Pending Registration", uid=uid,
-                                 fields={"regToken": secrets.token_hex(16), "UID": uid})
+                                 fields={"regToken": self._reg_token(site, uid), "UID": uid})
         if (site.policy("accountOptions", "verifyEmail") and not doc.get("isVerified")
                 and not site.policy("accountOptions", "allowUnverifiedLogin")):
             raise MockGigyaError(206002, details="Account Pending Verification", uid=uid,
-                                 fields={"regToken": secrets.token_hex(16), "UID": uid})
+                                 fields={"regToken": self._reg_token(site, uid), "UID": uid})
         rehashed = self._rehashed(site, doc, password, now)  # hashing outside the database lock
         with self.store.tx():
             fresh = self.store.get_account(site.api_key, uid) or doc  # keep writes made meanwhile
@@ -696,6 +689,12 @@ class Backend:
             _set_date(fresh, "lastLogin", now)
             self._save(site.api_key, fresh)
         return self._login_response(site, fresh, params, now)
+
+    def _reg_token(self, site: Site, uid: str) -> str:
+        """A live regToken for a login answered 206001/206002 (accounts.verifyLogin accepts it)."""
+        from mock_gigya import registration
+
+        return registration.new_reg_token(self, site.api_key, uid)
 
     def _verify(self, doc: dict, password: str) -> bool:
         from gigya_migrate.hashing import HashSettingsError, verify_password
@@ -720,15 +719,13 @@ class Backend:
 
     def _login_response(self, site: Site, doc: dict, params: dict, now: int) -> dict:
         from gigya_migrate.signing import uid_signature
+        from mock_gigya import sessions
 
         out = self._account_view(site.api_key, doc, params.get("include"))
         ts = str(now // 1000)
         out.update({"UIDSignature": uid_signature(doc["UID"], ts, site.secret), "signatureTimestamp": ts,
                     "isNewUser": False, "loginProvider": "site"})
-        if (params.get("targetEnv") or "browser") == "mobile":
-            out["sessionInfo"] = {"sessionToken": "st2." + secrets.token_urlsafe(24), "sessionSecret": secrets.token_urlsafe(20)}
-        else:
-            out["sessionInfo"] = {"cookieName": f"glt_{site.api_key}", "cookieValue": "st2." + secrets.token_urlsafe(32)}
+        out["sessionInfo"] = sessions.open_session(self, site, doc["UID"], params)
         return out
 
     def _lockout_policy(self, site: Site) -> tuple[int, int, int]:

@@ -16,6 +16,10 @@ Reachable two ways with the same behaviour:
   ``POST /__mock__/accounts`` ``{"apiKey", "account": {...}}``: store one account as given
   ``GET  /__mock__/state``    sites, app keys (never secrets), account counts, faults
   ``GET|POST|DELETE /__mock__/faults``  read, add (``{"script": [...], "random": {...}}``), clear
+  ``GET  /__mock__/emails``   ``{"emails": [...]}``: verification and password-reset mails "sent", oldest
+                              first (optional body ``{"apiKey", "to", "type"}`` filters them)
+  ``GET  /__mock__/webhooks`` ``{"deliveries": [...]}``: every webhook delivery attempt (optional body
+                              ``{"apiKey", "event"}``)
   ==========================  ====================================================================
 
 Errors answer ``{"error": "..."}`` with HTTP 400 (bad input) or 404 (unknown action).
@@ -122,10 +126,48 @@ class MockControl:
         return self.backend.accounts(api_key)
 
     def reset(self) -> None:
-        """Wipe every site, key, account and fault, then re-create the start-up sites and keys."""
+        """Wipe every site, key, account, fault and queued webhook, then re-create the start-up sites and keys."""
+        from mock_gigya import webhooks
+
         self.backend.reset()
         self.faults.clear()
+        if hasattr(self.backend, "store"):
+            webhooks.reset(self.backend)
         self._run_startup()
+
+    # -- application flows: mails and webhooks -------------------------------------------------
+    def emails(self, api_key: str | None = None, *, to: str | None = None, type: str | None = None) -> list[dict]:
+        """Mails the mock "sent" (oldest first): ``{"type": "emailVerification" | "passwordReset", "to",
+        "UID", "apiKey", "sentAt", "link", "token"}``, optionally of one site, recipient or type."""
+        from mock_gigya import mailbox
+
+        return mailbox.messages(self.backend, api_key=api_key, to=to, mail_type=type)
+
+    def last_email(self, to: str | None = None, *, type: str | None = None, api_key: str | None = None) -> dict:
+        """The newest mail matching the filters; ``LookupError`` naming them when there is none."""
+        found = self.emails(api_key, to=to, type=type)
+        if not found:
+            raise LookupError(f"mock_gigya sent no email (to={to!r}, type={type!r}, apiKey={api_key!r})")
+        return found[-1]
+
+    def webhook_deliveries(self, event: str | None = None, *, api_key: str | None = None) -> list[dict]:
+        """Every webhook delivery attempt so far: ``url``, ``webhook``, ``attempt``, ``body`` (the parsed
+        notification), ``headers`` (with the signatures), ``status``, ``error``."""
+        from mock_gigya import webhooks
+
+        return webhooks.deliveries(self.backend, event_type=event, api_key=api_key)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Block until no webhook notification is queued, in flight or waiting for a resend; False on timeout."""
+        from mock_gigya import webhooks
+
+        return webhooks.drain(self.backend, timeout)
+
+    def webhook_retry_scale(self, scale: float) -> None:
+        """Multiply Gigya's resend intervals (0.001 turns the one-hour schedule into 3.6 s) for tests."""
+        from mock_gigya import webhooks
+
+        webhooks.configure(self.backend, time_scale=scale)
 
     def state(self) -> dict[str, Any]:
         """Sites (with account counts), app keys without secrets, and the fault settings."""
@@ -264,6 +306,14 @@ def _post_faults(control: MockControl, payload: dict) -> dict:
     return control.faults.state()
 
 
+def _get_emails(control: MockControl, payload: dict) -> dict:
+    return {"emails": control.emails(payload.get("apiKey"), to=payload.get("to"), type=payload.get("type"))}
+
+
+def _get_webhooks(control: MockControl, payload: dict) -> dict:
+    return {"deliveries": control.webhook_deliveries(payload.get("event"), api_key=payload.get("apiKey"))}
+
+
 def _delete_faults(control: MockControl, payload: dict) -> dict:
     control.faults.clear()
     return control.faults.state()
@@ -288,4 +338,6 @@ _ROUTES: dict[tuple[str, str], Callable[[MockControl, dict], dict]] = {
     ("GET", "faults"): _get_faults,
     ("POST", "faults"): _post_faults,
     ("DELETE", "faults"): _delete_faults,
+    ("GET", "emails"): _get_emails,
+    ("GET", "webhooks"): _get_webhooks,
 }

@@ -83,10 +83,14 @@ CREATE TABLE IF NOT EXISTS cursor_rows (cursor_id TEXT NOT NULL, pos INTEGER NOT
     PRIMARY KEY (cursor_id, pos));
 CREATE TABLE IF NOT EXISTS login_state (
     api_key TEXT NOT NULL, uid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (api_key, uid));
+CREATE TABLE IF NOT EXISTS tokens (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, token TEXT NOT NULL, api_key TEXT NOT NULL,
+    uid TEXT, doc TEXT NOT NULL, expires INTEGER, UNIQUE (kind, token));
+CREATE INDEX IF NOT EXISTS tokens_owner ON tokens (kind, api_key, uid);
 """
 
 _TABLES = ("sites", "app_keys", "accounts", "login_ids", "identities", "account_values", "audit", "nonces",
-           "cursors", "cursor_rows", "login_state")
+           "cursors", "cursor_rows", "login_state", "tokens")
 _CONFIG_TABLES = ("sites", "app_keys")
 _SCAN_COLUMNS = {"accounts": "doc", "audit": "doc"}
 
@@ -384,6 +388,46 @@ class Store:
         """Append one audit record."""
         with self.tx() as conn:
             conn.execute("INSERT INTO audit (api_key, ts, doc) VALUES (?, ?, ?)", (api_key, ts, _dumps(doc)))
+
+    # ------------------------------------------------------------ tokens (regTokens, sessions, mails, webhooks)
+
+    def put_token(self, kind: str, token: str, api_key: str, doc: dict, *, uid: str | None = None,
+                  expires: int | None = None) -> None:
+        """Insert or replace one short-lived (or, with ``expires`` None, lasting) record of ``kind``."""
+        with self.tx() as conn:
+            conn.execute("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))
+            conn.execute("INSERT INTO tokens (kind, token, api_key, uid, doc, expires) VALUES (?, ?, ?, ?, ?, ?)",
+                         (kind, token, api_key, uid, _dumps(doc), expires))
+
+    def get_token(self, kind: str, token: str) -> dict | None:
+        """``{"apiKey", "uid", "doc", "expires"}`` of one token, or None."""
+        rows = self._query("SELECT api_key, uid, doc, expires FROM tokens WHERE kind = ? AND token = ?", (kind, token))
+        if not rows:
+            return None
+        api_key, uid, doc, expires = rows[0]
+        return {"apiKey": api_key, "uid": uid, "doc": json.loads(doc), "expires": expires, "token": token}
+
+    def delete_tokens(self, kind: str, *, token: str | None = None, api_key: str | None = None,
+                      uid: str | None = None) -> int:
+        """Delete the tokens of ``kind`` matching every filter given; returns how many went."""
+        where, params = self._token_filter(kind, token, api_key, uid)
+        with self.tx() as conn:
+            return conn.execute(f"DELETE FROM tokens WHERE {where}", params).rowcount
+
+    def list_tokens(self, kind: str, *, api_key: str | None = None, uid: str | None = None) -> list[dict]:
+        """The tokens of ``kind`` (oldest first) matching the filters, shaped as :meth:`get_token`."""
+        where, params = self._token_filter(kind, None, api_key, uid)
+        rows = self._query(f"SELECT token, api_key, uid, doc, expires FROM tokens WHERE {where} ORDER BY seq", params)
+        return [{"token": t, "apiKey": a, "uid": u, "doc": json.loads(d), "expires": e} for t, a, u, d, e in rows]
+
+    @staticmethod
+    def _token_filter(kind: str, token: str | None, api_key: str | None, uid: str | None) -> tuple[str, tuple]:
+        clauses, params = ["kind = ?"], [kind]
+        for column, value in (("token", token), ("api_key", api_key), ("uid", uid)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return " AND ".join(clauses), tuple(params)
 
     # ------------------------------------------------------------ nonces
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import api, auth, backend, transport
+from mock_gigya import api, auth, backend, passwords, registration, sessions, transport, webhooks
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -93,7 +93,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                      "allowUnverifiedLogin off 206002. A stored hash the mock cannot verify acts as a wrong password."),
     ("Lockout", "From `security.accountLockout` (default 3 failures within 60 s lock for 60 s, the seed-003 RBA "
                 "sample); accounts.rba.getPolicy is derived from it; accounts.rba.unlock clears it."),
-    ("Password complexity", "Checked on setAccountInfo newPassword only (imports bring hashes): default "
+    ("Password complexity", "Checked on every cleartext password (register, setAccountInfo newPassword, "
+                            "resetPassword, setPassword), never on imports (they bring hashes): default "
                             "minLength 8, minCharGroups 2; failure answers 400009."),
     ("Harvesting protection", "accounts.isAvailableLoginID answers 403026 whenever "
                               "`accountOptions.preventLoginIDHarvesting` is on."),
@@ -139,8 +140,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    "default off; accounts.rba.unlock with `ip` clears it. Only callers that pass `remote_addr` "
                    "to api.handle (the HTTP server) have an address."),
     ("Not enforced", "`captcha` thresholds; `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
-                     "limits 409030 / 503001 and 403048 (script them with the mock's faults); sessions "
-                     "(logout always succeeds); `regToken` as an account handle (pass `UID`)."),
+                     "limits 409030 / 503001 and 403048 (script them with the mock's faults); `regToken` as an "
+                     "account handle of getAccountInfo/setAccountInfo (pass `UID`)."),
     ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "
                        "`{cookieName: glt_<apiKey>, cookieValue}` for browser, `{sessionToken, sessionSecret}` for "
                        "`targetEnv=mobile`; `isNewUser` false; account groups per `include` (default profile,data)."),
@@ -183,6 +184,9 @@ def render() -> str:
               "", "## Decisions on inferred or open facts", "",
               "Each point below is marked (I) or open in docs/gigya-api.md; the mock behaves as written here.", ""]
     lines += [f"- **{topic}**: {text}" for topic, text in DECISIONS]
+    lines += ["", "## Decisions of the application flows (registration, passwords, sessions, webhooks)", ""]
+    lines += [f"- **{topic}**: {text}" for module in (registration, passwords, sessions, webhooks)
+              for topic, text in module.DECISIONS]
     lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
     lines += [f"- **{topic}**: {text}" for topic, text in transport.DECISIONS]
     return "\n".join(lines) + "\n"

@@ -216,9 +216,9 @@ def test_sites_are_isolated(backend, call):
 
 
 def test_unknown_method_answers_not_implemented(call):
-    body = call("accounts.register", email="x@example.com")
-    assert body["errorCode"] == 404000 and "does not implement accounts.register" in body["errorDetails"]
-    assert call("/accounts.getJWTPublicKey")["errorCode"] == 404000
+    body = call("accounts.linkAccounts", loginID="x@example.com")
+    assert body["errorCode"] == 404000 and "does not implement accounts.linkAccounts" in body["errorDetails"]
+    assert call("/accounts.getScreenSets")["errorCode"] == 404000
     assert "socialize.getUserInfo" in call("getUserInfo")["errorDetails"]
 
 
