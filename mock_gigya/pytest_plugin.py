@@ -18,11 +18,35 @@ Fixtures:
 
 Both carry the default site and key of ``mock_gigya.defaults`` and the control helpers
 (``add_site``, ``add_app_key``, ``set_policies``, ``seed``, ``accounts``, ``faults``, ``state``).
+
+For application flows (sign-up, email verification, password reset, webhooks) they also offer:
+
+- ``emails(api_key=None, to=..., type=...)`` / ``last_email(to, type=...)``: the mails the mock
+  "sent" instead of mailing them: ``{"type": "emailVerification" | "passwordReset", "to", "UID",
+  "link", "token", ...}``. ``token`` is the ``vToken`` to pass to ``accounts.verifyEmail`` (or open
+  ``link``), or the ``passwordResetToken`` to pass back to ``accounts.resetPassword``;
+- ``webhook_deliveries(event=None)``: every webhook POST attempted (``url``, ``body``, ``headers``
+  with ``X-Gigya-Sig-Hmac-Sha1`` / ``X-Gigya-Sig-JWT``, ``status``, ``attempt``);
+  ``wait_for_webhooks(timeout)`` waits for the background sender to finish;
+  ``webhook_retry_scale(0.001)`` shortens Gigya's one-hour resend schedule.
+
+- ``gigya_webhook_receiver``: a loopback endpoint (``mock_gigya.receiver.WebhookReceiver``) to give
+  ``accounts.webhooks.set`` as ``url``: ``.received``, ``.events(type)``, ``.wait_for(n)``,
+  ``.fail_next(n, status)``.
+
+A whole journey, sign-up to deletion, is ``tests/mock_service/test_app_journey_example.py``::
+
+    def test_journey(gigya_mock):
+        token = gigya("accounts.initRegistration")["regToken"]
+        gigya("accounts.register", regToken=token, email="ada@example.com", password=PW, finalizeRegistration=True)
+        mail = gigya_mock.last_email("ada@example.com", type="emailVerification")
+        gigya("accounts.verifyEmail", vToken=mail["token"])
+        ...
 """
 
 import pytest
 
-__all__ = ["gigya_mock", "gigya_server"]
+__all__ = ["gigya_mock", "gigya_server", "gigya_webhook_receiver"]
 
 
 @pytest.fixture
@@ -48,3 +72,12 @@ def gigya_server(_gigya_server_session):
     _gigya_server_session.reset()
     yield _gigya_server_session
     _gigya_server_session.faults.clear()
+
+
+@pytest.fixture
+def gigya_webhook_receiver():
+    """A loopback HTTP endpoint recording webhook notifications (``.url``, ``.received``, ``.events()``)."""
+    from mock_gigya.receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
