@@ -369,6 +369,23 @@ def _audit_params(params: Mapping[str, Any]) -> dict:
     return out
 
 
+def _country(headers: Mapping[str, str] | None) -> str:
+    """``httpReq.country``: Gigya geolocates the caller's IP; the mock cannot, so it takes the
+    ``X-Mock-Gigya-Country`` header when a test sends one, else "ZZ" (ISO 3166 "unknown") (I)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "x-mock-gigya-country" and value:
+            return str(value)[:2].upper()
+    return "ZZ"
+
+
+def _user_key_details(backend: Backend, user_key: str) -> dict:
+    """``userKeyDetails{name, description, emailDomain}`` (DEVA; TS gigya-audit.ts). The mock's keys
+    carry no console name, so the name is the key itself unless one was given to add_app_key (I)."""
+    app = backend.app_key(user_key) or {}
+    return {"name": str(app.get("name") or user_key), "description": str(app.get("description") or "application key"),
+            "emailDomain": str(app.get("emailDomain") or "example.com")}
+
+
 def _write_audit(backend: Backend, method: str, params: Mapping[str, Any], call_id: str, now_ms: int,
                  error: MockGigyaError | None, fields: dict, headers: Mapping[str, str] | None,
                  remote_addr: str | None) -> None:
@@ -384,7 +401,7 @@ def _write_audit(backend: Backend, method: str, params: Mapping[str, Any], call_
         "errMessage": error.message if error else "OK",
         "apiKey": api_key,
         "params": _audit_params(params),
-        "httpReq": {"SDK": str(params.get("sdk") or "")},
+        "httpReq": {"SDK": str(params.get("sdk") or ""), "country": _country(headers)},
     }
     if error is not None and error.details:
         record["errDetails"] = error.details
@@ -392,6 +409,7 @@ def _write_audit(backend: Backend, method: str, params: Mapping[str, Any], call_
         record["uid"] = str(uid)
     if params.get("userKey"):
         record["userKey"] = str(params["userKey"])
+        record["userKeyDetails"] = _user_key_details(backend, str(params["userKey"]))
     if remote_addr:
         record["sourceIP"] = remote_addr
     try:
@@ -455,4 +473,5 @@ def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, s
     if remote_addr:
         caller = replace(caller, source_ip=remote_addr)
     decoded = _decode_params(method, params)
-    return method.handler(backend, caller, decoded) or {}
+    with backend.uid_limits.call(backend, caller.api_key, name, decoded):  # off unless site option uidLimits
+        return method.handler(backend, caller, decoded) or {}

@@ -23,7 +23,6 @@ TIMESTAMP_TOLERANCE = 120
 """Seconds a signed request's ``timestamp`` or a JWT's ``iat`` may differ from the mock's clock (I: .NET SDK's ±2 min)."""
 
 _GIGYA_HOST = re.compile(r"^(?P<ns>[a-z0-9_]+)\.(?P<dc>[a-z0-9]+)\.(gigya\.com|sapcdm\.cn|gigya-api\.cn)$")
-_DC_DOMAINS = {"cn1": "sapcdm.cn"}
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,17 @@ class Caller:
 def default_url(method: str, data_center: str) -> str:
     """The URL an SDK would address for ``method`` on ``data_center`` (used when the caller gave none)."""
     namespace = method.split(".", 1)[0]
-    domain = _DC_DOMAINS.get(data_center, "gigya.com")
-    return f"https://{namespace}.{data_center}.{domain}/{method}"
+    return f"https://{namespace}.{_api_domain(data_center)}/{method}"
+
+
+def _api_domain(data_center: str) -> str:
+    """The client's own table (cn1 -> cn1.sapcdm.cn); an unknown name follows the <dc>.gigya.com rule."""
+    from gigya_migrate.datacenters import domain_for
+
+    try:
+        return domain_for(data_center)
+    except ValueError:
+        return f"{data_center}.gigya.com"
 
 
 def _is_loopback(host: str) -> bool:
@@ -78,7 +86,7 @@ def authenticate(
     if not api_key:
         raise MockGigyaError.missing("apiKey")
     site = backend.site(str(api_key))  # 400093 when unknown
-    _check_data_center(site, url)
+    _check_data_center(site, method, url)
     url = url or default_url(method, site.data_center)
     authorization = _header(headers, "Authorization") or ""
     if authorization.lower().startswith("bearer "):
@@ -99,14 +107,17 @@ def authenticate(
     return Caller(site.api_key, "anonymous")
 
 
-def _check_data_center(site: Any, url: str | None) -> None:
+def _check_data_center(site: Any, method: str, url: str | None) -> None:
+    """301001 when the call reached another data center's host, with ``apiDomain`` and ``location``
+    (Gigya's Response Codes page: the base domain of the right data center, and the full URL to
+    redirect to, as in an HTTP 301 ``Location``)."""
     host = (urlsplit(url).hostname or "").lower() if url else ""
     match = _GIGYA_HOST.match(host)
     if match and match["dc"] not in ("global", "mtls") and match["dc"] != site.data_center:
         raise MockGigyaError(
             301001,
             details=f"Invalid data center: site {site.api_key} lives in {site.data_center}, not {match['dc']}",
-            fields={"apiDomain": f"{site.data_center}.gigya.com"},
+            fields={"apiDomain": _api_domain(site.data_center), "location": default_url(method, site.data_center)},
         )
 
 

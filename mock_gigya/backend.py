@@ -128,6 +128,7 @@ class Site:
     policies: dict = field(default_factory=default_policies)
     schema: dict = field(default_factory=dict)
     rehash: dict = field(default_factory=lambda: {"algorithm": "pbkdf2", "rounds": 3000})
+    options: dict = field(default_factory=dict)  # mock_gigya.site_options
 
     def policy(self, section: str, key: str, default: Any = None) -> Any:
         """One policy value, e.g. ``site.policy("accountOptions", "verifyEmail")``."""
@@ -229,6 +230,11 @@ class Backend:
         self.store = Store(db_path)
         self.clock = clock
         self._uid_locks: dict[tuple[str, str], threading.Lock] = {}
+        self.server_options: dict = {}
+        """Server-wide defaults of :mod:`mock_gigya.site_options` (``serve --site-option``)."""
+        from mock_gigya.uid_limits import UidLimits
+
+        self.uid_limits = UidLimits()
 
     # -------------------------------------------------------------- configuration
 
@@ -246,8 +252,12 @@ class Backend:
         policies: dict | None = None,
         schema: dict | None = None,
         rehash: dict | None = None,
+        options: dict | None = None,
     ) -> Site:
-        """Create or replace a site. ``policies`` are merged over :func:`default_policies`."""
+        """Create or replace a site. ``policies`` are merged over :func:`default_policies`;
+        ``options`` are :mod:`mock_gigya.site_options` switches (ValueError when unknown)."""
+        from mock_gigya.site_options import validate_options
+
         site = Site(
             api_key=api_key,
             data_center=data_center,
@@ -256,6 +266,7 @@ class Backend:
             policies=_deep_merge(default_policies(), policies or {}),
             schema=copy.deepcopy(schema or {}),
             rehash=dict(rehash or {"algorithm": "pbkdf2", "rounds": 3000}),
+            options=validate_options(options),
         )
         self.store.put_site(api_key, asdict(site))
         return site
@@ -306,7 +317,10 @@ class Backend:
 
     def reset(self, *, keep_config: bool = False) -> None:
         """Forget everything (or, with ``keep_config``, everything but sites and application keys)."""
+        from mock_gigya.uid_limits import UidLimits
+
         self.store.reset(keep_config=keep_config)
+        self.uid_limits = UidLimits()
 
     def accounts(self, api_key: str) -> AccountsView:
         """Read helper over a site's accounts: ``.find(...)``, ``.all()``, ``.count()``."""

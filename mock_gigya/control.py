@@ -84,15 +84,18 @@ class MockControl:
         partner_id: Any = None,
         policies: Mapping[str, Any] | None = None,
         schema: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Any:
         """Add a site; with ``user_key`` also an application key (``secret``) valid for it.
+        ``options``: :mod:`mock_gigya.site_options` switches for this site.
 
         Without ``user_key``, ``secret`` is the site's own secret (the backend makes one if None).
         """
-        options = {"data_center": data_center, "secret": secret, "policies": policies, "schema": schema}
+        settings = {"data_center": data_center, "secret": secret, "policies": policies, "schema": schema,
+                    "options": dict(options or {})}
         if partner_id is not None:
-            options["partner_id"] = partner_id
-        site = self.backend.add_site(api_key, **options)
+            settings["partner_id"] = partner_id
+        site = self.backend.add_site(api_key, **settings)
         if user_key:
             self.add_app_key(user_key, secret, partner_id=_partner_of(site, partner_id))
         return site
@@ -248,6 +251,7 @@ def _post_site(control: MockControl, payload: dict) -> dict:
         partner_id=payload.get("partnerId"),
         policies=payload.get("policies"),
         schema=payload.get("schema"),
+        options=payload.get("options"),
     )
     return {"ok": True, "apiKey": payload["apiKey"]}
 

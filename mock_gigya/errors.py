@@ -39,7 +39,7 @@ ERROR_MESSAGES: dict[int, str] = {
     403042: "Invalid LoginID",
     403043: "Login Identifier exists",
     403047: "Login ID does not exist",
-    403048: "API Rate Limit Exceeded",
+    403048: "Api rate limit exceeded",  # the text real Gigya answers (a captured 403048 response), not GRAZE's
     403120: "Account temporarily locked out",
     404000: "Not found",
     404003: "UID not found",
@@ -49,7 +49,7 @@ ERROR_MESSAGES: dict[int, str] = {
     503001: "Service unavailable for this operation",
     504001: "Timeout",
 }
-"""Default ``errorMessage`` per code (graze/gigya-client ErrorCode.php wording)."""
+"""Default ``errorMessage`` per code (graze/gigya-client ErrorCode.php wording; 403048 as Gigya sends it)."""
 
 STATUS_REASONS: dict[int, str] = {
     200: "OK",

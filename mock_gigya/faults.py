@@ -154,7 +154,7 @@ class FaultInjector:
         return self
 
     def rate_limit(self, times: int = 1, method: str = "*") -> "FaultInjector":
-        """The next ``times`` matching calls answer 403048 (API Rate Limit Exceeded)."""
+        """The next ``times`` matching calls answer 403048 ("Api rate limit exceeded")."""
         return self.script(method, times=times, error=RATE_LIMITED)
 
     def server_error(self, times: int = 1, method: str = "*", code: int = SERVER_ERROR) -> "FaultInjector":

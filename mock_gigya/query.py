@@ -570,6 +570,10 @@ class _Build(Transformer):
         return ("limit", int(items[0]))
 
     def paging(self, items):
+        names = [name for name, _ in items]
+        if names == ["limit", "start"]:
+            # HELP accounts.search and DEVA audit.search: ORDER BY, START, LIMIT in that order.
+            raise QueryError("LIMIT must be the last clause: write START n LIMIT m, not LIMIT m START n")
         return ("paging", dict(items))
 
 

@@ -500,6 +500,9 @@ def main() -> None:
               help=f"Token required for the /__mock__/ control plane and web console (header X-Mock-Token, "
                    f"Authorization: Bearer, or cookie mock_token). Default: none on loopback; generated and "
                    f"printed once when --host is beyond loopback. Env: {CONTROL_TOKEN_ENV}.")
+@click.option("--site-option", "site_options", multiple=True, callback=lambda ctx, param, value: _site_options(value),
+              metavar="NAME=VALUE", help="Mock behaviour switch for every site, repeatable: uidLimits=true (503001/409030 "
+                                         "per-UID limits), searchDelaySeconds=1, nestedObjects=replace (see SUPPORTED.md).")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(**options: Any) -> None:
     """Serve the mock Gigya API over HTTP until Ctrl+C.
@@ -579,6 +582,7 @@ def _startup_from(options: dict) -> Callable[[MockControl], None]:
     mix = _parse_mix(options["seed_algorithms"])
 
     def startup(control: MockControl) -> None:
+        control.backend.server_options.update(options.get("site_options") or {})
         for api_key in api_keys:
             if not control.backend.has_site(api_key):  # a --db file keeps its sites (and their policies)
                 control.add_site(api_key, data_center=options["data_center"], secret=secret)
@@ -588,6 +592,15 @@ def _startup_from(options: dict) -> Callable[[MockControl], None]:
             control.add_app_key(options["user_key"], secret, partner_id=control.backend.site(api_keys[0]).partner_id)
 
     return startup
+
+
+def _site_options(values: tuple[str, ...]) -> dict:
+    from mock_gigya.site_options import parse_assignment
+
+    try:
+        return dict(parse_assignment(text) for text in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--site-option")
 
 
 def _print_banner(server: MockServer, options: dict) -> None:

@@ -93,6 +93,7 @@ def _no_cause_message(error: str | None) -> str:
 def _attempts(password: str, stored: str, settings: dict) -> Iterator[_Try]:
     encodings = list(_encoding_fixes(stored, settings))
     yield from encodings
+    yield from _binary_literal_as_text(stored, settings)
     yield from _truncation(password, stored, settings)
     for base in [_Try("", "", stored, settings)] + encodings:
         for attempt in _setting_fixes(password, base.stored, settings):
@@ -144,6 +145,26 @@ def _b64_text(value: str) -> str | None:
 def _with(settings: dict, **changes) -> dict:
     merged = {**settings, **changes}
     return {k: v for k, v in merged.items() if v is not None}
+
+
+# --- binaryFormat $0x tokens ---------------------------------------------------------------------
+
+def _binary_literal_as_text(stored: str, settings: dict) -> Iterator[_Try]:
+    """The legacy hash was made over the token's *text* ("$0x4769677961"), not the bytes it names."""
+    from gigya_migrate.hashing.settings import binary_literals
+
+    template = settings.get("binaryFormat")
+    if not isinstance(template, str) or not binary_literals(template):
+        return
+    fixed = template
+    for token in dict.fromkeys(binary_literals(template)):
+        fixed = fixed.replace(token, "$0x" + token.encode("utf-8").hex())
+    tokens = ", ".join(dict.fromkeys(binary_literals(template)))
+    yield _Try("binary_literal_as_text",
+               f"the hash was computed over the literal text of {tokens}, but in binaryFormat Gigya reads "
+               "$0x<hex> as the bytes written in hex ($0x4769677961 is the 5 bytes \"Gigya\"). Hash the bytes "
+               f"the token stands for; or, if the legacy system really hashed that text, write the text as hex: "
+               f"binaryFormat \"{fixed[:120]}\".", stored, _with(settings, binaryFormat=fixed))
 
 
 # --- truncated hashes ----------------------------------------------------------------------------

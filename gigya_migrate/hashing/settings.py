@@ -5,7 +5,12 @@ Decisions where Gigya says nothing (all *inferred*):
 - unknown keys are refused (a typo such as ``Rounds`` would otherwise import a hash that never
   verifies); algorithm names are case-sensitive, with a suggestion for a near miss;
 - ``format`` substitutes ``$password`` and ``$salt`` in a single pass (doc §3.3);
-- ``binaryFormat`` reads ``utf16``/``utf32`` as little-endian without BOM (.NET ``Encoding.Unicode``).
+- ``binaryFormat`` reads ``utf16``/``utf32`` as little-endian without BOM (.NET ``Encoding.Unicode``);
+  ``$0x<hex>`` is literal bytes written in hex (documented: SAP's "Example for HashBinaryFormat"
+  ``$0x4769677961$salt:base64$0x5F$password:utf16$0x4769677961`` is "Gigya" + salt + "_" + ...).
+  The hex run is greedy, so text right after a ``$0x`` token cannot start with a hex digit (use
+  another ``$0x`` token for it); an odd number of hex digits is refused. Other text between tokens
+  is taken as UTF-8 (*inferred*: the reference shows none).
 """
 
 import difflib
@@ -16,13 +21,13 @@ from dataclasses import dataclass
 from gigya_migrate.hashing._encoding import decode_salt_b64
 from gigya_migrate.hashing.errors import HashSettingsError
 
-__all__ = ["Settings", "parse_settings", "render_template", "KNOWN_KEYS"]
+__all__ = ["Settings", "parse_settings", "render_template", "binary_literals", "KNOWN_KEYS"]
 
 KNOWN_KEYS = ("algorithm", "salt", "rounds", "format", "binaryFormat", "URL")
 MAX_SALT_BYTES = 128  # "The max number of salt bits is 1024" (SAP importFullAccount reference)
 
 _FORMAT_TOKEN = re.compile(r"\$(password|salt)")
-_BINARY_TOKEN = re.compile(r"\$(password|salt)(?::(utf8|utf16|utf32|hex|base64))?")
+_BINARY_TOKEN = re.compile(r"\$(?:0x(?P<hex>[0-9A-Fa-f]*)|(?P<name>password|salt)(?::(?P<enc>utf8|utf16|utf32|hex|base64))?)")
 _TEXT_CODECS = {None: "utf-8", "utf8": "utf-8", "utf16": "utf-16-le", "utf32": "utf-32-le"}
 
 
@@ -141,11 +146,21 @@ def _check_templates(s: Settings) -> None:
         )
     if s.binary_format is not None:
         for match in _BINARY_TOKEN.finditer(template):
-            if match.group(1) == "password" and match.group(2) in ("hex", "base64"):
-                raise HashSettingsError(
-                    f"binaryFormat token {match.group(0)!r}: the password can only be encoded as utf8, "
-                    "utf16 or utf32."
-                )
+            _check_binary_token(match)
+
+
+def _check_binary_token(match: re.Match) -> None:
+    if match.group("name") == "password" and match.group("enc") in ("hex", "base64"):
+        raise HashSettingsError(
+            f"binaryFormat token {match.group(0)!r}: the password can only be encoded as utf8, utf16 or utf32."
+        )
+    digits = match.group("hex")
+    if digits is not None and (not digits or len(digits) % 2):
+        raise HashSettingsError(
+            f"binaryFormat token {match.group(0)!r}: $0x must be followed by an even number of hex digits "
+            "(whole bytes), e.g. $0x4769677961 for the bytes of \"Gigya\"; text right after it must not "
+            "start with a hex digit (write it as another $0x token)."
+        )
 
 
 def render_template(password: str, s: Settings, text_encoding: str = "utf-8") -> bytes:
@@ -165,7 +180,10 @@ def _render_binary(password: str, s: Settings) -> bytes:
     position = 0
     for match in _BINARY_TOKEN.finditer(s.binary_format):
         parts.append(s.binary_format[position : match.start()].encode("utf-8"))
-        parts.append(_encode_token(password, s.salt or "", match.group(1), match.group(2)))
+        if match.group("hex") is not None:
+            parts.append(bytes.fromhex(match.group("hex")))  # checked by _check_binary_token
+        else:
+            parts.append(_encode_token(password, s.salt or "", match.group("name"), match.group("enc")))
         position = match.end()
     parts.append(s.binary_format[position:].encode("utf-8"))
     return b"".join(parts)
@@ -181,3 +199,8 @@ def _encode_token(password: str, salt: str, name: str, encoding: str | None) -> 
     if encoding == "base64":
         return decode_salt_b64(text)
     return text.encode(_TEXT_CODECS[encoding])
+
+
+def binary_literals(binary_format: str) -> list[str]:
+    """The ``$0x<hex>`` tokens of a binaryFormat template, in order (for diagnosis)."""
+    return [m.group(0) for m in _BINARY_TOKEN.finditer(binary_format) if m.group("hex")]

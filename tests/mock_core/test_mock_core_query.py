@@ -126,7 +126,9 @@ def test_keywords_are_case_insensitive_and_fields_may_look_like_keywords():
     q = parse_query('SeLeCt * FrOm AcCoUnTs WhErE data.order = 1 AnD data.notes = "x" oR data.nullable Is NoT NuLl '
                     "OrDeR bY data.order DeSc StArT 1 LiMiT 2")
     assert q.start == 1 and q.limit == 2 and q.order_by == [("data.order", True)]
-    assert parse_query("select * from accounts limit 5 start 10").start == 10
+    # HELP accounts.search: clause order is fixed and LIMIT is last ("Any other order is an error").
+    with pytest.raises(MockGigyaError, match="LIMIT must be the last clause"):
+        parse_query("select * from accounts limit 5 start 10")
 
 
 def test_deeply_nested_query_is_an_error_not_a_crash():

@@ -1,0 +1,96 @@
+"""Gigya's per-UID limits, off by default (site option ``uidLimits``; ``serve --site-option uidLimits=true``).
+
+Documented (SAP Help, importFullAccount and getAccountInfo notes; docs/gigya-api.md §3, §8):
+- at most **5 calls per UID per minute**; more answer **503001** "Service unavailable for this operation";
+- more than **5 concurrent requests** for one UID answer **409030** "Too many requests for same user".
+
+Choices where the docs are silent (inferred, listed in SUPPORTED.md): only writes (importFullAccount,
+setAccountInfo, deleteAccount) count towards the per-minute limit, so a rehearsal's reads do not
+starve its writes; a refused call does not count; the window slides (the oldest write leaves it
+after ``uidWindowSeconds``). Concurrency counts every call naming a UID, reads included. This is
+separate from the per-API-key rate cap (403048), which is a different limit in Gigya too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from mock_gigya.errors import MockGigyaError
+from mock_gigya.site_options import option
+
+__all__ = ["UID_WRITES", "UidLimits", "uid_of"]
+
+UID_WRITES = frozenset({"accounts.importFullAccount", "accounts.setAccountInfo", "accounts.deleteAccount"})
+"""Calls that count towards the per-UID write limit."""
+
+
+def uid_of(params: dict) -> str | None:
+    """The UID a call is about: ``UID`` (or, for importFullAccount, any casing of it)."""
+    for key, value in params.items():
+        if isinstance(key, str) and key.lower() == "uid" and isinstance(value, str) and value:
+            return value
+    return None
+
+
+class UidLimits:
+    """Thread-safe per-(site, UID) write windows and in-flight call counts for one backend."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._writes: dict[tuple[str, str], deque[float]] = {}
+        self._active: dict[tuple[str, str], int] = {}
+
+    @contextmanager
+    def call(self, backend: Any, api_key: str, method: str, params: dict) -> Iterator[None]:
+        """Hold one of the UID's concurrency slots for the call, or raise 409030 / 503001."""
+        uid = uid_of(params)
+        site = backend.site(api_key) if uid else None
+        if site is None or not option(backend, site, "uidLimits"):
+            yield
+            return
+        key = (api_key, uid)
+        self._enter(backend, site, key, method in UID_WRITES)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active[key] -= 1
+                if not self._active[key]:
+                    del self._active[key]
+
+    def _enter(self, backend: Any, site: Any, key: tuple[str, str], write: bool) -> None:
+        now = backend.clock()
+        with self._lock:
+            if self._active.get(key, 0) >= int(option(backend, site, "uidConcurrency")):
+                raise MockGigyaError(409030, details=f"More than {option(backend, site, 'uidConcurrency')} concurrent "
+                                                     f"requests for UID {key[1]!r}", uid=key[1])
+            if write:
+                self._count_write(backend, site, key, now)
+            self._active[key] = self._active.get(key, 0) + 1
+
+    def _count_write(self, backend: Any, site: Any, key: tuple[str, str], now: float) -> None:
+        window = float(option(backend, site, "uidWindowSeconds"))
+        limit = int(option(backend, site, "uidWritesPerMinute"))
+        times = self._writes.setdefault(key, deque())
+        while times and times[0] <= now - window:
+            times.popleft()
+        if len(times) >= limit:
+            raise MockGigyaError(503001, details=f"Too many calls for UID {key[1]!r}: at most {limit} writes per "
+                                                 f"{window:g} s; retry later", uid=key[1])
+        times.append(now)
+
+    def hold(self, api_key: str, uid: str, slots: int) -> None:
+        """Occupy ``slots`` concurrency slots of a UID (tests: simulate other callers in flight)."""
+        with self._lock:
+            self._active[(api_key, uid)] = self._active.get((api_key, uid), 0) + slots
+
+    def release(self, api_key: str, uid: str, slots: int) -> None:
+        """Give back slots taken with :meth:`hold`."""
+        with self._lock:
+            key = (api_key, uid)
+            self._active[key] = max(0, self._active.get(key, 0) - slots)
+            if not self._active[key]:
+                del self._active[key]
