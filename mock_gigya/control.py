@@ -91,10 +91,11 @@ class MockControl:
 
         Without ``user_key``, ``secret`` is the site's own secret (the backend makes one if None).
         """
-        settings = {"data_center": data_center, "secret": secret, "policies": policies, "schema": schema,
-                    "options": dict(options or {})}
+        settings = {"data_center": data_center, "secret": secret, "policies": policies, "schema": schema}
         if partner_id is not None:
             settings["partner_id"] = partner_id
+        if options:
+            settings["options"] = dict(options)
         site = self.backend.add_site(api_key, **settings)
         if user_key:
             self.add_app_key(user_key, secret, partner_id=_partner_of(site, partner_id))
