@@ -97,7 +97,7 @@ def test_check_hashes_verifies_the_documented_example(tmp_path):
     path = tmp_path / "sample.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     result = CliRunner().invoke(main, ["check-hashes", str(path)])
-    assert result.exit_code == 1, result.output  # one row fails
+    assert result.exit_code == 3, result.output  # one row fails (README: exit 3 = some records failed)
     lines = result.output.splitlines()
     assert " ok " in next(line for line in lines if line.split()[1:2] == ["doc"])
     failed = next(line for line in lines if line.split()[1:2] == ["text"])
