@@ -42,6 +42,7 @@ from requests.adapters import HTTPAdapter
 
 from gigya_migrate import __version__
 from gigya_migrate.datacenters import api_url, domain_for, normalize_method
+from gigya_migrate.loopback import is_loopback_url, refuse_clear_secret
 from gigya_migrate.errors import (
     AlreadyExists,
     DuplicateNonce,
@@ -165,7 +166,9 @@ class GigyaClient:
     Credentials (docs/gigya-api.md §2.1): ``user_key`` + ``secret`` are sent as form parameters
     (HTTPS only on real Gigya), or, with ``sign_requests=True``, replaced by ``timestamp`` + ``nonce``
     + ``sig``; ``user_key`` + ``private_key`` (RSA PEM) sends an RS256 JWT as ``Authorization:
-    Bearer``. ``base_url`` sends every call to ``<base_url>/<namespace>.<method>`` (a mock server).
+    Bearer``. ``base_url`` sends every call to ``<base_url>/<namespace>.<method>`` (a mock server);
+    a plain ``http://`` base URL off this machine with an unsigned secret raises
+    ``gigya_migrate.loopback.ClearTextSecret`` (use https or ``sign_requests=True``).
     ``max_retries`` counts retries after the first attempt. ``clock``, ``sleep`` and ``rand`` are
     injectable for tests.
     """
@@ -199,6 +202,8 @@ class GigyaClient:
             raise ValueError("choose one: sign_requests (HMAC) or private_key (JWT bearer)")
         if not base_url:
             domain_for(data_center)  # fail now on an unknown data center, not on the first call
+        # never secret= in a plain-http body off this machine (loopback mocks are fine): ClearTextSecret
+        refuse_clear_secret(base_url, sends_secret=bool(secret) and not sign_requests and private_key is None)
         self.api_key = api_key
         self.user_key = user_key
         self.data_center = data_center
@@ -312,7 +317,9 @@ class GigyaClient:
     def _attempt(self, method: str, url: str, params: Mapping[str, Any], redact: tuple[str, ...]) -> dict:
         data, headers = self._credentials(url, params)
         try:
-            response = self._session.post(url, data=data, headers=headers, timeout=self.timeout)
+            # no redirects: a 307/308 would replay the body (and its secret) to wherever it points
+            response = self._session.post(url, data=data, headers=headers, timeout=self.timeout,
+                                          allow_redirects=False)
         except requests.ConnectTimeout as exc:
             raise GigyaTimeout(f"connect timeout: {exc}", method=method, maybe_applied=False) from None
         except requests.Timeout as exc:
@@ -321,7 +328,7 @@ class GigyaClient:
             never = _never_connected(exc)
             message = _unreachable_message(url, exc) if never else str(exc)
             error = GigyaConnectionError(message, method=method, maybe_applied=not never)
-            if never and _is_loopback(url):
+            if never and is_loopback_url(url):
                 error.retryable = False  # nothing listens on this machine's port: waiting will not start it
             raise error from None
         except requests.RequestException as exc:
@@ -613,10 +620,6 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
     return "NewConnectionError" in text or "ConnectTimeoutError" in text or "NameResolutionError" in text
 
 
-def _is_loopback(url: str) -> bool:
-    return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
-
-
 def _unreachable_message(url: str, exc: requests.ConnectionError) -> str:
     """A connection that never opened, said for a person: which address, and the likely cause."""
     parts = urllib.parse.urlsplit(url)
@@ -624,7 +627,7 @@ def _unreachable_message(url: str, exc: requests.ConnectionError) -> str:
     text = repr(exc)
     if "NameResolutionError" in text:
         return f"cannot resolve {parts.hostname} ({where}): check the data center or --base-url"
-    if _is_loopback(url):
+    if is_loopback_url(url):
         return f"cannot connect to {where}: nothing answers there. Is the mock running? (start it: mock-gigya serve)"
     return f"cannot connect to {where}: {type(exc).__name__}; check the network, the data center or --base-url"
 

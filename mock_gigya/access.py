@@ -20,33 +20,16 @@ The server holds one instance as ``MockApp.access`` (:class:`mock_gigya.server.M
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from http.cookies import CookieError, SimpleCookie
+
+from gigya_migrate.loopback import is_loopback_host  # one definition for the client and the mock
 
 __all__ = ["COOKIE_NAME", "ENV_VAR", "HEADER_NAME", "ControlAccess", "is_loopback_host", "unauthorized_body"]
 
 HEADER_NAME = "X-Mock-Token"
 COOKIE_NAME = "mock_token"
 ENV_VAR = "MOCK_GIGYA_CONTROL_TOKEN"
-
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for a host name or address that only this machine can reach (127.0.0.0/8, ::1, localhost).
-
-    ``""``, ``0.0.0.0`` and ``::`` listen on every interface, so they are not loopback.
-    """
-    name = (host or "").strip().strip("[]").lower()
-    if name in _LOOPBACK_NAMES:
-        return True
-    try:
-        address = ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return bool((mapped or address).is_loopback)
 
 
 class ControlAccess:

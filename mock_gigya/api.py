@@ -426,12 +426,14 @@ def handle(
     headers: Mapping[str, str] | None = None,
     url: str | None = None,
     remote_addr: str | None = None,
+    secure_channel: bool | None = None,
 ) -> tuple[int, dict]:
     """Answer one Gigya API call: ``(http_status, envelope)``. Never raises.
 
     ``params`` are the form/query fields as received (strings; objects as JSON strings);
     ``url`` is the URL the client addressed (for signatures and the secret-over-HTTP check);
-    ``remote_addr`` the client's address (audit ``sourceIP``).
+    ``remote_addr`` the client's address (audit ``sourceIP``); ``secure_channel`` whether the
+    connection itself is TLS or from this machine (the server knows; None in-process), for 403006.
     """
     call_id = uuid.uuid4().hex
     name = normalize_method(method)
@@ -442,7 +444,7 @@ def handle(
     call = webhooks.CALL_ID.set(call_id)  # events fired by this call carry its callId
     try:
         http_codes = parse_bool("httpStatusCodes", params.get("httpStatusCodes", False))
-        fields = _dispatch(backend, name, params, headers, url, remote_addr)
+        fields = _dispatch(backend, name, params, headers, url, remote_addr, secure_channel)
     except MockGigyaError as exc:
         error = exc
     except Exception as exc:  # a mock bug still answers like Gigya, never a traceback
@@ -458,7 +460,7 @@ def handle(
 
 
 def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, str] | None, url: str | None,
-              remote_addr: str | None) -> dict:
+              remote_addr: str | None, secure_channel: bool | None = None) -> dict:
     method = DISPATCH.get(name)
     if method is None:
         raise MockGigyaError(
@@ -469,7 +471,8 @@ def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, s
     fmt = str(params.get("format") or "json").lower()
     if fmt != "json":
         raise MockGigyaError.invalid("format", "mock_gigya answers format=json only")
-    caller = authenticate(backend, name, params, headers=headers, url=url, client_allowed=method.client_allowed)
+    caller = authenticate(backend, name, params, headers=headers, url=url, client_allowed=method.client_allowed,
+                          secure_channel=secure_channel)
     if remote_addr:
         caller = replace(caller, source_ip=remote_addr)
     decoded = _decode_params(method, params)

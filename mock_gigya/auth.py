@@ -80,8 +80,14 @@ def authenticate(
     headers: Mapping[str, str] | None = None,
     url: str | None = None,
     client_allowed: bool = False,
+    secure_channel: bool | None = None,
 ) -> Caller:
-    """Check the credentials of one call; return the :class:`Caller` or raise a Gigya error."""
+    """Check the credentials of one call; return the :class:`Caller` or raise a Gigya error.
+
+    ``secure_channel`` is what the server saw of the connection (TLS, or a loopback peer); None
+    in-process, where only the addressed URL is known. A secret on an insecure channel is 403006
+    whatever the ``Host`` header says.
+    """
     api_key = params.get("apiKey")
     if not api_key:
         raise MockGigyaError.missing("apiKey")
@@ -94,7 +100,7 @@ def authenticate(
     if params.get("sig"):
         return _signed(backend, site, method, params, url)
     if params.get("secret"):
-        return _secret(backend, site, params, url)
+        return _secret(backend, site, params, url, secure_channel)
     if params.get("userKey"):
         raise MockGigyaError(400002, details="Missing required parameter: secret (or sign the request)")
     if params.get("oauth_token"):
@@ -128,9 +134,10 @@ def _app_key_for(backend: Any, site: Any, user_key: Any) -> dict:
     return app
 
 
-def _secret(backend: Any, site: Any, params: Mapping[str, Any], url: str) -> Caller:
+def _secret(backend: Any, site: Any, params: Mapping[str, Any], url: str, secure_channel: bool | None) -> Caller:
     parts = urlsplit(url)
-    if parts.scheme.lower() == "http" and not _is_loopback((parts.hostname or "").lower()):
+    addressed_plain = parts.scheme.lower() == "http" and not _is_loopback((parts.hostname or "").lower())
+    if addressed_plain or secure_channel is False:
         raise MockGigyaError(403006, details="The secret must be sent over HTTPS (or sign the request instead)")
     if not params.get("userKey"):
         raise MockGigyaError(

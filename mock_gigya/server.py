@@ -107,7 +107,7 @@ class MockApp:
             return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=str(exc))
         return transport.dispatch(self._handler(), self.control.backend, self.control.faults,
                                   transport.method_from_path(path), params, headers=_headers(environ), url=url,
-                                  remote_addr=environ.get("REMOTE_ADDR"))
+                                  remote_addr=environ.get("REMOTE_ADDR"), secure_channel=_secure_channel(environ))
 
     def _handler(self) -> Callable[..., tuple[int, dict]]:
         if self._handle is None:
@@ -143,6 +143,12 @@ def _headers(environ: dict) -> dict[str, str]:
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
     return headers
+
+
+def _secure_channel(environ: dict) -> bool:
+    """Whether the connection itself protects a secret: TLS terminated here (the CONNECT tunnel), or a
+    peer on this machine. Never taken from headers (Host, X-Forwarded-Proto), which any client sets."""
+    return environ.get("wsgi.url_scheme") == "https" or is_loopback_host(environ.get("REMOTE_ADDR"))
 
 
 def _addressed(environ: dict) -> tuple[str, str]:

@@ -31,7 +31,10 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Data center", "A request addressed to `<ns>.<dc>.gigya.com` for a site of another data center answers 301001 "
                     "with `apiDomain`."),
     ("Secret over HTTP", "403006 when the URL is `http://` and the host is not loopback. Loopback (127.0.0.1, ::1, "
-                         "localhost) is accepted so the toolkit can send its secret to `mock-gigya serve`."),
+                         "localhost) is accepted so the toolkit can send its secret to `mock-gigya serve`. Over "
+                         "real HTTP the server also judges the connection itself: a secret on a plain-http "
+                         "connection from another machine is 403006 whatever the `Host` or `X-Forwarded-Proto` "
+                         "header says; TLS (the CONNECT tunnel) or a loopback peer is accepted."),
     ("userKey + secret", "Unknown userKey, or one of another partner: 403005 Unauthorized user. Wrong secret: 403003. "
                          "A secret without userKey (the partner secret) is refused with 403005 (no longer accepted "
                          "since 2023-01-31). userKey without secret or sig: 400002."),

@@ -200,6 +200,7 @@ def dispatch(
     headers: Mapping[str, str] | None = None,
     url: str | None = None,
     remote_addr: str | None = None,
+    secure_channel: bool | None = None,
 ) -> Answer:
     """Consult ``faults`` for ``method``, then call ``handle`` (``api.handle``) unless a fault wins.
 
@@ -211,7 +212,7 @@ def dispatch(
         return _fault_answer(decision, params)
     try:
         status, body = handle(backend, method, dict(params), headers=dict(headers or {}), url=url,
-                              remote_addr=remote_addr)
+                              remote_addr=remote_addr, secure_channel=secure_channel)
     except Exception as exc:  # the client must see an envelope; the operator sees the traceback
         print(f"mock-gigya: internal error in {method}: {exc!r}", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)

@@ -104,6 +104,18 @@ def site_options(prefix: str = "", *, label: str = "the Gigya site", required: b
 
 
 def _build_target(prefix: str, values: dict, mock: bool, signed: bool, required: bool) -> SiteTarget | None:
+    target = _target(prefix, values, mock, signed, required)
+    if target is not None:
+        from gigya_migrate.loopback import ClearTextSecret, refuse_clear_secret
+
+        try:
+            refuse_clear_secret(target.base_url, sends_secret=bool(target.secret) and not target.sign_requests)
+        except ClearTextSecret as exc:
+            raise click.BadParameter(str(exc), param_hint=_opt_name(prefix, "base-url")) from None
+    return target
+
+
+def _target(prefix: str, values: dict, mock: bool, signed: bool, required: bool) -> SiteTarget | None:
     if mock:
         return SiteTarget(
             api_key=values["api-key"] or mock_defaults.DEFAULT_API_KEY,
