@@ -84,8 +84,12 @@ def _parse_headers(values: tuple[str, ...]) -> dict[str, str]:
     return headers
 
 
-def _downstream_options(function: Callable) -> Callable:
-    """Options naming where deletions go: --out FILE and/or --post URL, the dead-letter file."""
+def _downstream_options(function: Callable | None = None, *, dead_letter: bool = True) -> Callable:
+    """Options naming where deletions go: --out FILE and/or --post URL, the dead-letter file (only
+    where refused deletions are parked: ``dead_letter=False`` leaves it out of the command and its help)."""
+    if function is None:
+        return functools.partial(_downstream_options, dead_letter=dead_letter)
+    parked = "parked in the dead-letter file" if dead_letter else "left flagged for the next run"
     options = [
         click.option("--out", "out_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
                      help="Append deletions to this file (.csv or .jsonl). Repeatable."),
@@ -95,10 +99,11 @@ def _downstream_options(function: Callable) -> Callable:
         click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
                      help="HTTP header for --post (e.g. an Authorization token; never printed)."),
         click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,
-                     help="HTTP attempts per POST before the deletion is parked in the dead-letter file."),
-        click.option("--dead-letter", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Where refused deletions wait for the next run [default: next to the state file]."),
+                     help=f"HTTP attempts per POST before the deletion is {parked}."),
     ]
+    if dead_letter:
+        options.append(click.option("--dead-letter", type=click.Path(dir_okay=False, path_type=Path),
+                                    help="Where refused deletions wait for the next run [default: next to the state file]."))
     for option in reversed(options):
         function = option(function)
     return function
@@ -553,12 +558,12 @@ def update_command(site, where, assignments, batch_size, **run_args):
 @click.option("--flag", default="data.deleteUser", show_default=True, help="The deletion flag field.")
 @click.option("--flag-value", default="true", show_default=True, help="Value of the flag (JSON).")
 @click.option("--where", help="An extra condition on the flagged accounts.")
-@_downstream_options
+@_downstream_options(dead_letter=False)
 @_runner_options("flagged-deletions")
 @_job_errors
 @_runner_errors
 def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url, post_mode, headers, retries,
-                              dead_letter, **run_args):
+                              **run_args):
     """Delete deactivated accounts flagged for deletion, after telling downstream systems.
 
     Finds accounts with isActive = false and the flag set (seed: data.deleteUser = true), sends each
@@ -584,8 +589,6 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
         value = json.loads(flag_value)
     except ValueError:
         value = flag_value
-    if dead_letter:
-        raise click.UsageError("--dead-letter does not apply here: a refused account stays flagged and is retried.")
     downstream = None
     if not run_args["dry_run"]:
         downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, None,

@@ -22,9 +22,17 @@ from gigya_migrate.hashing.errors import HashSettingsError
 from gigya_migrate.hashing.handler import Handler
 from gigya_migrate.hashing.settings import Settings
 
-__all__ = ["CryptHandler", "Md5Crypt", "Bcrypt", "Drupal", "CRYPT_HANDLERS", "BCRYPT_MAX_BYTES"]
+__all__ = ["CryptHandler", "Md5Crypt", "Bcrypt", "Drupal", "CRYPT_HANDLERS", "BCRYPT_MAX_BYTES", "BCRYPT_MAX_COST",
+           "PHPASS_MAX_LOG2"]
 
 BCRYPT_MAX_BYTES = 72
+BCRYPT_MAX_COST = 16
+"""Highest bcrypt cost verified or built here (2**16 rounds, ~5 s per check on one core). The format
+allows 31 (days per check): a hostile or corrupt row must not stall an import or a mock login.
+Real systems use 10-14."""
+PHPASS_MAX_LOG2 = 20
+"""Highest phpass/Drupal iteration count (2**20, ~1 s per check). Drupal 7 hashes with 2**15
+(DRUPAL_HASH_COUNT), WordPress with 2**8; Drupal's own ceiling (2**30) is minutes per check."""
 _ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -105,6 +113,10 @@ class Bcrypt(CryptHandler):
     pattern = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
     shape = "$2b$<cost 04-31>$<53 chars>"
 
+    def check_compound(self, hashed: str, s: Settings) -> None:
+        super().check_compound(hashed, s)
+        _check_bcrypt_cost(int(hashed[4:6]), preview(hashed))
+
     def verify_compound(self, password: str, hashed: str) -> bool:
         # pyca bcrypt 5 raises on >72 bytes; truncating first keeps the behaviour legacy systems had.
         return _bcrypt.checkpw(password.encode("utf-8")[:BCRYPT_MAX_BYTES], hashed.encode("ascii"))
@@ -154,6 +166,7 @@ def _raw_cost(s: Settings) -> int:
             f"bcrypt rounds {rounds} must be a power of two between 16 and 2**31 (rounds = 2**cost; "
             "cost 10 is rounds 1024)."
         )
+    _check_bcrypt_cost(rounds.bit_length() - 1, f"hashSettings.rounds {rounds}")
     return rounds.bit_length() - 1
 
 
@@ -171,6 +184,7 @@ class Drupal(CryptHandler):
         log2 = _ITOA64.index(hashed.lstrip("U")[3])
         if not 7 <= log2 <= 30:
             raise HashSettingsError(f"{preview(hashed)}: the cost character means 2**{log2} rounds; Drupal accepts 2**7..2**30.")
+        _check_phpass_log2(log2, preview(hashed))
 
     def verify_compound(self, password: str, hashed: str) -> bool:
         if hashed.startswith("U"):
@@ -186,8 +200,28 @@ class Drupal(CryptHandler):
         log2 = 15 if s.rounds is None else s.rounds.bit_length() - 1  # DRUPAL_HASH_COUNT = 15
         if s.rounds is not None and (s.rounds != 2**log2 or not 7 <= log2 <= 30):
             raise HashSettingsError(f"drupal rounds {s.rounds} must be a power of two between 2**7 and 2**30.")
+        _check_phpass_log2(log2, f"drupal rounds {s.rounds}")
         setting = "$S$" + _ITOA64[log2] + h64.encode_bytes(os.urandom(6)).decode("ascii")
         return _drupal_sha512(password, setting).decode("ascii")
+
+
+def _check_phpass_log2(log2: int, what: str) -> None:
+    """Refuse, before any work, an iteration count above PHPASS_MAX_LOG2."""
+    if log2 > PHPASS_MAX_LOG2:
+        raise HashSettingsError(
+            f"{what}: 2**{log2} iterations is above this toolkit's ceiling of 2**{PHPASS_MAX_LOG2} "
+            f"(one check would take minutes); refused before hashing. Real Drupal 7 uses 2**15, WordPress 2**8."
+        )
+
+
+def _check_bcrypt_cost(cost: int, what: str) -> None:
+    """Refuse, before any work, a bcrypt cost above BCRYPT_MAX_COST."""
+    if cost > BCRYPT_MAX_COST:
+        raise HashSettingsError(
+            f"{what}: bcrypt cost {cost} is above this toolkit's ceiling of {BCRYPT_MAX_COST} "
+            f"(each extra step doubles the time; cost {cost} is {2 ** (cost - 12):,}x cost 12); refused before hashing. "
+            "Real systems use 10-14."
+        )
 
 
 def _drupal_sha512(password: str, setting: str) -> bytes:

@@ -373,6 +373,8 @@ def _declared(item: _Input, scheme: str) -> Conversion:
     handler = HANDLERS.get(name)
     if handler is None or name in ("md5_crypt", "bcrypt", "drupal"):
         raise HashSettingsError(f"unknown scheme {scheme!r}; use one of {', '.join(SCHEMES)} (or leave it out to auto-detect).")
+    if name == "sap_abap":  # self-describing: the {x-issha, n} string is the whole hashedPassword
+        return _declared_sap(item)
     digest = _digest_bytes(item.stored, handler.sizes, item.encoding)
     settings: dict = {"rounds": item.rounds}
     if name == "symphony2" and item.rounds is None:
@@ -389,6 +391,16 @@ def _declared(item: _Input, scheme: str) -> Conversion:
         settings.update(salt=item.salt, format=template)
     encoding = "hex" if item.encoding == "hex" or (item.encoding is None and looks_hex(item.stored) and len(item.stored) // 2 in handler.sizes) else "base64"
     return Conversion(f"{name} ({encoding})", _raw(name, digest, **settings))
+
+
+def _declared_sap(item: _Input) -> Conversion:
+    sap = SapCodvnH()
+    if not sap.identify(item.stored) or item.salt or item.rounds is not None:
+        raise HashSettingsError(
+            f"scheme 'sap_abap' takes the whole SAP CODVN H string, {{x-issha, 1024}}<base64>, with no separate "
+            f"salt or rounds (it carries both); got {preview(item.stored)}."
+        )
+    return Conversion(sap.format_name(item.stored), sap.convert(item))
 
 
 def convert(stored: str, *, scheme: str | None = None, salt: str | None = None, rounds: int | None = None,
