@@ -211,8 +211,10 @@ def dispatch(
     if decision.fault and not decision.fault.processed:
         return _fault_answer(decision, params)
     try:
+        # secure_channel only when known (the server): custom handlers written before it keep working
+        extra = {} if secure_channel is None else {"secure_channel": secure_channel}
         status, body = handle(backend, method, dict(params), headers=dict(headers or {}), url=url,
-                              remote_addr=remote_addr, secure_channel=secure_channel)
+                              remote_addr=remote_addr, **extra)
     except Exception as exc:  # the client must see an envelope; the operator sees the traceback
         print(f"mock-gigya: internal error in {method}: {exc!r}", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
