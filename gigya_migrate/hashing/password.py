@@ -89,20 +89,45 @@ def _resolve(hashed: object, s: Settings) -> Handler:
     return handler
 
 
-def verify_password(password: str, hashed_password: str, hash_settings: Mapping | None = None) -> bool:
+def verify_password(password: str, hashed_password: "str | Mapping", hash_settings: Mapping | None = None) -> bool:
     """True if ``password`` matches ``hashed_password`` under ``hash_settings`` as Gigya would check it.
 
-    With no algorithm, ``hashed_password`` must be a compound crypt string ($1$, $2b$, $S$, $P$, $H$).
+    ``hashed_password`` is the stored hash (with ``hash_settings``), or a whole password object: what
+    :func:`~gigya_migrate.hashing.to_gigya_password` returns (``hashedPassword`` + ``hashSettings``,
+    or ``compoundHashedPassword``), or what getAccountInfo returns (``hash`` + ``hashSettings``, also
+    as a ``PasswordInfo`` model), so ``verify_password(pw, to_gigya_password(stored))`` works.
+    With no algorithm, the hash must be a compound crypt string ($1$, $2b$, $S$, $P$, $H$).
     A wrong password returns False; malformed settings or hashes raise :class:`HashSettingsError`.
     """
     if not isinstance(password, str):
         raise TypeError(f"password must be str, not {type(password).__name__}")
+    if not isinstance(hashed_password, str) and hashed_password is not None:
+        hashed_password, hash_settings = _unpack_password_object(hashed_password, hash_settings)
     s = parse_settings(hash_settings)
     handler = _resolve(hashed_password, s)
     try:
         return handler.verify(password, hashed_password, s)
     except UnicodeEncodeError:  # lone surrogates: no UTF-8 bytes, so it cannot be the stored password
         return False
+
+
+_HASH_KEYS = ("hashedPassword", "compoundHashedPassword", "hash")
+
+
+def _unpack_password_object(value: object, hash_settings: Mapping | None) -> tuple[object, Mapping | None]:
+    """(hash, settings) of a password object (a mapping, or a model with ``model_dump``)."""
+    if hasattr(value, "model_dump"):  # gigya_migrate.models.PasswordInfo (getAccountInfo's password)
+        value = value.model_dump(by_alias=True, exclude_none=True)
+    if not isinstance(value, Mapping):
+        raise TypeError(f"hashed_password must be a str or a password object, not {type(value).__name__}")
+    given = [k for k in _HASH_KEYS if value.get(k)]
+    if len(given) != 1:
+        raise HashSettingsError(
+            f"the password object needs exactly one of {', '.join(_HASH_KEYS)}; got {' and '.join(given) or 'none'}.")
+    if hash_settings is not None:
+        raise HashSettingsError("hash_settings is given twice: pass a password object alone, or a hash with "
+                                "hash_settings.")
+    return value[given[0]], value.get("hashSettings") or None
 
 
 def hash_password(password: str, hash_settings: Mapping) -> str:
