@@ -18,6 +18,9 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gigya-migrate")
+@click.option("--config", type=click.Path(dir_okay=False), envvar="GIGYA_MIGRATE_CONFIG", expose_value=False,
+              callback=lambda ctx, _, value: ctx.meta.__setitem__("gigya_migrate.config", value),
+              help="Site profiles file (default ~/.config/gigya-migrate/config.toml); see --site.")
 def main() -> None:
     """Migrate identities into, out of and between SAP Customer Data Cloud (Gigya) sites.
 
@@ -29,7 +32,8 @@ def main() -> None:
       gigya-migrate import users.csv.gz --mapping mapping.yaml --limit 10
 
     Credentials come from options or GIGYA_API_KEY, GIGYA_USER_KEY, GIGYA_SECRET,
-    GIGYA_DATA_CENTER. Run `gigya-migrate COMMAND --help` for each command's examples.
+    GIGYA_DATA_CENTER, GIGYA_BASE_URL, or a named profile: --site prod-eu (gigya-migrate sites
+    --help). Run `gigya-migrate COMMAND --help` for each command's examples.
     """
     _stop_on_sigterm()
 

@@ -9,7 +9,8 @@
    in ``demo-output/``);
 4. ``gigya-migrate validate-hashes`` on a sample of test users, one pair per format;
 5. some imported users log in (their first login re-hashes the password), then
-   ``gigya-migrate status`` shows how many are still on legacy hashes.
+   ``gigya-migrate status`` shows how many are still on legacy hashes;
+6. the next three commands to run on one's own data.
 
 Every command runs exactly as a user would type it; the outputs are what they would see.
 """
@@ -28,7 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["FORMATS", "MockProcess", "main", "stored_hash", "write_legacy_export", "write_sample"]
+__all__ = ["FORMATS", "NEXT_STEPS", "MockProcess", "main", "next_steps", "stored_hash", "write_legacy_export",
+           "write_sample"]
 
 OUT = Path("demo-output")
 USERS = 10000
@@ -216,8 +218,8 @@ class MockProcess:
             self.process.kill()
 
 
-def main() -> None:
-    """Run the demo (see the module docstring)."""
+def main(users: int = USERS) -> None:
+    """Run the demo (see the module docstring); ``users``: the size of the legacy export."""
     started = time.monotonic()
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("legacy-users.*"):
@@ -225,10 +227,10 @@ def main() -> None:
     export, mapping, sample = OUT / "legacy-users.csv.gz", OUT / "mapping.yaml", OUT / "hash-sample.csv"
     with MockProcess() as server:
         print(f"1. mock-gigya serve: listening at {server.url} (site 3_mock_site)")
-        known = write_legacy_export(export, USERS)
+        known = write_legacy_export(export, users)
         mapping.write_text(MAPPING, encoding="utf-8")
         write_sample(sample)
-        print(f"2. wrote {export} ({USERS:,} users, formats: {', '.join(FORMATS)}; about 1% bad rows) and {mapping}")
+        print(f"2. wrote {export} ({users:,} users, formats: {', '.join(FORMATS)}; about 1% bad rows) and {mapping}")
         site = ["--mock", "--base-url", server.url]
         os.environ.pop("GIGYA_API_KEY", None)
         print("3. import: a dry run first, then the real thing")
@@ -243,6 +245,26 @@ def main() -> None:
         print(f"\n5. a week later: {logged:,} migrated users have logged in once")
         _cli("status", *site, "--where", 'data.migratedFrom = "legacy-shop"')
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s; files in {OUT}/")
+    print(next_steps())
+
+
+NEXT_STEPS = (
+    ("check-hashes your-sample.csv",
+     "offline, no Gigya site: will your own legacy hashes log in after import? (columns: email, password, hash)"),
+    (f"import your-users.csv --mapping {OUT}/mapping.yaml --dry-run",
+     "validate your whole export against a mapping adapted from the demo's; nothing is sent"),
+    ("validate-hashes your-sample.csv --site my-test-site",
+     "prove the formats on a real test site (a profile in ~/.config/gigya-migrate/config.toml, see README)"),
+)
+"""What a user runs after the demo: (arguments after ``gigya-migrate``, why)."""
+
+
+def next_steps() -> str:
+    """The closing lines of the demo: the next three commands, each with why."""
+    lines = ["\nNext, on your own data:"]
+    for command, why in NEXT_STEPS:
+        lines += [f"  gigya-migrate {command}", f"      # {why}"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -470,7 +470,7 @@ class MockServer(MockControl):
 
 # -- command line ----------------------------------------------------------------------------------
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})  # -h as in gigya-migrate
 @click.version_option(__version__, prog_name="mock-gigya")
 def main() -> None:
     """mock-gigya: a local mock of SAP Customer Data Cloud (Gigya) accounts APIs."""

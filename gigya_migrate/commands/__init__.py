@@ -5,6 +5,7 @@
 | check_hashes      | check-hashes                                          |
 | import_cmd        | import, validate-hashes, status                       |
 | site_jobs         | copy, reconcile, export, update, deletions, flagged-deletions |
+| sites             | sites list, sites add (named site profiles for --site)  |
 """
 
-MODULES = ("check_hashes", "import_cmd", "site_jobs")
+MODULES = ("check_hashes", "import_cmd", "site_jobs", "sites")

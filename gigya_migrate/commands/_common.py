@@ -83,6 +83,9 @@ def site_options(prefix: str = "", *, label: str = "the Gigya site", required: b
             values = {name: kwargs.pop(_param(prefix, name.replace("-", "_"))) for name, _ in specs}
             mock = kwargs.pop(_param(prefix, "mock"))
             signed = kwargs.pop(_param(prefix, "sign_requests"))
+            profile = kwargs.pop(_param(prefix, "site_profile"))
+            if profile and not (mock and _given(prefix, "site_profile") == "environment"):
+                values, signed = _from_profile(prefix, profile, values, signed, mock)
             kwargs[_param(prefix, "site")] = _build_target(prefix, values, mock, signed, required)
             return command(*args, **kwargs)
 
@@ -98,9 +101,37 @@ def site_options(prefix: str = "", *, label: str = "the Gigya site", required: b
             _opt_name(prefix, "sign-requests"), _param(prefix, "sign_requests"), is_flag=True,
             help="Sign requests (timestamp + nonce + HMAC-SHA1) instead of sending the secret.",
         )(wrapper)
+        wrapper = click.option(
+            _opt_name(prefix, "site"), _param(prefix, "site_profile"), envvar=_env(prefix, "site"), metavar="NAME",
+            help=f"Named site profile for {label} ([sites.NAME] in ~/.config/gigya-migrate/config.toml); "
+                 "options and GIGYA_* variables still override it.",
+        )(wrapper)
         return wrapper
 
     return decorate
+
+
+def _given(prefix: str, name: str) -> str | None:
+    """'command line' or 'environment' when the option was given that way, else None (a default)."""
+    from click.core import ParameterSource
+
+    source = click.get_current_context().get_parameter_source(_param(prefix, name.replace("-", "_")))
+    return {ParameterSource.COMMANDLINE: "command line", ParameterSource.ENVIRONMENT: "environment"}.get(source)
+
+
+def _from_profile(prefix: str, name: str, values: dict, signed: bool, mock: bool) -> tuple[dict, bool]:
+    """Fill the site options from the named profile (gigya_migrate.profiles); explicit ones win."""
+    from gigya_migrate.profiles import ProfileError, profile_site_values
+
+    if mock:
+        raise click.UsageError(f"{_opt_name(prefix, 'site')} and {_opt_name(prefix, 'mock')} name two different "
+                               "sites; give one.")
+    explicit = {option for option in values if _given(prefix, option)}
+    config = click.get_current_context().find_root().meta.get("gigya_migrate.config")
+    try:
+        return profile_site_values(name, values, signed, explicit=explicit, config=config)
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _build_target(prefix: str, values: dict, mock: bool, signed: bool, required: bool) -> SiteTarget | None:

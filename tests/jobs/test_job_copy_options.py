@@ -138,3 +138,11 @@ def test_passwords_missing_from_search_are_read_with_getaccountinfo(sites, tmp_p
     report = copy_accounts(source, sites.dst, StateFile(tmp_path / "s.json"), _options(tmp_path, reconcile=False))
     assert report.run.ok == 3 and source.lookups == 3
     assert sites.dst.login("g1@example.com", "Pw-1-secret").uid == "g1"
+
+
+def test_schema_preflight_lists_every_new_data_field_it_counts():
+    new = [f"data.field{n:02d}" for n in range(14)]  # more than the ten the warning used to show
+    warnings = preflight(SchemaSite(["profile.email", *new]), SchemaSite(["profile.email"], dynamic=True),
+                         ["profile", "data"])
+    assert len(warnings) == 1 and warnings[0].startswith("14 data field(s) are new")
+    assert all(name in warnings[0] for name in new)
