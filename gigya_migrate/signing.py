@@ -41,6 +41,7 @@ __all__ = [
     "validate_friend_signature",
     "validate_uid_signature",
     "verify_signature",
+    "webhook_signature",
 ]
 
 SIGNATURE_MAX_AGE = 180
@@ -89,7 +90,13 @@ def _secret_bytes(secret_b64: str) -> bytes:
 
 def calc_signature(text: str, secret_b64: str) -> str:
     """``base64(HMAC-SHA1(base64decode(secret_b64), utf8(text)))``, as SigUtils.calcSignature."""
-    digest = hmac.new(_secret_bytes(secret_b64), text.encode("utf-8"), hashlib.sha1).digest()
+    return webhook_signature(text.encode("utf-8"), secret_b64)
+
+
+def webhook_signature(body: bytes, secret_b64: str) -> str:
+    """``X-Gigya-Sig-Hmac-Sha1`` of a webhook notification: ``base64(HMAC-SHA1(base64decode(secret_b64),
+    raw body))`` (SAP Help's PHP receiver sample); also the core of :func:`calc_signature`."""
+    digest = hmac.new(_secret_bytes(secret_b64), body, hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
-import hmac
 import heapq
 import json
 import logging
@@ -48,7 +47,7 @@ from urllib.parse import urlsplit
 from mock_gigya.errors import MockGigyaError
 
 __all__ = ["CALL_ID", "EVENTS", "RETRY_DELAYS", "configure", "deliveries", "delete", "drain", "emit", "get_all",
-           "hmac_signature", "reset", "set_webhook"]
+           "reset", "set_webhook"]
 
 log = logging.getLogger(__name__)
 
@@ -196,17 +195,13 @@ def emit(backend: Any, api_key: str, event_type: str, uid: str) -> int:
     return len(hooks)
 
 
-def hmac_signature(body: bytes, secret_b64: str) -> str:
-    """``X-Gigya-Sig-Hmac-Sha1``: base64(HMAC-SHA1(base64-decoded secret, body)) (SAP Help sample)."""
-    return base64.b64encode(hmac.new(base64.b64decode(secret_b64), body, hashlib.sha1).digest()).decode()
-
-
 def _headers(backend: Any, api_key: str, hook: dict, body: bytes) -> dict[str, str]:
+    from gigya_migrate.signing import webhook_signature
     from mock_gigya import sessions
 
     site = backend.site(api_key)
     secret = (backend.app_key(hook["signingUserKey"]) or {}).get("secret") if hook.get("signingUserKey") else None
-    headers = {"Content-Type": "application/json", "X-Gigya-Sig-Hmac-Sha1": hmac_signature(body, secret or site.secret)}
+    headers = {"Content-Type": "application/json", "X-Gigya-Sig-Hmac-Sha1": webhook_signature(body, secret or site.secret)}
     if hook.get("version") == VERSION:
         now = int(backend.clock())
         digest = base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode().rstrip("=")

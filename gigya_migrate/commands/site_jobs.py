@@ -156,10 +156,21 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
                             "[default: deletions:<api key>].")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N deletions (a test run).")
 @click.option("--dry-run", is_flag=True, help="List the deletions that would be sent; send nothing, keep the watermark.")
+@click.option("--listen", metavar="[HOST]:PORT",
+              help="Instead of reading the audit log, receive Gigya's accountDeleted webhooks on this address "
+                   "(HOST defaults to 127.0.0.1; port 0 picks a free one) until Ctrl+C.")
+@click.option("--webhook-secret", envvar="GIGYA_WEBHOOK_SECRET",
+              help="--listen: base64 secret that signs the webhooks (the webhook's signingUserKey secret, or the "
+                   "partner secret) [default: --secret]. Never printed.")
+@click.option("--max-age", type=click.IntRange(60, 86400), default=3900, show_default=True,
+              help="--listen: refuse notifications signed longer ago than this many seconds (Gigya resends for an hour).")
+@click.option("--retry-every", type=click.FloatRange(0.1, 86400), default=300, show_default=True,
+              help="--listen: seconds between retries of the parked (dead-letter) deletions.")
 @fail_on_errors_option
 @_job_errors
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
-                      batch_size, include_links, include_flagged, since, full, job, limit, dry_run, fail_on_errors):
+                      batch_size, include_links, include_flagged, since, full, job, limit, dry_run, listen,
+                      webhook_secret, max_age, retry_every, fail_on_errors):
     """Send accounts deleted in Gigya (found in the audit log) to downstream systems.
 
     Reads audit.search for accounts.deleteAccount, accounts.deleteLiteAccount, socialize.deleteAccount
@@ -167,14 +178,32 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
     POSTs them as JSON (--post). The watermark in --state advances only once a batch is accepted
     downstream or parked in the dead-letter file, which the next run sends first.
 
+    With --listen it receives Gigya's accountDeleted webhooks instead (signature checked, unsigned
+    or stale notifications refused) and sends them to the same downstream with the same guarantees:
+    a notification is acknowledged only once settled downstream or in the dead-letter file.
+
     \b
     Examples (nightly, from cron):
       gigya-migrate deletions --out deleted-$(date +%F).csv --post https://crm.internal/hooks/gigya-delete
       gigya-migrate deletions --mock --dry-run --full
+    Examples (a webhook receiver, behind your HTTPS proxy):
+      gigya-migrate deletions --listen 127.0.0.1:8099 --out deleted.jsonl --post https://crm.internal/hooks/gigya-delete
     """
     from gigya_migrate.flows.deletions import EVENT_FIELDS, DeletionOptions, event_key, propagate_deletions
     from gigya_migrate.flows.state import StateFile
 
+    if listen:
+        if since or full or dry_run or limit or include_links:
+            raise click.UsageError("--listen receives webhooks as they come: --since, --full, --dry-run, --limit "
+                                   "and --include-links apply to the audit-log feed only.")
+        from gigya_migrate.commands.deletion_listener import listen_for_deletions
+
+        job = job or f"deletion-webhooks:{site.api_key}"
+        downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries,
+                                       dead_letter or _dead_letter_path(state_path, job), event_key,
+                                       list(EVENT_FIELDS) + ["eventId"])
+        return listen_for_deletions(site, downstream, StateFile(state_path), job=job, address=listen,
+                                    secret=webhook_secret or site.secret, max_age=max_age, retry_every=retry_every)
     if since and full:
         raise click.UsageError("--since and --full contradict each other; give one.")
     if since:  # refused here when it is not a time; Unix ms accepted as for copy and export
@@ -184,8 +213,7 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
     job = job or f"deletions:{site.api_key}"
     downstream = None
     if not dry_run:
-        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in job)
-        dead_letter = dead_letter or state_path.with_name(f"{safe}.dead-letter.jsonl")
+        dead_letter = dead_letter or _dead_letter_path(state_path, job)
         downstream = _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_letter, event_key,
                                        list(EVENT_FIELDS))
     options = DeletionOptions(job=job, batch_size=batch_size, include_links=include_links,
@@ -205,6 +233,11 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
     # refused downstream (parked in the dead-letter file, retried next run): the records that failed
     exit_for_failures(report.parked + report.retried_still_parked, fail_on_errors,
                       what="deletion(s) refused downstream (parked for the next run)")
+
+
+def _dead_letter_path(state_path: Path, job: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in job)
+    return state_path.with_name(f"{safe}.dead-letter.jsonl")
 
 
 # --- runner-based commands: shared options ---------------------------------------------------------

@@ -1,0 +1,73 @@
+"""``gigya-migrate deletions --listen``: the CLI side of :mod:`gigya_migrate.flows.deletion_webhooks`.
+
+Parses the address, checks the secret, runs the listener until Ctrl+C or SIGTERM, then prints the
+counts (exit 130, like every interrupted command). No commands are registered here: ``deletions``
+in :mod:`gigya_migrate.commands.site_jobs` calls :func:`listen_for_deletions`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import base64
+import signal
+import threading
+from typing import Any
+
+import click
+
+__all__ = ["listen_for_deletions", "parse_address"]
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``:PORT`` or ``PORT`` -> (host, port); the host defaults to 127.0.0.1."""
+    host, sep, port = address.strip().rpartition(":")
+    host = host.strip("[]") if sep else ""
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise click.BadParameter(f"expected [HOST]:PORT such as 127.0.0.1:8099, got {address!r}", param_hint="'--listen'")
+    return host or "127.0.0.1", number
+
+
+def _check_secret(secret: str | None) -> None:
+    if secret is None:
+        return
+    try:
+        base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        raise click.BadParameter("the webhook secret is not base64 (Gigya secrets are); not shown",
+                                 param_hint="'--webhook-secret'") from None
+
+
+def listen_for_deletions(site: Any, downstream: Any, state: Any, *, job: str, address: str, secret: str | None,
+                         max_age: int, retry_every: float) -> None:
+    """Receive accountDeleted webhooks for ``site`` on ``address`` and settle them ``downstream``."""
+    from gigya_migrate.flows.deletion_webhooks import DeletionWebhooks, WebhookOptions, serve
+
+    host, port = parse_address(address)
+    _check_secret(secret)
+
+    def jwks() -> dict:
+        return site.client().call("accounts.getJWTPublicKey", V2=True)
+
+    receiver = DeletionWebhooks(downstream, state, WebhookOptions(api_key=site.api_key, job=job, secret=secret,
+                                                                   jwks=jwks, max_age=max_age))
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def ready(url: str) -> None:
+        click.echo(f"listening for Gigya webhooks of {site.api_key} on {url} (Ctrl+C to stop)", err=True)
+
+    try:
+        serve(receiver, host, port, retry_every=retry_every, ready=ready, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        downstream.close()
+    click.echo(receiver.report.summary(), err=True)
+    raise click.exceptions.Exit(130)
