@@ -146,12 +146,12 @@ def _required(params: dict, name: str) -> str:
 
 
 def _check_url(url: str) -> None:
-    from mock_gigya.auth import _is_loopback as is_loopback
+    from gigya_migrate.loopback import is_loopback_host
 
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
         return  # I: the docs require HTTPS; loopback http is accepted so tests can receive
     raise MockGigyaError.invalid("url", "must be an https URL (http only for loopback addresses in the mock)")
 
