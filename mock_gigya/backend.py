@@ -232,9 +232,11 @@ class Backend:
         self._uid_locks: dict[tuple[str, str], threading.Lock] = {}
         self.server_options: dict = {}
         """Server-wide defaults of :mod:`mock_gigya.site_options` (``serve --site-option``)."""
+        from mock_gigya.search_index import SearchIndex
         from mock_gigya.uid_limits import UidLimits
 
         self.uid_limits = UidLimits()
+        self.search_index = SearchIndex()
 
     # -------------------------------------------------------------- configuration
 
@@ -321,6 +323,7 @@ class Backend:
 
         self.store.reset(keep_config=keep_config)
         self.uid_limits = UidLimits()
+        self.search_index.reset()
 
     def accounts(self, api_key: str) -> AccountsView:
         """Read helper over a site's accounts: ``.find(...)``, ``.all()``, ``.count()``."""
@@ -404,6 +407,9 @@ class Backend:
         return doc
 
     def _save(self, api_key: str, doc: dict) -> None:
+        if self.search_index.delay_ms(self, api_key) > 0:  # site option searchDelaySeconds
+            before = self.store.get_account(api_key, doc["UID"])
+            self.search_index.note_write(self, api_key, doc["UID"], before, doc)
         self.store.put_account(api_key, doc, login_ids=_login_ids_of(doc), identities=_identities_of(doc))
 
     def _check_unique(self, api_key: str, doc: dict, uid: str) -> None:
@@ -773,6 +779,10 @@ class Backend:
             state["lockedUntil"] = now + (_int(ip.get("lockoutTimeSec")) or 0) * 1000
         self.store.put_login_state(site.api_key, ip_key, state)
 
+    def locked_until(self, api_key: str, uid: Any) -> int:
+        """When the account's lockout ends (Unix ms; 0 or a past time when it is not locked)."""
+        return self._locked_until(api_key, uid) if isinstance(uid, str) and uid else 0
+
     def _locked_until(self, api_key: str, uid: str) -> int:
         return int(self.store.get_login_state(api_key, uid).get("lockedUntil", 0))
 
@@ -899,6 +909,8 @@ class Backend:
 
     def _filter(self, table: str, api_key: str, query: Query) -> "_Filter":
         """The SQL narrowing of ``query``'s WHERE (see :func:`_narrow`)."""
+        if self.search_index.view(self, table, api_key) is not None:
+            return _Filter()  # a write-to-search delay changes what matches: every row goes through Python
         if query.where is None:
             return _Filter(exact=True)
         return _narrow(query.where, table, api_key, self.store) or _Filter()
@@ -909,11 +921,13 @@ class Backend:
         SQL narrows the rows; the whole WHERE is still evaluated here on each one, so the narrowing
         can only save work, never change a result."""
         narrowed = self._filter(table, api_key, query)
+        view = self.search_index.view(self, table, api_key)  # None unless a write-to-search delay applies
         while batch := self.store.scan(table, api_key, after=after, where_sql=narrowed.sql, params=narrowed.params,
                                        among=narrowed.among):
             for seq, doc in batch:
-                if query.matches(doc):
-                    yield seq, doc
+                seen = doc if view is None else view(doc)
+                if seen is not None and query.matches(seen):
+                    yield seq, seen
             after = batch[-1][0]
 
     def _count(self, table: str, api_key: str, query: Query) -> int:
@@ -944,7 +958,7 @@ class Backend:
                 if start <= total < end:
                     page.append(doc)
                 total += 1
-        results = [query.project(_public(table, d)) for d in page]
+        results = [query.project(self._search_result(table, api_key, query, d)) for d in page]
         return {"results": results, "objectsCount": len(results), "totalCount": total}
 
     def _open_cursor(self, table: str, api_key: str, query: Query) -> dict:
@@ -990,13 +1004,18 @@ class Backend:
             pairs = pairs[:size]
             page = [doc for _, doc in pairs]
             nxt = {**state, "after": pairs[-1][0] if pairs else state["after"]}
-        results = [query.project(_public(table, d)) for d in page]
+        results = [query.project(self._search_result(table, api_key, query, d)) for d in page]
         out = {"results": results, "objectsCount": len(results), "totalCount": state["total"]}
         if more:
             next_id = secrets.token_hex(16)
             self.store.put_cursor(next_id, api_key, nxt, self._cursor_expiry())
             out["nextCursorId"] = next_id
         return out
+
+    def _search_result(self, table: str, api_key: str, query: Query, doc: dict) -> dict:
+        from mock_gigya.search_index import result_view
+
+        return result_view(self, api_key, query, public_account(doc)) if table == "accounts" else doc
 
     def _cursor_expiry(self) -> int:
         return int(self.clock()) + CURSOR_TTL
@@ -1023,10 +1042,6 @@ def _rba_rule(scope: str, kind: str, threshold: int, duration: int, reset: int, 
         "description": description,
         "enabled": threshold > 0,
     }
-
-
-def _public(table: str, doc: dict) -> dict:
-    return public_account(doc) if table == "accounts" else doc
 
 
 @dataclass(frozen=True)
