@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from gigya_migrate.flows.mapping import Mapping, MappingError
-from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, run
+from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, Tally, run
 from gigya_migrate.flows.steps import count_in_background, csv_header, detect_format, read_records
 
 __all__ = ["ImportJob", "PreflightError", "SiteRefused", "derive_uid", "import_file", "import_records", "preflight",
@@ -106,9 +106,10 @@ class ImportJob:
         account = self.mapping.apply(row)
         given = str(row.get(self.mapping.uid) or "").strip() if self.mapping.uid else ""
         account.setdefault("profile", {}).setdefault("email", email)
-        verified = "verified" if self.mapping.email_verified else "unverified"
+        is_verified = self.mapping.email_verified_of(row)
+        verified = "verified" if is_verified else "unverified"
         defaults = {"loginIDs": {"emails": [email]}, "emails": {verified: [email]}, "isRegistered": True,
-                    "isVerified": self.mapping.email_verified}
+                    "isVerified": is_verified}
         defaulted = [name for name in defaults if name not in account]
         for name in defaulted:
             account[name] = defaults[name]
@@ -116,8 +117,9 @@ class ImportJob:
         return {"email": email, "uidGiven": bool(given), "row": row, "account": account, "defaulted": defaulted}
 
     def hash_row(self, item: dict) -> dict:
-        """Step "hash": the legacy hash as a Gigya password object (or the record fails)."""
-        password = self.mapping.password_object(item["row"])
+        """Step "hash": the legacy hash as a Gigya password object (or the record fails); a record
+        imported without a password carries why in ``passwordless`` (counted in the run report)."""
+        password, item["passwordless"] = self.mapping.password_for(item["row"])
         if password is not None:
             item["account"]["password"] = password
         return item
@@ -195,6 +197,10 @@ class ImportJob:
         return item["email"] in emails
 
 
+PASSWORDLESS = Tally("passwordless", "without a password", lambda item: item.get("passwordless"))
+"""Records imported without a password, by reason (report key ``passwordless``): never silent."""
+
+
 def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -206,6 +212,8 @@ def _dry_write(item: dict) -> RecordResult:
 def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) -> RunReport:
     """Run an import over already-read records (any iterable of dicts / ``BadRecord``)."""
     write = _dry_write if options.dry_run else job.write
+    if not any(t.name == "passwordless" for t in options.tallies):
+        options.tallies = (*options.tallies, PASSWORDLESS)
     return run(records, name="import", key=job.key, transforms=job.steps(), write=write,
                recover=job.recover, options=options, key_name="login-id")
 

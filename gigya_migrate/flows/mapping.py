@@ -4,25 +4,35 @@ A mapping is YAML or JSON (JSON is YAML)::
 
     login_id: email                 # the column holding the login email (required)
     uid: legacy_uid                 # optional: a column holding the Gigya UID to use
-    fields:                         # source column -> Gigya field (dotted path)
+    fields:                         # source column (or path into JSON) -> Gigya field (dotted path)
       first_name: profile.firstName
       birth_year: {to: profile.birthYear, type: int}
       newsletter: {to: data.newsletter, type: bool}
+      disabled: {to: isActive, type: bool, invert: true}
+      createdAt: {to: created, type: date, format: epoch_ms}   # epoch_s | epoch_ms | iso8601 | '%d/%m/%Y'
+      roles: {to: data.roles, type: list, separator: ';'}
+      user_metadata.plan: data.plan                           # a path into a JSON record
+      user_metadata: data.userMetadata                        # a whole object
+      credentials[0].secretData.value: data.x                 # a field holding JSON text is parsed
     add:                            # constants added to every account
       data.migratedFrom: legacy-shop
       isRegistered: true
     drop: [data.internalNote]       # Gigya fields removed after mapping (useful with passthrough)
     passthrough: false              # true: keep unmapped source fields as they are (JSON input)
-    email_verified: true            # the login email goes to emails.verified (else .unverified)
+    email_verified: true            # the login email goes to emails.verified (false: .unverified);
+                                    # or a column: per row (true/1/yes -> verified, else unverified)
     password:                       # the legacy hash and its settings
-      hash: password_hash           # column with the stored hash (a crypt string or a digest)
+      hash: password_hash           # column with the stored hash (or a list: the first non-empty)
       scheme: hash_scheme           # optional column naming the scheme per row
       salt: salt                    # optional column
       rounds: rounds                # optional column
-      default_scheme: null          # a scheme for rows without one (else it is detected)
+      default_scheme: null          # fallback: used only where the format cannot be detected
+      force_scheme: null            # every row read as this scheme (no detection)
       salt_encoding: null           # text (default) | hex | base64: how the legacy salt is stored
       encoding: null                # hex | base64 (default: guessed): how a bare digest is stored
       required: true                # a row without a hash fails (false: import without password)
+
+The user-facing reference with an example per feature is ``docs/mapping.md``.
 
 ``load_mapping`` validates the whole file before a run starts and raises ``MappingError`` listing
 every problem (unknown keys, unknown Gigya fields with a suggestion, a password field mapped
@@ -35,7 +45,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -44,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gigya_migrate.flows.runner import RecordError
 
-__all__ = ["FieldSpec", "Mapping", "MappingError", "PasswordMapping", "load_mapping"]
+__all__ = ["FieldSpec", "Mapping", "MappingError", "PasswordMapping", "load_mapping", "lookup", "to_gigya_date"]
 
 # Gigya's Profile object (fixed schema; custom fields belong in data.*).
 PROFILE_FIELDS = frozenset("""
@@ -74,17 +85,27 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: str
     type: Literal["str", "int", "float", "bool", "json", "date", "list"] = "str"
+    format: str | None = None
+    """For ``date``: ``epoch_s``, ``epoch_ms``, ``iso8601`` or a ``strptime`` pattern (``%d/%m/%Y``)."""
+    invert: bool = False
+    """For ``bool``: store the opposite (``disabled`` -> ``isActive``)."""
+    separator: str = ","
+    """For ``list``: what separates the items of a text value."""
+    values: dict[str, Any] | None = None
+    """Source value -> stored value (``{SUSPENDED: false, "*": true}``); ``*`` is any other value.
+    Applied to the text of the source value, before ``type``."""
 
 
 class PasswordMapping(BaseModel):
     """Where the legacy hash and its settings are in each row."""
 
     model_config = ConfigDict(extra="forbid")
-    hash: str
+    hash: Union[str, list[str]]
     scheme: str | None = None
     salt: str | None = None
     rounds: str | None = None
     default_scheme: str | None = None
+    force_scheme: str | None = None
     salt_encoding: Literal["text", "hex", "base64"] | None = None
     encoding: Literal["hex", "base64"] | None = None
     required: bool = True
@@ -100,8 +121,10 @@ class Mapping(BaseModel):
     add: dict[str, Any] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)
     passthrough: bool = False
-    email_verified: bool = True
+    email_verified: Union[bool, str] = True
     password: PasswordMapping | None = None
+    strict_columns: bool = True
+    """False (presets): a CSV may lack mapped columns other than the login id (they stay empty)."""
 
     @field_validator("fields", mode="after")
     @classmethod
@@ -117,24 +140,60 @@ class Mapping(BaseModel):
         found += [p for target in self.drop if (p := _target_problem(target, f"drop {target}", drop=True))]
         targets = [spec.to for spec in self.fields.values()]
         found += [f"fields: two columns map to {t}" for t in sorted({t for t in targets if targets.count(t) > 1})]
-        if self.password and self.password.hash in self.fields:
-            found.append(f"fields.{self.password.hash}: the password column is mapped as a field; "
-                         "keep it only in the password section")
+        for column in self.hash_columns():
+            if column in self.fields:
+                found.append(f"fields.{column}: the password column is mapped as a field; "
+                             "keep it only in the password section")
         if self.password and self.password.default_scheme and (p := _scheme_problem(self.password.default_scheme)):
             found.append(f"password.default_scheme: {p}")
+        if self.password and self.password.force_scheme and (
+                p := _scheme_problem(self.password.force_scheme, platform=True)):
+            found.append(f"password.force_scheme: {p}")
+        for column, spec in self.fields.items():
+            found += [f"fields.{column}: {p}" for p in _spec_problems(spec)]
         return found
+
+    def hash_columns(self) -> list[str]:
+        """The column(s) the password hash is read from, in the order they are tried."""
+        if self.password is None:
+            return []
+        return [self.password.hash] if isinstance(self.password.hash, str) else list(self.password.hash)
+
+    def verified_column(self) -> str | None:
+        """The column deciding per row whether the email is verified (None: one flag for all rows)."""
+        flag = self.email_verified
+        return flag if isinstance(flag, str) and flag.strip().lower() not in _TRUE | _FALSE else None
+
+    def email_verified_of(self, row: dict) -> bool:
+        """Whether ``row``'s email goes to emails.verified. A per-row column says verified only for a
+        true value (true/1/yes): missing, empty or anything else is unverified, never verified."""
+        column = self.verified_column()
+        if column is None:
+            flag = self.email_verified
+            return flag if isinstance(flag, bool) else flag.strip().lower() in _TRUE
+        value = lookup(row, column)
+        if isinstance(value, bool):
+            return value
+        return _text(value).lower() in _TRUE
 
     def columns(self) -> list[str]:
         """Source columns this mapping reads."""
-        cols = [self.login_id, *(c for c in [self.uid] if c), *self.fields]
+        cols = [self.login_id, *(c for c in [self.uid, self.verified_column()] if c), *self.fields]
         if self.password:
-            cols += [c for c in (self.password.hash, self.password.scheme, self.password.salt,
-                                 self.password.rounds) if c]
+            cols += [*self.hash_columns(), *(c for c in (self.password.scheme, self.password.salt,
+                                                         self.password.rounds) if c)]
         return list(dict.fromkeys(cols))
+
+    def source_roots(self) -> set[str]:
+        """The top-level source fields this mapping reads (``user_metadata`` for ``user_metadata.plan``)."""
+        return {_root(c) for c in self.columns()}
 
     def check_columns(self, header: list[str]) -> None:
         """Raise ``MappingError`` if a column this mapping reads is not in ``header``."""
-        missing = [c for c in self.columns() if c not in header]
+        optional = set(self.hash_columns()[1:] if self.password else [])  # alternatives: one is enough
+        wanted = self.columns() if self.strict_columns else [self.login_id]
+        missing = [c for c in wanted if c not in header and _root(c) not in header and c not in optional
+                   and not c.endswith("*")]
         if missing:
             hints = "; ".join(f"{c!r}{_suggest(c, header)}" for c in missing)
             raise MappingError(f"the mapping reads columns the input does not have: {hints}. "
@@ -147,7 +206,7 @@ class Mapping(BaseModel):
             found.append("the mapping has no password section: accounts are imported WITHOUT passwords "
                          "(their users will have to reset them)")
         if header is not None and not self.passthrough:
-            read = set(self.columns())
+            read = set(self.columns()) | self.source_roots()
             # the error columns of a fed-back error file are not data: no need to mention them
             unread = [c for c in header if c not in read and c not in ("errorCode", "errorMessage", "errorStep")
                       and not c.startswith("_")]
@@ -158,7 +217,7 @@ class Mapping(BaseModel):
     # -- per record ---------------------------------------------------------------------------
     def login_of(self, row: dict) -> str:
         """The normalised login email of ``row`` (the record key); ``RecordError`` if absent/invalid."""
-        value = row.get(self.login_id)
+        value = lookup(row, self.login_id)
         email = str(value).strip().lower() if value is not None else ""
         if not email:
             raise RecordError("missing-login-id", f"no login id in column {self.login_id!r}")
@@ -176,8 +235,7 @@ class Mapping(BaseModel):
                 if name not in skip and not name.startswith("_") and name not in ("errorCode", "errorMessage",
                                                                                     "errorStep"):
                     _set_path(account, name, value)
-        for column, spec in self.fields.items():
-            value = row.get(column)
+        for column, spec, value in self._field_values(row):
             if value is None or value == "":
                 continue
             _set_path(account, spec.to, _convert(value, spec, column))
@@ -187,37 +245,69 @@ class Mapping(BaseModel):
             _drop_path(account, target)
         return account
 
+    def _field_values(self, row: dict):
+        """(column, spec, value) for each mapped field; a ``prefix*`` column maps every source column
+        starting with ``prefix`` that no other field names (``custom:*`` -> ``data.*``)."""
+        for column, spec in self.fields.items():
+            if not column.endswith("*"):
+                yield column, spec, lookup(row, column)
+                continue
+            prefix = column[:-1]
+            for name, value in (_flat_items(row, prefix) if "." in prefix else row.items()):
+                if name.startswith(prefix) and name != prefix and name not in self.fields:
+                    yield name, spec.model_copy(update={"to": spec.to.replace("*", name[len(prefix):])}), value
+
     def password_object(self, row: dict) -> dict | None:
-        """The importFullAccount ``password`` object for ``row`` (None if the row has no hash and
-        none is required). Unsupported or inconsistent hashes raise ``RecordError``."""
+        """The importFullAccount ``password`` object for ``row`` (None if it is imported without one).
+        Unsupported or inconsistent hashes raise ``RecordError``."""
+        return self.password_for(row)[0]
+
+    def password_for(self, row: dict) -> tuple[dict | None, str | None]:
+        """``(password object, None)``, or ``(None, why)`` for a row imported without a password: no
+        password section, no hash column, an empty hash, an unusable password (``!``), or (with
+        ``required: false``) a scheme Gigya cannot import. ``RecordError`` when the row must fail."""
         spec = self.password
         if spec is None:
-            return None
-        stored = _text(row.get(spec.hash))
-        if not stored:
+            return None, "no password section in the mapping"
+        columns = self.hash_columns()
+        stored = next((v for c in columns if not _blank(v := lookup(row, c))), None)
+        if stored is None:
+            present = any(lookup(row, c) is not None for c in columns)
+            reason = "empty hash" if present else "no hash column"
             if spec.required:
-                raise RecordError("missing-password", f"no hash in column {spec.hash!r}")
-            return None
-        from gigya_migrate.hashing import HashSettingsError, UnsupportedHash
+                raise RecordError("missing-password", f"{reason} ({', '.join(map(repr, columns))})")
+            return None, reason
+        from gigya_migrate.hashing.errors import HashSettingsError, NoPassword, UnsupportedHash
 
         try:
-            from gigya_migrate.hashing import to_gigya_password
-        except ImportError:  # the package may not re-export it yet; legacy.py owns it
-            from gigya_migrate.hashing.legacy import to_gigya_password
+            return self._convert_password(stored, row), None
+        except NoPassword as exc:  # the source says there is no password: nothing to fail
+            return None, exc.reason
+        except UnsupportedHash as exc:
+            if spec.required:
+                raise RecordError("unsupported-hash", str(exc)) from None
+            return None, f"unsupported scheme: {exc.format_name}"
+        except (HashSettingsError, ValueError) as exc:
+            raise RecordError("invalid-hash", str(exc)) from None
 
-        scheme = _text(row.get(spec.scheme)) if spec.scheme else None
-        salt = _text(row.get(spec.salt)) if spec.salt else None
-        rounds = _text(row.get(spec.rounds)) if spec.rounds else None
+    def _convert_password(self, stored: Any, row: dict) -> dict:
+        from gigya_migrate.hashing.legacy import to_gigya_password
+        from gigya_migrate.hashing.platforms import PLATFORM_SCHEMES, convert_structured, platform_scheme
+
+        spec = self.password
+        scheme = (_text(lookup(row, spec.scheme)) if spec.scheme else "") or spec.force_scheme
+        if scheme in PLATFORM_SCHEMES:
+            return platform_scheme(stored, scheme).password
+        if isinstance(stored, (dict, list)):
+            return convert_structured(stored).password
+        salt = _text(lookup(row, spec.salt)) if spec.salt else None
+        rounds = _text(lookup(row, spec.rounds)) if spec.rounds else None
         options = {k: v for k, v in (("salt_encoding", spec.salt_encoding), ("encoding", spec.encoding)) if v}
         if rounds and not rounds.isdigit():
             raise RecordError("invalid-hash", f"rounds {rounds[:12]!r} in column {spec.rounds!r} is not a whole number")
-        try:
-            return to_gigya_password(stored, scheme=scheme or spec.default_scheme, salt=salt or None,
-                                     rounds=int(rounds) if rounds else None, **options)
-        except UnsupportedHash as exc:
-            raise RecordError("unsupported-hash", str(exc)) from None
-        except (HashSettingsError, ValueError) as exc:
-            raise RecordError("invalid-hash", str(exc)) from None
+        return to_gigya_password(_text(stored), scheme=scheme or None, salt=salt or None,
+                                 rounds=int(rounds) if rounds else None, default_scheme=spec.default_scheme,
+                                 **options)
 
 
 def load_mapping(path: str | Path | None) -> Mapping:
@@ -252,14 +342,37 @@ def load_mapping(path: str | Path | None) -> Mapping:
 # helpers
 
 
-def _scheme_problem(scheme: str) -> str | None:
-    """Why ``scheme`` is not a scheme name the hash step accepts (None if it is)."""
+def _scheme_problem(scheme: str, *, platform: bool = False) -> str | None:
+    """Why ``scheme`` is not a scheme name the hash step accepts (None if it is); ``platform`` also
+    accepts the platform schemes (auth0, keycloak, firebase_scrypt)."""
     from gigya_migrate.hashing.legacy import SCHEMES
+    from gigya_migrate.hashing.platforms import PLATFORM_SCHEMES
 
+    names = SCHEMES + (PLATFORM_SCHEMES if platform else ())
     name = scheme.strip().split("(", 1)[0]
-    if name in SCHEMES:
+    if name in names:
         return None
-    return f"unknown scheme {scheme!r}{_suggest(name, SCHEMES)}; use one of {', '.join(SCHEMES)}"
+    return f"unknown scheme {scheme!r}{_suggest(name, names)}; use one of {', '.join(names)}"
+
+
+_DATE_FORMATS = ("epoch_s", "epoch_ms", "iso8601")
+
+
+def _spec_problems(spec: FieldSpec) -> list[str]:
+    """Options of a field that do not fit its type (said before the run, not once per row)."""
+    found = []
+    if spec.format is not None and spec.type != "date":
+        found.append(f"format applies to type date, not {spec.type}")
+    elif spec.format is not None and spec.format not in _DATE_FORMATS and "%" not in spec.format:
+        found.append(f"date format {spec.format!r} is not {', '.join(_DATE_FORMATS)} nor a strptime pattern "
+                     "such as '%d/%m/%Y %H:%M'")
+    if spec.invert and spec.type != "bool":
+        found.append(f"invert applies to type bool, not {spec.type}")
+    if spec.separator != "," and spec.type != "list":
+        found.append(f"separator applies to type list, not {spec.type}")
+    if not spec.separator:
+        found.append("separator is empty")
+    return found
 
 
 def _pydantic_problem(error: dict) -> str:
@@ -272,13 +385,13 @@ def _pydantic_problem(error: dict) -> str:
                 "salt: salt}, not " + repr(error.get("input"))[:40])
     if error["type"] == "extra_forbidden":
         known = ("login_id", "uid", "fields", "add", "drop", "passthrough", "email_verified", "password",
-                 "hash", "scheme", "salt", "rounds", "default_scheme", "salt_encoding", "encoding", "required",
-                 "to", "type")
+                 "hash", "scheme", "salt", "rounds", "default_scheme", "force_scheme", "salt_encoding", "encoding",
+                 "required", "to", "type", "format", "invert", "separator", "values", "strict_columns")
         return f"unknown key {where!r}{_suggest(str(error['loc'][-1]), known)}"
     if len(error["loc"]) == 3 and error["loc"][0] == "fields" and error["loc"][2] in ("str", "FieldSpec"):
         # the two shapes a field takes, tried in turn by pydantic: say both once, without its type tags
         return (f"fields.{error['loc'][1]}: expected a Gigya field (e.g. profile.firstName) or "
-                "{to: <Gigya field>, type: str|int|float|bool|date|json|list}")
+                "{to: <Gigya field>, type: str|int|float|bool|date|json|list, format:, invert:, separator:}")
     return f"{where}: {error['msg']}"
 
 
@@ -314,28 +427,147 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
 
+def _flat_items(row: dict, prefix: str):
+    """(``a.b``, value) for the members of the object at ``a`` (``profile.*`` on nested JSON), and the
+    row's own columns (``profile.x`` on a CSV)."""
+    yield from row.items()
+    parent = lookup(row, prefix.rstrip("."))
+    if isinstance(parent, dict):
+        yield from ((f"{prefix}{name}", value) for name, value in parent.items())
+
+
+def _mapped_value(value: Any, spec: FieldSpec) -> Any:
+    key = str(value).strip() if not isinstance(value, bool) else str(value).lower()
+    return spec.values[key] if key in spec.values else spec.values.get("*", value)
+
+
 def _convert(value: Any, spec: FieldSpec, column: str) -> Any:
-    if not isinstance(value, str) or spec.type == "str":
-        return value  # JSON input arrives typed; CSV text is kept as text
-    text = value.strip()
+    """``value`` (CSV text or a typed JSON value) as ``spec.type``; ``RecordError`` if it is not one."""
+    if spec.values:
+        value = _mapped_value(value, spec)
     try:
-        if spec.type == "int":
-            return int(text)
-        if spec.type == "float":
-            return float(text)
-        if spec.type == "bool":
-            if text.lower() in _TRUE | _FALSE:
-                return text.lower() in _TRUE
-            raise ValueError
-        if spec.type == "json":
-            return json.loads(text)
-        if spec.type == "list":
-            return [part.strip() for part in text.split(",") if part.strip()]
-        if spec.type == "date":  # Gigya dates are ISO-8601 UTC strings
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except ValueError:
-        pass
-    raise RecordError("invalid-value", f"column {column!r}: {text[:40]!r} is not a valid {spec.type}")
+        converted = _CONVERTERS[spec.type](value, spec)
+    except (ValueError, TypeError, OverflowError):
+        shown = value.strip()[:40] if isinstance(value, str) else value
+        kind = f"{spec.type} ({spec.format})" if spec.format else spec.type
+        raise RecordError("invalid-value", f"column {column!r}: {shown!r} is not a valid {kind}") from None
+    return (not converted) if spec.invert else converted
+
+
+def _to_bool(value: Any, spec: FieldSpec) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(text)
+
+
+def _to_list(value: Any, spec: FieldSpec) -> list:
+    if isinstance(value, list):
+        return value
+    return [part.strip() for part in str(value).split(spec.separator) if part.strip()]
+
+
+def _to_json(value: Any, spec: FieldSpec) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _typed(kind: type) -> Any:
+    def convert(value: Any, spec: FieldSpec) -> Any:
+        if isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+            raise ValueError(value)
+        return kind(value.strip() if isinstance(value, str) else value)
+    return convert
+
+
+def _keep(value: Any, spec: FieldSpec) -> Any:
+    return value  # JSON input arrives typed; CSV text is kept as text
+
+
+def to_gigya_date(value: Any, fmt: str | None = None) -> str:
+    """A source date as Gigya's ISO-8601 UTC text (``2020-01-02T03:04:05Z``, with ``.mmm`` when the
+    source has milliseconds): the same instant as the source.
+
+    ``fmt``: ``epoch_s``, ``epoch_ms``, ``iso8601``, a ``strptime`` pattern, or None to read ISO 8601
+    text and epoch numbers (seconds below 10^11, else milliseconds). A date without a timezone is UTC.
+    """
+    moment = _parse_date(value, fmt)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    millis = moment.microsecond // 1000
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}Z" if millis else "Z")
+
+
+def _parse_date(value: Any, fmt: str | None) -> datetime:
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    text = "" if numeric else str(value).strip()
+    if fmt in ("epoch_s", "epoch_ms") or (fmt is None and (numeric or re.fullmatch(r"-?\d+(\.\d+)?", text))):
+        number = float(value) if numeric else float(text)
+        ms = fmt == "epoch_ms" or (fmt is None and abs(number) >= 1e11)
+        # whole milliseconds: a float of seconds would round 1.001 s to 1.000999 s
+        millis = round(number) if ms else round(number * 1000)
+        return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).replace(microsecond=(millis % 1000) * 1000)
+    if fmt is None or fmt == "iso8601":
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return datetime.strptime(text, fmt)
+
+
+def _to_date(value: Any, spec: FieldSpec) -> str:
+    return to_gigya_date(value, spec.format)
+
+
+_CONVERTERS = {"str": _keep, "int": _typed(int), "float": _typed(float), "bool": _to_bool, "json": _to_json,
+               "list": _to_list, "date": _to_date}
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+|[^\]=]+=[^\]]*)\]")
+
+
+def _root(path: str) -> str:
+    """The top-level source field of a path (``credentials`` for ``credentials[0].value``)."""
+    match = _PATH_PART.match(path)
+    return match.group(1) if match and match.group(1) else path
+
+
+def lookup(row: dict, path: str) -> Any:
+    """The value at ``path`` in ``row`` (None if absent).
+
+    A column named exactly ``path`` wins (CSV headers may contain dots). Otherwise ``path`` walks
+    into the record: ``a.b`` (object member), ``a[0]`` (list element), ``a[type=password]`` (the
+    first list element whose ``type`` is ``password``); a text value met on the way that holds JSON
+    (Keycloak's ``secretData``) is parsed first.
+    """
+    if path in row:
+        return row[path]
+    node: Any = row
+    for name, index in _PATH_PART.findall(path):
+        node = _parse_json_text(node)
+        if name:
+            node = node.get(name) if isinstance(node, dict) else None
+        elif index.isdigit():
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+        else:
+            key, _, wanted = index.partition("=")
+            items = node if isinstance(node, list) else []
+            node = next((i for i in items if isinstance(i, dict) and str(i.get(key)) == wanted), None)
+        if node is None:
+            return None
+    return node
+
+
+def _parse_json_text(node: Any) -> Any:
+    if isinstance(node, str) and node.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(node)
+        except json.JSONDecodeError:
+            return node
+    return node
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value in ({}, [])
 
 
 def _set_path(target: dict, path: str, value: Any) -> None:

@@ -79,6 +79,7 @@ __all__ = [
     "RecordResult",
     "RunInterrupted",
     "RunOptions",
+    "Tally",
     "RunReport",
     "Step",
     "StepMetrics",
@@ -157,6 +158,16 @@ class Step:
 
 
 @dataclass
+class Tally:
+    """A count of finished records by label, reported with the run (e.g. records written without a
+    password, by reason). ``label(record)`` sees the record after the transforms; None = not counted."""
+
+    name: str
+    phrase: str
+    label: Callable[[dict], str | None]
+
+
+@dataclass
 class RunOptions:
     """How a run behaves. Paths may be None: no journal (temporary), no error file, no report."""
 
@@ -179,6 +190,9 @@ class RunOptions:
     checkpoint_seconds: float = 0.5
     input: str | None = None
     output: str | None = None
+    tallies: Sequence[Tally] = ()
+    """Counts of records written (or, in a dry run, that would be) by label: in the report under
+    each tally's name and in the summary's first line, also when zero."""
 
 
 class StepMetrics:
@@ -277,6 +291,8 @@ class RunReport:
     retries: int = 0
     journal_totals: dict = field(default_factory=dict)
     error: str | None = None  # the run-level error that stopped the run (not set for Ctrl-C)
+    tallies: dict[str, Counter] = field(default_factory=dict)
+    tally_phrases: dict[str, str] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
@@ -297,6 +313,7 @@ class RunReport:
             "throughputPerSecond": round(self.throughput, 2),
             "rateLimited": self.rate_limited, "retries": self.retries,
             "journalTotals": self.journal_totals, "error": self.error,
+            **{name: dict(counts.most_common()) for name, counts in self.tallies.items()},
         }
 
     def summary(self) -> str:
@@ -306,6 +323,7 @@ class RunReport:
         lines = [
             f"{self.name}: {self.records_in:,} records in, {self.ok:,} {verb}, {self.failed:,} failed"
             + (f" ({codes})" if codes else "")
+            + "".join(f"; {self._tally_text(name)}" for name in self.tallies)
             + f"; {self.throughput:,.1f} records/s in {self.duration:,.1f} s",
         ]
         if self.skipped or self.resumed:
@@ -328,6 +346,11 @@ class RunReport:
         if self.interrupted:
             lines.append("  interrupted: run the same command with --resume to finish")
         return "\n".join(lines)
+
+    def _tally_text(self, name: str) -> str:
+        counts = self.tallies[name]
+        labels = ", ".join(f"{label} {n:,}" for label, n in counts.most_common())
+        return f"{sum(counts.values()):,} {self.tally_phrases.get(name, name)}" + (f" ({labels})" if labels else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,6 +578,8 @@ class _Run:
         self.metrics = {s.name: StepMetrics(s.name) for s in transforms}
         self.write_metrics = StepMetrics("write" if not options.dry_run else "write (dry run)")
         self.report.steps = [self.read_metrics, *self.metrics.values(), self.write_metrics]
+        self.report.tallies = {t.name: Counter() for t in options.tallies}
+        self.report.tally_phrases = {t.name: t.phrase for t in options.tallies}
         self.throttle = Throttle(options.concurrency, base=options.backoff_base, cap=options.backoff_max)
         self._counter_lock = threading.Lock()
         self.progress = _Progress(options.progress, name, options.expected, options.limit)
@@ -714,6 +739,11 @@ class _Run:
         journal.mark(seq, key, DONE if result.ok else FAILED, result.error_code)
         self.progress.update(self.report)
 
+    def _tally(self, record: dict) -> None:
+        for tally in self.options.tallies:
+            if (label := tally.label(record)) is not None:
+                self.report.tallies[tally.name][label] += 1
+
     def _admit(self, seq: int, raw: Any, journal: Journal, sink: _ErrorSink) -> _Item | None:
         """Prepare one input record: finish it at once (failed, skipped, dry run) or return it to
         be sent, marked pending in the journal."""
@@ -725,6 +755,7 @@ class _Run:
             return None
         if self.options.dry_run:
             self.write_metrics.add(0.0)
+            self._tally(prepared.record)
             self._finish(seq, prepared.key, prepared.original, RecordResult(prepared.key, ok=True), journal, sink)
             return None
         journal.mark(seq, prepared.key, PENDING)
@@ -800,6 +831,8 @@ class _Run:
         result.key = result.key or item.key
         if item.recovering:
             self.report.recovered += 1
+        if result.ok:
+            self._tally(item.record)
         self._finish(item.seq, item.key, item.original, result, journal, sink)
 
     def _drain(self, pool: ThreadPoolExecutor, in_flight: dict[Future, _Item], journal: Journal,

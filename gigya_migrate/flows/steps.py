@@ -274,10 +274,16 @@ def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[dic
         raise _broken(path, f"line {number}", exc) from None
 
 
+RECORD_KEYS = ("users", "accounts", "records", "items", "data", "results")
+"""Members of a top-level JSON object that hold the records (Firebase ``{"users": [...]}``, a Keycloak
+realm export's ``users``): the first of these whose value is an array is read, the others skipped."""
+
+
 def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
                     encoding: str | None = None) -> Iterator[dict | BadRecord]:
     """Yield the objects of a top-level JSON array one at a time, parsing the file incrementally.
 
+    The array may also be wrapped in a top-level object (``{"users": [...]}``, see ``RECORD_KEYS``).
     Memory holds one chunk plus the element being parsed, never the whole array. A non-object
     element becomes a ``BadRecord``; a syntax error ends the array with one ``BadRecord`` saying
     where (nothing after it can be located reliably).
@@ -286,7 +292,7 @@ def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
     try:
         with open_text(path, encoding=encoding) as handle:
             parser = _ArrayParser(handle, chunk_size)
-            yield from parser.items()
+            yield from parser.records()
     except _BROKEN_STREAM as exc:
         raise _broken(path, f"array element {parser._index if parser else 0}", exc) from None
 
@@ -321,6 +327,39 @@ class _ArrayParser:
     def _bad(self, message: str) -> BadRecord:
         return BadRecord(_as_latin1(self._buf[self._pos:self._pos + 80]), "malformed-json",
                          f"{message} (array element {self._index + 1})")
+
+    def records(self) -> Iterator[dict | BadRecord]:
+        """The array's elements, or those of the records array inside a top-level object."""
+        if self._peek() == "{":
+            yield from self._wrapped()
+        else:
+            yield from self.items()
+
+    def _wrapped(self) -> Iterator[dict | BadRecord]:
+        """Skip members of the top-level object up to the records array (``RECORD_KEYS``), then read it."""
+        self._pos += 1
+        seen = []
+        while (char := self._peek()) == '"':
+            key = self._decode()
+            if isinstance(key, BadRecord) or self._peek() != ":":
+                yield key if isinstance(key, BadRecord) else self._bad("expected ':' after a member name")
+                return
+            self._pos += 1
+            if key in RECORD_KEYS and self._peek() == "[":
+                yield from self.items()
+                return
+            seen.append(str(key))
+            value = self._decode()  # another member (realm settings, clients...): read and dropped
+            if isinstance(value, BadRecord):
+                yield value
+                return
+            if self._peek() == ",":
+                self._pos += 1
+        if char not in ("}", ""):
+            yield self._bad(f"expected a member name but found {char!r}")
+            return
+        yield self._bad(f"the file is a JSON object without a records array (one of {', '.join(RECORD_KEYS)}); "
+                        f"its members: {', '.join(seen[:12]) or 'none'}")
 
     def items(self) -> Iterator[dict | BadRecord]:
         first = self._peek()
@@ -398,11 +437,8 @@ def read_records(path: str | Path, *, format: str | None = None, delimiter: str 
     if fmt == "jsonl":
         return read_jsonl(path, encoding=encoding)
     if fmt == "json":
-        if _first_char(path, encoding) in ("[", ""):
+        if _first_char(path, encoding) in ("[", "") or _first_line_is_wrapper(path, encoding):
             return read_json_array(path, encoding=encoding)
-        if not _first_line_is_json(path, encoding):
-            raise ValueError(f"{path} is a JSON object, not an array of accounts nor JSON Lines: give a file "
-                             "holding [ {...}, {...} ] or one account object per line")
         return read_jsonl(path, encoding=encoding)
     raise ValueError(f"unknown input format {fmt!r}: use one of {', '.join(FORMATS)}")
 
@@ -417,19 +453,19 @@ def _first_char(path: str | Path, encoding: str | None = None) -> str:
         raise ValueError(f"{path} cannot be read: the compressed file is corrupt ({exc})") from None
 
 
-def _first_line_is_json(path: str | Path, encoding: str | None = None) -> bool:
-    """True when the first non-blank line of a file starting with ``{`` is a whole JSON value (JSON
-    Lines), False for a pretty-printed object spread over lines (one document, not records)."""
+def _first_line_is_wrapper(path: str | Path, encoding: str | None = None) -> bool:
+    """True when a file starting with ``{`` is one document wrapping the records (``{"users": [...]}``,
+    pretty-printed over lines or on one line), False for JSON Lines (one account object per line)."""
     try:
         with open_text(path, encoding=encoding) as handle:
             line = next((text for text in handle if text.strip()), "")
     except _BROKEN_STREAM:
-        return True  # the reader reports it with its line
+        return False  # the reader reports it with its line
     try:
-        json.loads(line)
+        value = json.loads(line)
     except json.JSONDecodeError:
-        return False
-    return True
+        return True  # an object spread over lines: one document, not records
+    return isinstance(value, dict) and any(isinstance(value.get(k), list) for k in RECORD_KEYS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The two ways a password hash can be refused: bad settings, or a format Gigya cannot verify."""
 
-__all__ = ["HashSettingsError", "UnsupportedHash", "LAZY_MIGRATION_ALTERNATIVES"]
+__all__ = ["HashSettingsError", "NoPassword", "UnsupportedHash", "LAZY_MIGRATION_ALTERNATIVES"]
 
 LAZY_MIGRATION_ALTERNATIVES = (
     "lazy migration: import the account without a password and, on the user's first login, check the "
@@ -33,3 +33,15 @@ class UnsupportedHash(ValueError):
             f"{format_name} hashes cannot be imported into Gigya{reason}: no importFullAccount algorithm "
             f"verifies them. Alternatives: {options}."
         )
+
+
+class NoPassword(ValueError):
+    """The stored value says the account has no usable password (Django's ``!`` unusable password, a
+    Keycloak user without a password credential): the account is imported without one, and counted.
+
+    ``reason`` is the short text counted in the run report (e.g. "unusable password (!)").
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

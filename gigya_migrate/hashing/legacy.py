@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass, field
 
 from gigya_migrate.hashing._encoding import b64encode, looks_hex, preview
-from gigya_migrate.hashing.errors import HashSettingsError, UnsupportedHash
+from gigya_migrate.hashing.errors import HashSettingsError, NoPassword, UnsupportedHash
 from gigya_migrate.hashing.password import HANDLERS, validate_password_object
 
 __all__ = ["Conversion", "convert", "to_gigya_password", "detect", "FORMATS", "SCHEMES"]
@@ -99,6 +99,9 @@ class Unsupported(LegacyFormat):
         ("crypt$", "des_crypt (django)", "DES crypt"), ("{MD4}", "md4 (spring)", "MD4 is not in Gigya's list"),
         ("{noop}", "plain text (spring {noop})", "a clear-text password: hash it yourself with hash_password()"),
         ("{ldap}", "ldap (spring)", "Spring's LdapShaPasswordEncoder; not converted"),
+        ("$wp$", "wordpress 6.8 bcrypt ($wp$)",
+         "WordPress 6.8+ runs bcrypt over base64(HMAC-SHA384(key 'wp-sha384', password)), not over the password; "
+         "Gigya's bcrypt hashes the password itself, so a $wp$ hash can never verify there"),
     )
 
     def _match(self, stored: str):
@@ -339,8 +342,62 @@ class SapCodvnH(LegacyFormat):
         return {"hashedPassword": item.stored, "hashSettings": {"algorithm": "sap_abap"}}
 
 
-FORMATS: tuple[LegacyFormat, ...] = (Unsupported(), CryptString(), Django(), PasslibPbkdf2(), Spring(), Ldap(),
-                                     SapCodvnH(), SymfonyCombined(), AspNetIdentity())
+class Unusable(LegacyFormat):
+    """Django's unusable password (``!`` + random text, ``set_unusable_password()``): no password at all."""
+
+    name = "unusable password (!)"
+
+    def identify(self, stored: str) -> bool:
+        return stored.startswith("!")
+
+    def convert(self, item: _Input) -> dict:
+        raise NoPassword(self.name)
+
+
+class Magento(LegacyFormat):
+    """Magento 2 ``hash:salt:version[:version...]`` (Magento\\Framework\\Encryption\\Encryptor).
+
+    Each version re-hashes the previous hex digest: ``h = H_v(salt . h)``, starting from the password.
+    Versions: 0 md5, 1 sha256, 2 and 3 argon2id13. One md5 or sha256 pass is a Gigya ``md5``/``sha256``
+    with format ``$salt$password``; a chain (``0:1``, ``1:2``) hashes a hex digest, which no Gigya
+    algorithm does, and argon2 is not in Gigya's list: both are unsupported, named with their chain.
+    """
+
+    # at least one version: an unversioned ``hex:salt`` is ambiguous (vBulletin, Magento 1, ...)
+    _PATTERN = re.compile(r"([0-9a-fA-F]{32}|[0-9a-fA-F]{64}):([^:]*)((?::\d)+)")
+    _VERSIONS = {"0": "md5", "1": "sha256", "2": "argon2id13", "3": "argon2id13"}
+
+    def identify(self, stored: str) -> bool:
+        return bool(self._PATTERN.fullmatch(stored))
+
+    def _versions(self, stored: str) -> list[str]:
+        chain = self._PATTERN.fullmatch(stored).group(3)
+        return chain.lstrip(":").split(":")
+
+    def format_name(self, stored: str) -> str:
+        return "magento2 " + ":".join(self._versions(stored))
+
+    def convert(self, item: _Input) -> dict:
+        digest, salt, _ = self._PATTERN.fullmatch(item.stored).groups()
+        versions = self._versions(item.stored)
+        names = " then ".join(self._VERSIONS.get(v, f"version {v}") for v in versions)
+        if len(versions) > 1:
+            raise UnsupportedHash(f"magento2 chain {':'.join(versions)}",
+                                  f"{names}: each pass hashes the previous hex digest, which no Gigya algorithm does")
+        algorithm = self._VERSIONS.get(versions[0])
+        if algorithm not in ("md5", "sha256"):
+            raise UnsupportedHash(f"magento2 version {versions[0]} ({algorithm or 'unknown'})",
+                                  "argon2 is a memory-hard KDF, not an importFullAccount algorithm")
+        expected = 32 if algorithm == "md5" else 64
+        if len(digest) != expected:
+            raise HashSettingsError(f"magento2 version {versions[0]} ({algorithm}) digests are {expected} hex "
+                                    f"characters; got {len(digest)}.")
+        settings = {"salt": salt, "format": "$salt$password"} if salt else {}
+        return _raw(algorithm, bytes.fromhex(digest), **settings)
+
+
+FORMATS: tuple[LegacyFormat, ...] = (Unusable(), Unsupported(), CryptString(), Django(), PasslibPbkdf2(), Spring(),
+                                     Ldap(), SapCodvnH(), SymfonyCombined(), AspNetIdentity(), Magento())
 """Self-describing formats, tried in order by :func:`detect` and :func:`to_gigya_password`."""
 
 
@@ -404,13 +461,15 @@ def _declared_sap(item: _Input) -> Conversion:
 
 
 def convert(stored: str, *, scheme: str | None = None, salt: str | None = None, rounds: int | None = None,
-            salt_encoding: str = "text", encoding: str | None = None) -> Conversion:
+            salt_encoding: str = "text", encoding: str | None = None, default_scheme: str | None = None) -> Conversion:
     """Recognise ``stored`` (or read it as ``scheme``) and build the Gigya password object.
 
     ``salt``/``rounds`` are used with a declared ``scheme`` (self-describing formats carry their own;
     ``rounds`` also overrides the assumed 5000 of a ``<digest>{salt}`` Symfony value).
     ``salt_encoding`` ("text", "hex", "base64") says how the legacy system stored a byte salt;
     ``encoding`` ("hex", "base64", or None to guess) how it stored the digest.
+    ``default_scheme`` is used only for a value no format recognises (a bare digest); ``scheme``
+    forces one for every value. :class:`NoPassword` for a value that means "no password" (``!``).
     """
     if not isinstance(stored, str) or not stored.strip():
         raise HashSettingsError("the stored hash is empty.")
@@ -419,9 +478,12 @@ def convert(stored: str, *, scheme: str | None = None, salt: str | None = None, 
         result = _declared(item, scheme)
     else:
         fmt = next((f for f in FORMATS if f.identify(item.stored)), None)
-        if fmt is None:
+        if fmt is None and default_scheme:
+            result = _declared(item, default_scheme)
+        elif fmt is None:
             raise HashSettingsError(_unknown_message(item.stored))
-        result = Conversion(fmt.format_name(item.stored), fmt.convert(item))
+        else:
+            result = Conversion(fmt.format_name(item.stored), fmt.convert(item))
     validate_password_object(result.password)
     return result
 

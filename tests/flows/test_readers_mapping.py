@@ -26,7 +26,9 @@ def test_json_array_is_parsed_incrementally_across_chunk_boundaries(tmp_path, ch
     ('[{"a": 1}, 2, {"b": 2}]', 2, "is not an object"),
     ('[{"a": 1} {"b": 2}]', 1, "expected ','"),
     ('[{"a": 1}, {"b": ', 1, "invalid JSON"),
-    ('{"a": 1}', 0, "not a JSON array"),
+    ('{"a": 1}', 0, "a JSON object without a records array (one of users,"),
+    ('3', 0, "not a JSON array"),
+    ('{"realm": "r", "groups": [{"x": 1}], "users": [{"a": 1}, {"b": ', 1, "invalid JSON"),
     ('', 0, "empty"),
 ])
 def test_broken_json_arrays_yield_bad_records(tmp_path, text, expected_ok, message):

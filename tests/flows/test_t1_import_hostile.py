@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pytest
 
 from click.testing import CliRunner
 
@@ -167,12 +168,22 @@ def test_empty_file_says_it_is_empty(tmp_path, mapping_file):
     assert "users.csv is empty" in result.output
 
 
-def test_pretty_printed_json_object_is_refused_with_its_shape(tmp_path, mapping_file, users):
+@pytest.mark.parametrize("indent", [2, None])
+def test_json_object_wrapping_the_users_is_read(tmp_path, mapping_file, users, indent):
+    # Firebase auth:export writes {"users": [...]}, pretty-printed or on one line
     rows, _ = users(2)
-    (tmp_path / "users.json").write_text(json.dumps({"users": rows}, indent=2))
+    (tmp_path / "users.json").write_text(json.dumps({"users": rows}, indent=indent))
     result = invoke("import", tmp_path / "users.json", "--mapping", mapping_file, "--dry-run")
-    assert result.exit_code == 2
-    assert "is a JSON object, not an array" in result.output
+    assert result.exit_code == 0, result.output
+    assert "2 records in, 2 would be written, 0 failed" in result.output
+
+
+def test_json_object_without_users_says_what_it_holds(tmp_path, mapping_file):
+    (tmp_path / "users.json").write_text(json.dumps({"realm": "shop", "clients": [{"id": 1}]}, indent=2))
+    result = invoke("import", tmp_path / "users.json", "--mapping", mapping_file, "--dry-run")
+    assert "1 failed (malformed-json 1)" in result.output
+    error = json.loads((tmp_path / "users.dry-run.errors.jsonl").read_text())
+    assert "without a records array" in error["errorMessage"] and "realm, clients" in error["errorMessage"]
 
 
 def test_corrupt_gzip_is_refused_before_the_run(tmp_path, mapping_file, users, csv_of):
