@@ -4,8 +4,9 @@
 |-------------------|-------------------------------------------------------|
 | check_hashes      | check-hashes                                          |
 | import_cmd        | import, validate-hashes, status                       |
+| mapping_cmd       | mapping init                                          |
 | site_jobs         | copy, reconcile, export, update, deletions, flagged-deletions |
 | sites             | sites list, sites add (named site profiles for --site)  |
 """
 
-MODULES = ("check_hashes", "import_cmd", "site_jobs", "sites")
+MODULES = ("check_hashes", "import_cmd", "mapping_cmd", "site_jobs", "sites")

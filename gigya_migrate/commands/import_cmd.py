@@ -53,10 +53,18 @@ def _ensure_distinct(input_path: str, mapping_path: str | None, **paths: Path) -
         taken[resolved] = f"also the --{option} path"
 
 
+_PRESETS = ("auth0", "firebase", "keycloak", "cognito", "okta", "magento2", "wordpress", "django")
+MAPPING_DOC = "docs/mapping.md"
+
+
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False),
-              help="Mapping file (YAML/JSON): columns -> Gigya fields, constants, drops, password columns.")
+              help=f"Mapping file (YAML/JSON): columns -> Gigya fields, constants, drops, password columns; "
+                   f"the language, with an example per feature: {MAPPING_DOC}.")
+@click.option("--from", "preset_name", type=click.Choice(_PRESETS),
+              help="Read the export of this platform with its preset mapping (a --mapping file replaces the "
+                   "mapping; start one with `gigya-migrate mapping init --from NAME FILE`).")
 @click.option("--format", "fmt", type=_FORMATS, help="Input format (default: from the file name; .gz is read too).")
 @click.option("--delimiter", help="Field separator of a CSV/DSV file (default , for csv, TAB for tsv, | for dsv).")
 @click.option("--encoding", default=None, metavar="NAME",
@@ -87,30 +95,29 @@ def _ensure_distinct(input_path: str, mapping_path: str | None, **paths: Path) -
 @fail_on_errors_option
 @site_options(required=False)
 @library_errors()
-def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency, errors_path,
-                   errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, fail_on_errors,
-                   site):
+def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, policy, lookup, dry_run, limit,
+                   concurrency, errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight,
+                   progress, fail_on_errors, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
 
     \b
     Steps: read -> map columns -> adapt the password hash -> look up by email -> import.
     Failed records go to the error file with errorCode and errorMessage; fix and re-import it.
+    Every run says how many records are written WITHOUT a password, and why.
+    FILE - reads standard input. The mapping language: docs/mapping.md.
 
     \b
     Examples:
       gigya-migrate import users.csv.gz --mapping mapping.yaml --mock --dry-run
+      gigya-migrate import firebase-users.json --from firebase --mock --dry-run
+      zcat users.jsonl.gz | gigya-migrate import - --from auth0 --dry-run
       gigya-migrate import users.csv.gz --mapping mapping.yaml --limit 10
       gigya-migrate import users.csv.gz --mapping mapping.yaml --concurrency 32
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
       gigya-migrate import users.errors.jsonl --mapping mapping.yaml
       gigya-migrate import users.csv.gz --mapping mapping.yaml --fail-on-errors   # cron/CI: exit 3 on failures
     """
-    from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
-                                                     site_is_empty)
-    from gigya_migrate.flows.journal import JournalError, RunAlreadyFinished
     from gigya_migrate.flows.mapping import MappingError, load_mapping
-    from gigya_migrate.flows.runner import RunInterrupted, RunOptions
-    from gigya_migrate.flows.steps import InputError
 
     if site is None and not dry_run:
         raise click.UsageError("No site given: pass --api-key (or set GIGYA_API_KEY), or --mock to target a local "
@@ -119,10 +126,59 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
         _require_credentials(site)
     if encoding is not None:
         _check_encoding(encoding)
+    preset = _preset(preset_name)
     try:
-        mapping = load_mapping(mapping_path)
+        mapping = load_mapping(mapping_path) if mapping_path or preset is None else preset.to_mapping()
     except MappingError as exc:
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
+    with _input_file(file, fmt) as path:
+        _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
+                errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress,
+                site, mapping_path, fail_on_errors)
+
+
+def _preset(name: str | None):
+    if name is None:
+        return None
+    from gigya_migrate.flows.presets import get_preset
+
+    return get_preset(name)
+
+
+class _input_file:  # noqa: N801 - used as a context manager
+    """FILE, or for ``-`` standard input copied into a private temporary file (removed afterwards)."""
+
+    def __init__(self, file: str, fmt: str | None) -> None:
+        self.file, self.fmt, self.tmp = file, fmt, None
+
+    def __enter__(self) -> str:
+        from gigya_migrate.flows.steps import STDIN, spool_stdin
+
+        if self.file != STDIN:
+            return self.file
+        import tempfile
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="gigya-migrate-stdin-")
+        return str(spool_stdin(self.tmp.name, format=self.fmt.lower() if self.fmt else None))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
+            errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site,
+            mapping_path, fail_on_errors):
+    """The import itself, once FILE is a readable file (standard input spooled)."""
+    from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
+                                                     site_is_empty)
+    from gigya_migrate.flows.journal import JournalError, RunAlreadyFinished
+    from gigya_migrate.flows.mapping import MappingError
+    from gigya_migrate.flows.runner import RunInterrupted, RunOptions
+    from gigya_migrate.flows.steps import InputError
+
+    if file == "-":
+        file = "stdin"  # the default outputs are stdin.errors.jsonl, stdin.report.json...
     # a dry run has its own default outputs: it must not overwrite the error file of a real run,
     # whose write-step failures (403043, ...) a dry run cannot reproduce
     prefix = "dry-run." if dry_run else ""
@@ -132,7 +188,7 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
     outputs = {"errors": errors, "report": report}
     if not dry_run:  # a dry run keeps its journal in a temporary folder
         outputs["journal"] = journal
-    _ensure_distinct(file, mapping_path, **outputs)
+    _ensure_distinct(path, mapping_path, **outputs)
     options = RunOptions(
         concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
         errors_path=errors, errors_format=errors_format or ("csv" if errors.name.endswith(".csv") else "jsonl"),
@@ -160,9 +216,13 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
         click.echo(f"dry run: validating {file} (no calls are made)", err=True)
     else:
         click.echo(f"importing {file} into {site.describe()} ({policy}, {concurrency} connections)", err=True)
+    header = list(preset.csv_header) if preset is not None and preset.csv_header else None
+    if preset is not None:
+        _say_passwordless_up_front(preset, mapping, path, fmt, _separator(delimiter), encoding, header)
+    options.input = options.input or file
     try:
-        result = import_file(file, job, options, format=fmt, delimiter=_separator(delimiter), encoding=encoding,
-                             warn=lambda text: click.echo(f"warning: {text}", err=True))
+        result = import_file(path, job, options, format=fmt, delimiter=_separator(delimiter), encoding=encoding,
+                             warn=_warner(preset), header=header)
     except InputError as exc:  # the file broke off mid-run: what was read before is done
         raise click.ClickException(
             f"{exc}. The records before it were processed (report -> {report}); replace the file with a "
@@ -187,6 +247,34 @@ def import_command(file, mapping_path, fmt, delimiter, encoding, policy, lookup,
             client.close()
     click.echo(result.summary())
     exit_for_failures(result.failed, fail_on_errors)
+
+
+def _warner(preset: Any):
+    """Print warnings; with a preset, the generic "no password section" one is left to its advice."""
+    def warn(text: str) -> None:
+        if preset is not None and "no password section" in text and "no password section" in preset.advice:
+            return
+        click.echo(f"warning: {text}", err=True)
+    return warn
+
+
+def _say_passwordless_up_front(preset: Any, mapping: Any, path: str, fmt: str | None, delimiter: str | None,
+                               encoding: str | None, header: list[str] | None) -> None:
+    """A preset's advice, once, with the count of records it concerns (a read-only pass over the file)."""
+    from gigya_migrate.flows.presets import passwordless_preview
+    from gigya_migrate.flows.steps import detect_format, read_records
+
+    if not preset.advice:
+        return
+    try:
+        kind = (fmt or detect_format(path)).lower()
+        records = read_records(path, format=kind, delimiter=delimiter, encoding=encoding,
+                               header=header if kind in ("csv", "tsv", "dsv") else None)
+        total, reasons = passwordless_preview(records, mapping)
+    except ValueError:
+        return  # the run itself reports an unreadable input, with its exit code
+    for notice in preset.notices(total, reasons):
+        click.echo(f"note: {notice}", err=True)
 
 
 def _check_encoding(name: str) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from gigya_migrate.flows.mapping import Mapping, MappingError
+from gigya_migrate.flows.mapping import Mapping, MappingError, lookup
 from gigya_migrate.flows.runner import RecordError, RecordResult, RunOptions, RunReport, Step, Tally, run
 from gigya_migrate.flows.steps import count_in_background, csv_header, detect_format, read_records
 
@@ -220,18 +220,20 @@ def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
                 delimiter: str | None = None, warn: Callable[[str], None] | None = None,
-                encoding: str | None = None) -> RunReport:
+                encoding: str | None = None, header: list[str] | None = None) -> RunReport:
     """Import a file: checks the mapping against a CSV header first, then streams the file.
+
+    ``header`` names the columns of a CSV without a header row (a preset's, e.g. Firebase's).
 
     ``warn`` receives what the mapping leaves out (no password section, unread columns) before the run.
     ``ValueError`` (``MappingError``) before the run for an input the mapping cannot read;
     ``steps.InputError`` during it for a file that breaks off (a truncated ``.gz``).
     """
     fmt = (format or detect_format(path)).lower()
-    header = None
+    fixed, header = (list(header) if header and fmt in ("csv", "tsv", "dsv") else None), None
     if fmt in ("csv", "tsv", "dsv"):
         sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
-        header = csv_header(path, delimiter=sep, encoding=encoding)
+        header = fixed or csv_header(path, delimiter=sep, encoding=encoding)
         try:
             job.mapping.check_columns(header)
         except MappingError as exc:
@@ -239,9 +241,11 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
                 raise MappingError(f"{exc}{_separator_hint(header, sep)}") from None
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
-    if header is None and warn:  # JSON has no header: the first record shows a typo'd column
+    if header is None and warn and job.mapping.strict_columns:  # JSON: the first record shows a typo'd column
         first = next((r for r in read_records(path, format=fmt, encoding=encoding) if isinstance(r, dict)), None)
-        missing = [c for c in job.mapping.columns() if first is not None and c not in first]
+        missing = [c for c in job.mapping.columns()
+                   if first is not None and c not in first and lookup(first, c) is None
+                   and c not in job.mapping.hash_columns()[1:]]
         if missing:
             warn(f"the first record has no {', '.join(map(repr, missing))} (its fields: {', '.join(first)}); "
                  "check the mapping's column names")
@@ -249,7 +253,9 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
     shows_progress = options.progress if options.progress is not None else sys.stderr.isatty()
     if shows_progress and options.expected is None:
         options.expected = count_in_background(path, fmt)
-    return import_records(read_records(path, format=fmt, delimiter=delimiter, encoding=encoding), job, options)
+    records = read_records(path, format=fmt, delimiter=delimiter, encoding=encoding,
+                           header=fixed)
+    return import_records(records, job, options)
 
 
 def _separator_hint(header: list[str], sep: str) -> str:

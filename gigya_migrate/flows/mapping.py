@@ -238,7 +238,8 @@ class Mapping(BaseModel):
         for column, spec, value in self._field_values(row):
             if value is None or value == "":
                 continue
-            _set_path(account, spec.to, _convert(value, spec, column))
+            if (converted := _convert(value, spec, column)) is not None:  # a value map may say "nothing"
+                _set_path(account, spec.to, converted)
         for target, value in self.add.items():
             _set_path(account, target, value)
         for target in self.drop:

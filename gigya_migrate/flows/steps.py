@@ -15,7 +15,10 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
+import shutil
+import sys
 import threading
 import zlib
 from pathlib import Path
@@ -37,6 +40,8 @@ __all__ = [
     "read_json_array",
     "read_jsonl",
     "read_records",
+    "spool_stdin",
+    "STDIN",
 ]
 
 
@@ -157,8 +162,11 @@ class _LineTap:
 
 
 def read_csv(path: str | Path, *, delimiter: str = ",", quotechar: str = '"',
-             encoding: str | None = None) -> Iterator[dict | BadRecord]:
+             encoding: str | None = None, header: list[str] | None = None) -> Iterator[dict | BadRecord]:
     """Yield one dict per row of a CSV/DSV file (first row = header); values stay strings.
+
+    ``header`` names the columns of a file without a header row (Firebase's CSV export): every
+    row is data, and a row with fewer fields than ``header`` lacks the trailing optional columns.
 
     A row with a wrong number of fields, or that the csv module cannot parse, becomes a
     ``BadRecord("malformed-row", ...)`` carrying the row's original text and its line number; a
@@ -172,9 +180,11 @@ def read_csv(path: str | Path, *, delimiter: str = ",", quotechar: str = '"',
         with open_text(path, encoding=encoding) as handle:
             tap = _LineTap(handle)
             rows = csv.reader(tap, delimiter=delimiter, quotechar=quotechar, strict=True)
-            header = _header(rows, path)
-            tap.take()
-            yield from _csv_rows(rows, header, delimiter, tap)
+            fixed = header is not None
+            if not fixed:
+                header = _header(rows, path)
+                tap.take()
+            yield from _csv_rows(rows, list(header), delimiter, tap, pad=fixed)
     except _BROKEN_STREAM as exc:
         raise _broken(path, f"line {rows.line_num if rows else 0}", exc) from None
 
@@ -208,7 +218,7 @@ def _header(rows, path) -> list[str]:
     return header
 
 
-def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap) -> Iterator[dict | BadRecord]:
+def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap, pad: bool = False) -> Iterator[dict | BadRecord]:
     while True:
         try:
             row = next(rows)
@@ -220,6 +230,8 @@ def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap) -> Iterato
         text = tap.take()
         if not row or row == [""]:
             continue  # blank line
+        if pad and len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
         if len(row) != len(header):
             yield BadRecord(_as_latin1(text), "malformed-row",
                             f"{len(row)} fields where the header has {len(header)}", line=rows.line_num)
@@ -410,6 +422,48 @@ class _ArrayParser:
             return value
 
 
+STDIN = "-"
+"""The input name that means standard input (``gigya-migrate import -``)."""
+
+
+def spool_stdin(directory: str | Path, *, format: str | None = None, stream=None) -> Path:
+    """Copy standard input into a file in ``directory`` (private, deleted with it) and return its path.
+
+    The readers open their input more than once (header check, first-record check, the run), which a
+    pipe does not allow. The file is named for its format: ``format`` when given, else ``json`` when
+    the text starts with ``[`` or ``{`` and ``csv`` otherwise; gzip input stays compressed (``.gz``).
+    """
+    source = stream if stream is not None else sys.stdin.buffer
+    head = source.read(1 << 16)
+    gz = head[:2] == b"\x1f\x8b"
+    if format is None:
+        sample = gzip.decompress(head) if gz and _whole_gzip(head) else _gunzip_head(head) if gz else head
+        first = sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        format = "json" if first in (b"[", b"{") else "csv"
+    target = Path(directory) / f"stdin.{format}{'.gz' if gz else ''}"
+    with open(target, "wb") as out:
+        os.chmod(target, 0o600)  # account data: readable by this user only
+        out.write(head)
+        shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+def _whole_gzip(data: bytes) -> bool:
+    try:
+        gzip.decompress(data)
+    except (EOFError, OSError, zlib.error):
+        return False
+    return True
+
+
+def _gunzip_head(data: bytes) -> bytes:
+    """The first bytes a partial gzip stream decompresses to (enough to see the format)."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 4096)
+    except zlib.error:
+        return b""
+
+
 def detect_format(path: str | Path) -> str:
     """``csv``, ``tsv``, ``dsv``, ``json`` or ``jsonl`` from the file name (``.gz`` ignored)."""
     suffix = _base_suffix(Path(path)).lstrip(".")
@@ -424,16 +478,17 @@ def detect_format(path: str | Path) -> str:
 
 
 def read_records(path: str | Path, *, format: str | None = None, delimiter: str | None = None,
-                 encoding: str | None = None) -> Iterator[dict | BadRecord]:
+                 encoding: str | None = None, header: list[str] | None = None) -> Iterator[dict | BadRecord]:
     """Stream the records of ``path`` in any supported format (see ``FORMATS``), gzip or not.
 
     A ``.json`` file may hold a JSON array or, if its first character is not ``[``, JSON Lines.
-    ``encoding`` is the input's text encoding (default UTF-8, with or without a byte-order mark).
+    ``encoding`` is the input's text encoding (default UTF-8, with or without a byte-order mark);
+    ``header`` the columns of a CSV without a header row.
     """
     fmt = (format or detect_format(path)).lower()
     if fmt in ("csv", "dsv", "tsv"):
         sep = delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt]
-        return read_csv(path, delimiter=sep, encoding=encoding)
+        return read_csv(path, delimiter=sep, encoding=encoding, header=header)
     if fmt == "jsonl":
         return read_jsonl(path, encoding=encoding)
     if fmt == "json":
