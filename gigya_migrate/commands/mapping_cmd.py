@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import click
@@ -50,7 +51,7 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="FILE") from None
     if unmapped:
-        text += f"# not mapped (columns of {click.format_filename(file)}): {', '.join(unmapped)}\n"
+        text += f"# not mapped (columns of {Path(file).name}): {', '.join(unmapped)}\n"
     click.echo(text, nl=False)
 
 

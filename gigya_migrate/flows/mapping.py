@@ -568,7 +568,8 @@ def _parse_json_text(node: Any) -> Any:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value in ({}, [])
+    # an empty list/object is a value: Keycloak's "credentials": [] says "no password credential"
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _set_path(target: dict, path: str, value: Any) -> None:

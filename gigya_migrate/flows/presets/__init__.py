@@ -48,7 +48,7 @@ class Preset:
         for prefix, text in self.advice.items():
             count = sum(n for reason, n in reasons.items() if reason.startswith(prefix))
             if count:
-                found.append(f"{text} ({count:,} of {total:,} records are imported WITHOUT a password).")
+                found.append(f"{count:,} of the {total:,} records will be imported WITHOUT a password. {text}.")
         return found
 
 
