@@ -15,7 +15,12 @@ _PRESETS = ("auth0", "firebase", "keycloak", "cognito", "okta", "magento2", "wor
 
 @click.group("mapping")
 def mapping_group() -> None:
-    """Mapping files: how an export's columns become Gigya fields (the language: docs/mapping.md)."""
+    """Mapping files: how an export's columns become Gigya fields (the language: docs/mapping.md).
+
+    \b
+    Example:
+      gigya-migrate mapping init --from auth0 password-hashes.json > mapping.yaml
+    """
 
 
 @mapping_group.command("init")
