@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping
 
 from mock_gigya import defaults
 from mock_gigya.faults import FaultInjector
+from mock_gigya.rate_cap import RateCap
 
 __all__ = ["CONTROL_PREFIX", "ControlError", "MockControl"]
 
@@ -67,9 +68,11 @@ class MockControl:
         db_path: str = ":memory:",
         startup: Callable[["MockControl"], None] | None = None,
         default_site: bool = True,
+        rate_cap: RateCap | None = None,
     ) -> None:
         self.backend = backend if backend is not None else _new_backend(db_path)
         self.faults = faults if faults is not None else FaultInjector()
+        self.rate_cap = rate_cap if rate_cap is not None else RateCap()
         self._startup = startup if startup is not None else (add_default_site if default_site else None)
         self._run_startup()
 
@@ -97,6 +100,7 @@ class MockControl:
         if options:
             settings["options"] = dict(options)
         site = self.backend.add_site(api_key, **settings)
+        self.rate_cap.forget(api_key)  # its rateCap option may have changed
         if user_key:
             self.add_app_key(user_key, secret, partner_id=_partner_of(site, partner_id))
         return site
@@ -137,6 +141,7 @@ class MockControl:
         self.faults.clear()
         if hasattr(self.backend, "store"):
             webhooks.reset(self.backend)
+        self.rate_cap.clear()
         self._run_startup()
 
     # -- application flows: mails and webhooks -------------------------------------------------
@@ -180,7 +185,7 @@ class MockControl:
         keys = [{"userKey": record["userKey"], "partnerId": record.get("partnerId"),
                  "secret": bool(record.get("secret")), "publicKey": bool(record.get("publicKey"))}
                 for record in self.backend.app_keys()]
-        return {"sites": sites, "appKeys": keys, "faults": self.faults.state()}
+        return {"sites": sites, "appKeys": keys, "faults": self.faults.state(), "rateCap": self.rate_cap.state()}
 
     def _run_startup(self) -> None:
         if self._startup is not None:
@@ -255,6 +260,7 @@ def _post_site(control: MockControl, payload: dict) -> dict:
         options=payload.get("options"),
     )
     return {"ok": True, "apiKey": payload["apiKey"]}
+
 
 
 def _post_key(control: MockControl, payload: dict) -> dict:

@@ -146,7 +146,7 @@ class MockGigya(MockControl):
                                           details=str(exc))
         url = f"{parts.scheme}://{parts.netloc}{parts.path}"
         answer = transport.dispatch(self._handle, self.backend, self.faults, method, params,
-                                    headers=dict(request.headers), url=url)
+                                    headers=dict(request.headers), url=url, rate_cap=self.rate_cap)
         self._record(method, params, answer)
         return answer
 

@@ -108,7 +108,7 @@ class MockApp:
             return transport.error_answer(transport.INVALID_REQUEST_FORMAT, "Invalid request format", details=str(exc))
         return transport.dispatch(self._handler(), self.control.backend, self.control.faults,
                                   transport.method_from_path(path), params, headers=_headers(environ), url=url,
-                                  remote_addr=environ.get("REMOTE_ADDR"),
+                                  remote_addr=environ.get("REMOTE_ADDR"), rate_cap=self.control.rate_cap,
                                   secure_channel=None if self._custom else _secure_channel(environ))
 
     def _handler(self) -> Callable[..., tuple[int, dict]]:
@@ -493,6 +493,8 @@ def main() -> None:
 @click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every call.")
 @click.option("--jitter", type=click.FloatRange(0), default=0.0, help="Up to this many random extra seconds.")
 @click.option("--rate-limit-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 403048.")
+@click.option("--rate-cap", type=click.FloatRange(0, min_open=True), default=None,
+              help="Calls per second allowed per API key; calls over it answer 403048 (a token bucket).")
 @click.option("--error-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 500001.")
 @click.option("--timeout-prob", type=click.FloatRange(0, 1), default=0.0,
               help="Share of calls answered only after --timeout-seconds.")
@@ -516,6 +518,8 @@ def serve(**options: Any) -> None:
     """Serve the mock Gigya API over HTTP until Ctrl+C.
 
     Example: mock-gigya serve --db rehearsal.db --port 8080 --seed 100 --rate-limit-prob 0.05
+
+    Example (a key allowed 400 calls/s, like a real site's quota): mock-gigya serve --rate-cap 400
 
     \b
     Listening beyond loopback (--host 0.0.0.0, ::, a LAN address) locks the /__mock__/ control
@@ -591,6 +595,8 @@ def _startup_from(options: dict) -> Callable[[MockControl], None]:
 
     def startup(control: MockControl) -> None:
         control.backend.server_options.update(options.get("site_options") or {})
+        if options.get("rate_cap"):  # the server-wide rateCap site option (mock_gigya/rate_cap.py)
+            control.backend.server_options["rateCap"] = options["rate_cap"]
         for api_key in api_keys:
             if not control.backend.has_site(api_key):  # a --db file keeps its sites (and their policies)
                 control.add_site(api_key, data_center=options["data_center"], secret=secret)
@@ -624,6 +630,8 @@ def _print_banner(server: MockServer, options: dict) -> None:
         f"  control:      {url}{CONTROL_PREFIX}state",
         f"  official SDKs: send 'Host: accounts.{options['data_center']}.gigya.com' to {url}, or use it as http proxy",
     ]
+    if options.get("rate_cap"):
+        lines.append(f"  rate cap:     {options['rate_cap']:g} calls/s per API key (403048 beyond it)")
     if server.ca_path:
         lines.append(f"  https proxy:  HTTPS_PROXY={url} and trust {server.ca_path} for this run only "
                      "(REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS)")

@@ -34,6 +34,8 @@ OPTIONS: dict[str, Option] = {
     "searchDelaySeconds": Option(0.0, "float", "accounts and audit records written less than this many seconds ago "
                                                "are not yet visible to accounts.search / audit.search (documented: "
                                                "about 1 s, at most 30 s)"),
+    "rateCap": Option(0.0, "float", "calls per second allowed to the site's API key, a token bucket holding one "
+                                    "second of calls; calls over it answer 403048 (0: no cap; mock_gigya/rate_cap.py)"),
     "nestedObjects": Option("merge", "choice", "setAccountInfo/importFullAccount upsert on a nested object inside "
                                                "profile/data: merge it key by key, or replace it as one entity",
                             ("merge", "replace")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import api, auth, backend, passwords, registration, sessions, transport, webhooks
+from mock_gigya import api, auth, backend, passwords, rate_cap, registration, sessions, transport, webhooks
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -191,7 +191,7 @@ def render() -> str:
     lines += [f"- **{topic}**: {text}" for module in (registration, passwords, sessions, webhooks)
               for topic, text in module.DECISIONS]
     lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
-    lines += [f"- **{topic}**: {text}" for topic, text in transport.DECISIONS]
+    lines += [f"- **{topic}**: {text}" for topic, text in (*transport.DECISIONS, *rate_cap.DECISIONS)]
     return "\n".join(lines) + "\n"
 
 

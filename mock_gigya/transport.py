@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from mock_gigya.errors import STATUS_REASONS, status_code_of
-from mock_gigya.faults import Decision, Fault, FaultInjector
+from mock_gigya.faults import FAULT_MESSAGES, RATE_LIMITED, Decision, Fault, FaultInjector
 
 __all__ = [
     "GIGYA_HOST",
@@ -201,12 +201,17 @@ def dispatch(
     url: str | None = None,
     remote_addr: str | None = None,
     secure_channel: bool | None = None,
+    rate_cap: Any = None,
 ) -> Answer:
-    """Consult ``faults`` for ``method``, then call ``handle`` (``api.handle``) unless a fault wins.
+    """Consult ``rate_cap`` (a :class:`~mock_gigya.rate_cap.RateCap`) and ``faults`` for ``method``,
+    then call ``handle`` (``api.handle``) unless one of them answers instead.
 
     A crash inside ``handle`` is a bug of the mock: it is printed to stderr with its traceback and
     the client gets a 500001 envelope, never a traceback.
     """
+    if rate_cap is not None and not rate_cap.admit(params.get("apiKey"), backend):
+        api_key = params.get("apiKey")
+        return error_answer(RATE_LIMITED, FAULT_MESSAGES[RATE_LIMITED], params, details=rate_cap.details(api_key))
     decision = faults.decide(method) if faults else Decision()
     if decision.fault and not decision.fault.processed:
         return _fault_answer(decision, params)
