@@ -262,7 +262,6 @@ def _post_site(control: MockControl, payload: dict) -> dict:
     return {"ok": True, "apiKey": payload["apiKey"]}
 
 
-
 def _post_key(control: MockControl, payload: dict) -> dict:
     control.add_app_key(_required(payload, "userKey"), payload.get("secret"),
                         partner_id=payload.get("partnerId"), public_key=payload.get("publicKey"))

@@ -22,10 +22,11 @@ Shape (IdentitySync's dataflow, as a library call)::
   flight. Nothing global is locked around a network call; the writer should share one pooled
   ``requests.Session`` (``GigyaClient``) across threads.
 - Rate limiting: a 403048 (``RateLimited``) from a network step or the writer does not fail the
-  record. The shared ``Throttle`` pauses *every* worker for a backoff that doubles per event
-  (``backoff_base`` .. ``backoff_max``), halves the number of concurrent calls, then grows it back
-  one slot at a time as calls succeed; the record is retried (up to ``rate_limit_retries`` times,
-  then it fails with 403048 and goes to the error output). Other retryable errors (5xx-like codes,
+  record: it is retried (up to ``rate_limit_retries`` times, then it fails with 403048 and goes to
+  the error output). The shared ``Throttle`` (``throttle.py``) measures the rate the site accepts
+  when it refuses calls and paces every worker just under it; a 403048 share that does not depend
+  on our rate is recognised and left alone; a site refusing everything pauses every worker for a
+  backoff that doubles per event (``backoff_base`` .. ``backoff_max``). Other retryable errors (5xx-like codes,
   409030, 503001, network errors) are retried ``retries`` times with per-record backoff.
 - Output: ``RunReport`` (records in / ok / failed by error code / skipped, per-step duration,
   input, output, errors path, throughput) returned, and written as JSON to ``report_path``.
@@ -57,7 +58,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from gigya_migrate.flows.journal import DONE, FAILED, PENDING, Journal, JournalError
+from gigya_migrate.flows.throttle import Throttle, ThrottleStopped
 
 __all__ = [
     "BadRecord",
@@ -101,10 +102,6 @@ class RecordError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-class ThrottleStopped(Exception):
-    """Raised in a worker by ``Throttle.acquire``/``pause`` once ``Throttle.stop`` was called."""
 
 
 class RunInterrupted(Exception):
@@ -351,98 +348,6 @@ class RunReport:
         counts = self.tallies[name]
         labels = ", ".join(f"{label} {n:,}" for label, n in counts.most_common())
         return f"{sum(counts.values()):,} {self.tally_phrases.get(name, name)}" + (f" ({labels})" if labels else "")
-
-
-# ---------------------------------------------------------------------------------------------
-# the shared rate limiter
-
-
-class Throttle:
-    """Shared by all workers: an adaptive cap on concurrent calls plus a global pause after 403048.
-
-    On a rate-limit event the pause doubles (from ``base`` up to ``cap``) and the number of
-    concurrent calls halves; events from calls that started before the last penalty do not count
-    again (one burst of 403048 is one event). Successes grow the cap back one slot per ``limit``
-    successes and shrink the pause (additive increase, multiplicative decrease).
-
-    ``stop()`` ends all waiting at once (the run is stopping): a worker waiting for a slot, out a
-    pause or a backoff gets ``ThrottleStopped`` instead of waiting up to ``cap`` seconds per retry.
-    ``sleep`` defaults to waiting on the stop event, so a pause is cut short by ``stop()``.
-    """
-
-    def __init__(self, concurrency: int, *, base: float = 0.5, cap: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Any] | None = None,
-                 jitter: Callable[[], float] = random.random) -> None:
-        self.max_limit = self.limit = max(1, concurrency)
-        self.base, self.cap = base, cap
-        self.delay = 0.0
-        self.resume_at = 0.0
-        self.last_penalty = float("-inf")
-        self.active = 0
-        self._successes = 0
-        self._stopped = threading.Event()
-        self._clock, self._sleep, self._jitter = clock, sleep or self._stopped.wait, jitter
-        self._cond = threading.Condition()
-
-    def acquire(self) -> float:
-        """Wait for a free slot and for any pause to end; returns the call's start time.
-
-        Raises ``ThrottleStopped`` (holding no slot) if ``stop()`` is or gets called.
-        """
-        with self._cond:
-            while self.active >= self.limit and not self._stopped.is_set():
-                self._cond.wait()
-            if self._stopped.is_set():
-                raise ThrottleStopped
-            self.active += 1
-        while (wait_for := self.resume_at - self._clock()) > 0 and not self._stopped.is_set():
-            self._sleep(wait_for)
-        if self._stopped.is_set():
-            with self._cond:
-                self.active -= 1
-                self._cond.notify_all()
-            raise ThrottleStopped
-        return self._clock()
-
-    def pause(self, seconds: float) -> None:
-        """Sleep ``seconds`` (one record's retry backoff); raises ``ThrottleStopped`` on ``stop()``."""
-        if seconds > 0 and not self._stopped.is_set():
-            self._sleep(seconds)
-        if self._stopped.is_set():
-            raise ThrottleStopped
-
-    def stop(self) -> None:
-        """Stop the run's calls: every waiting and later ``acquire``/``pause`` raises ``ThrottleStopped``."""
-        with self._cond:
-            self._stopped.set()
-            self._cond.notify_all()
-
-    def release(self, started: float, *, rate_limited: bool = False) -> None:
-        """Give the slot back; ``rate_limited`` reports a 403048 for the call started at ``started``."""
-        with self._cond:
-            self.active -= 1
-            if rate_limited:
-                self._penalize(started)
-            else:
-                self._reward()
-            self._cond.notify_all()
-
-    def _penalize(self, started: float) -> None:
-        if started <= self.last_penalty:
-            return  # the same burst: already paused and narrowed for it
-        now = self._clock()
-        self.delay = min(self.cap, max(self.base, self.delay * 2))
-        self.resume_at = max(self.resume_at, now + self.delay * (0.5 + self._jitter() / 2))
-        self.limit = max(1, self.limit // 2)
-        self.last_penalty = now
-        self._successes = 0
-
-    def _reward(self) -> None:
-        self._successes += 1
-        if self._successes >= self.limit:
-            self._successes = 0
-            self.limit = min(self.max_limit, self.limit + 1)
-            self.delay = self.delay / 2 if self.delay / 2 >= self.base else 0.0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from gigya_migrate.flows.runner import (
     RunInterrupted,
     RunOptions,
     Step,
-    Throttle,
     run,
 )
 
@@ -164,26 +163,6 @@ def test_rate_limiting_slows_the_whole_job_and_loses_nothing(make_site, tmp_path
     assert report.rate_limited == 25
     assert set(site.writes.values()) == {1} and len(site.writes) == 60
     assert not (tmp_path / "e.jsonl").read_text()
-
-
-def test_throttle_pauses_everyone_and_narrows_then_recovers():
-    now = [100.0]
-    slept = []
-    throttle = Throttle(8, base=1.0, cap=8.0, clock=lambda: now[0], sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)),
-                        jitter=lambda: 1.0)
-    first = throttle.acquire()
-    second = throttle.acquire()
-    throttle.release(first, rate_limited=True)
-    assert throttle.limit == 4 and throttle.delay == 1.0
-    throttle.release(second, rate_limited=True)  # same burst: not counted twice
-    assert throttle.limit == 4 and throttle.delay == 1.0
-    later = throttle.acquire()  # every caller now waits out the pause
-    assert slept == [1.0]
-    throttle.release(later, rate_limited=True)
-    assert throttle.limit == 2 and throttle.delay == 2.0
-    for _ in range(40):
-        throttle.release(throttle.acquire())
-    assert throttle.limit == 8 and throttle.delay == 0.0
 
 
 def test_unfinished_journal_needs_resume(fake_site, tmp_path):
