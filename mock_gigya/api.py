@@ -114,12 +114,6 @@ def _on_site(function: Callable[[Backend, str, dict], dict]) -> Callable[[Backen
     return lambda b, c, p: function(b, c.api_key, p)
 
 
-def _finalize_registration(b: Backend, c: Caller, p: dict) -> dict:
-    out = registration.finalize_registration(b, c.api_key, p)
-    webhooks.emit(b, c.api_key, "accountLoggedIn", out["UID"])
-    return out
-
-
 def _webhooks_get_all(b: Backend, c: Caller, p: dict) -> dict:
     return webhooks.get_all(b, c.api_key)
 
@@ -235,7 +229,7 @@ _METHODS = (
         Param("username"), Param("lang"), Param("regSource"), Param("include"), Param("targetEnv"),
         Param("sessionExpiration", "int"), Param("captchaToken"), Param("secretQuestion"), Param("secretAnswer"),
     ), client_allowed=True, doc="create the account of a regToken; 206001 until finalized"),
-    Method("accounts.finalizeRegistration", _finalize_registration, (
+    Method("accounts.finalizeRegistration", _on_site(registration.finalize_registration), (
         Param("regToken", required=True), Param("include"), Param("targetEnv"), Param("sessionExpiration", "int"),
         Param("allowAccountsLinking", "bool"),
     ), client_allowed=True, doc="registered + logged in; 206002 while the email must be verified"),

@@ -39,7 +39,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                      "400009 \"Missing required field\" naming each (I: the real entry code is not published). A "
                      "regToken registers one account; an unknown, expired or other site's regToken answers 400006 (I)."),
     ("finalizeRegistration", "Marks the account registered (accountRegistered webhook) and answers like a login "
-                             "(sessionInfo, UIDSignature, `isNewUser: true`, accountLoggedIn webhook). With "
+                             "(sessionInfo, UIDSignature, `isNewUser: true`, accountLoggedIn webhook, also when register "
+                             "finalizes or verifyLogin lets the user in). With "
                              "`accountOptions.verifyEmail` on and the email unverified it mails a verification link "
                              "and answers 206002 with `regToken` and `UID`, unless `allowUnverifiedLogin`. A regToken "
                              "is used up by a successful login; logins answered 206001/206002 carry a live regToken."),
@@ -205,6 +206,7 @@ def _logged_in(backend: Any, site: Any, doc: dict, reg_token: str, params: dict,
     out = backend._login_response(site, doc, params, backend.now_ms())
     out["isNewUser"] = new_user
     backend.store.delete_tokens(REG_TOKEN, token=reg_token)  # used up once the user is in
+    webhooks.emit(backend, site.api_key, "accountLoggedIn", doc["UID"])
     return out
 
 

@@ -68,7 +68,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                                "published); delete takes `url` (or `name`, I) and answers 404000 when none matches."),
     ("Webhook events", "accountCreated (register), accountRegistered (finalizeRegistration), accountUpdated "
                        "(setAccountInfo unless `muteWebhooks=true`, setPassword, resetPassword, email verified), "
-                       "accountLoggedIn (login, finalizeRegistration), accountDeleted (deleteAccount). "
+                       "accountLoggedIn (login, finalizeRegistration, verifyLogin with a regToken), accountDeleted "
+                       "(deleteAccount). "
                        "importFullAccount fires none. One event per notification (Gigya may batch up to 100)."),
     ("Webhook signatures", "Every notification carries `X-Gigya-Sig-Hmac-Sha1` = base64(HMAC-SHA1(base64-decoded "
                            "secret, raw body)), the secret being the signingUserKey's or else the site secret "
