@@ -7,6 +7,7 @@
 | mapping_cmd       | mapping init                                          |
 | site_jobs         | copy, reconcile, export, update, deletions, flagged-deletions |
 | sites             | sites list, sites add (named site profiles for --site)  |
+| dataflow_cmd      | dataflow run/check/components/template, jobs list/show |
 """
 
-MODULES = ("check_hashes", "import_cmd", "mapping_cmd", "site_jobs", "sites")
+MODULES = ("check_hashes", "import_cmd", "mapping_cmd", "site_jobs", "sites", "dataflow_cmd")
