@@ -83,7 +83,13 @@ COMMON_PARAMS: tuple[Param, ...] = (
 
 
 def _import_full_account(b: Backend, c: Caller, p: dict) -> dict:
-    return b.import_full_account(c.api_key, p)
+    # HELP: "Unknown property names are ignored"; on success the response lists the first few.
+    known = {q.name for q in (*DISPATCH["accounts.importFullAccount"].params, *COMMON_PARAMS)} | _TRANSPORT_PARAMS
+    ignored = [name for name in p if name not in known and name.lower() != "uid"]
+    out = b.import_full_account(c.api_key, {k: v for k, v in p.items() if k not in ignored})
+    if ignored:
+        out[FAILED_PROPERTIES] = ignored[:FAILED_PROPERTIES_LISTED]
+    return out
 
 
 def _set_account_info(b: Backend, c: Caller, p: dict) -> dict:
@@ -100,7 +106,10 @@ def _delete_account(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
-    return b.get_account_info(c.api_key, p.get("UID"), p.get("include"))
+    from mock_gigya.account_rules import find_by
+
+    uid = p.get("UID") or (find_by(b, c.api_key, p["findBy"]) if p.get("findBy") is not None else None)
+    return b.get_account_info(c.api_key, uid, p.get("include"))
 
 
 def _login(b: Backend, c: Caller, p: dict) -> dict:
@@ -169,6 +178,10 @@ def _audit_search(b: Backend, c: Caller, p: dict) -> dict:
                           open_cursor=bool(p.get("openCursor")))
 
 
+_TRANSPORT_PARAMS = frozenset({"oauth_token", "ignoreInterruptions"})
+FAILED_PROPERTIES, FAILED_PROPERTIES_LISTED = "failedProperties", 10
+"""importFullAccount's list of ignored unknown properties: name and length are the mock's choice (I);
+HELP says only that the response lists "the first few"."""
 _UID = Param("UID", required=True, doc="the account")
 _POLICY_SECTIONS = ("registration", "gigyaPlugins", "accountOptions", "passwordComplexity", "emailVerification",
                     "emailNotifications", "passwordReset", "profilePhoto", "security", "twoFactorAuth", "federation")
@@ -190,11 +203,13 @@ _METHODS = (
         Param("isVerified", "bool"), Param("addLoginEmails"), Param("removeLoginEmails"), Param("username"),
         Param("password", doc="current password"), Param("newPassword"), Param("securityOverride", "bool"),
         Param("rba", "json"), Param("regSource"), Param("lang"), Param("phoneNumber"), Param("muteWebhooks", "bool"),
-        Param("conflictHandling"),
+        Param("conflictHandling", doc="fail|saveProfileAndFail (200010)"),
+        Param("requirePasswordChange", "bool", doc="true: the next login answers 403100"),
     ), doc="deep-merge profile/data, null removes a field"),
     Method("accounts.deleteAccount", _delete_account, (_UID,), doc="delete an account"),
     Method("accounts.getAccountInfo", _get_account_info, (
-        _UID, Param("include", doc="comma list; default profile,data"), Param("extraProfileFields"),
+        Param("UID", doc="the account (or findBy)"), Param("include", doc="comma list; default profile,data"),
+        Param("extraProfileFields"), Param("findBy", "json", doc='{"field": email|username|loginID|UID, "value": ...}'),
     ), doc="read one account"),
     Method("accounts.login", _login, (
         Param("loginID", required=True), Param("password", required=True), Param("include"),

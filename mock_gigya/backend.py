@@ -171,12 +171,14 @@ def _identities_of(doc: dict) -> list[tuple[str, str]]:
 
 def public_account(doc: dict) -> dict:
     """The account as Gigya shows it (no mock-internal keys, empty ``hashSettings`` omitted)."""
-    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out = {k: v for k, v in doc.items() if not k.startswith("_") and v != ""}  # HELP: empty fields omitted
     password = out.get("password")
     if isinstance(password, dict):
         out["password"] = {
             k: v for k, v in password.items() if not k.startswith("_") and (k != "hashSettings" or v)
         }
+        if out["password"].get("hash") and not out["password"].get("created"):
+            out["password"]["created"] = doc.get("created")  # HELP: password.created whenever there is one
     return out
 
 
@@ -463,7 +465,7 @@ class Backend:
             if existing is not None and policy == "insert":
                 raise MockGigyaError(400003, details=f"User already exists: UID {uid!r}", uid=uid)
             doc = existing or _base_account(uid, self.now_ms())
-            self._apply_import(doc, fields)
+            self._apply_import(doc, fields, new=existing is None, site=site)
             moved = self._resolve_identity_conflicts(api_key, doc, params.get("handleIdentityConflicts") or "error")
             self._check_unique(api_key, doc, uid)
             self._save(api_key, doc)
@@ -498,17 +500,21 @@ class Backend:
                 fields[name] = str(params[name])
         return fields
 
-    def _apply_import(self, doc: dict, fields: dict) -> None:
+    def _apply_import(self, doc: dict, fields: dict, *, new: bool = True, site: Site | None = None) -> None:
+        from mock_gigya.account_rules import merge_group
+
         now = self.now_ms()
         for name, value in fields.items():
             if name in _IMPORT_GROUPS_MERGED:
-                doc[name] = _deep_merge(doc.get(name) or {}, value)
+                doc[name] = merge_group(self, site, doc.get(name) or {}, value) if site else _deep_merge(doc.get(name) or {}, value)
             elif name in _DATE_FIELDS:
                 _set_date(doc, name, value)
             else:
                 doc[name] = copy.deepcopy(value)
-        if "isRegistered" not in fields and "loginIDs" in fields:
-            doc["isRegistered"] = True  # I: an imported account with login IDs can log in
+        if new and "isRegistered" not in fields and "loginIDs" in fields:
+            # I (declared in SUPPORTED.md): a *new* account imported with login IDs and no isRegistered
+            # is registered, so it can log in; an upsert leaves isRegistered as it was unless given.
+            doc["isRegistered"] = True
         if doc.get("isRegistered") and "registered" not in doc:
             _set_date(doc, "registered", doc["createdTimestamp"])
         if doc.get("isVerified") and "verified" not in doc:
@@ -541,17 +547,22 @@ class Backend:
 
     def set_account_info(self, api_key: str, params: dict) -> dict:
         """accounts.setAccountInfo: deep-merge profile/data/..., isActive, password, login IDs."""
+        from mock_gigya import account_rules
+
         site = self.site(api_key)
         uid = params.get("UID")
+        mode, conflict = account_rules.conflict_handling(params), None
         with self.store.tx():
             doc = self._load(api_key, uid)
+            login_ids_before = copy.deepcopy(doc.get("loginIDs"))
             for name in ("profile", "data", "preferences", "subscriptions", "communications"):
                 if params.get(name) is not None:
                     changes = _check_schema(site, name, _require_object(name, params[name]))
-                    doc[name] = _deep_merge(doc.get(name) or {}, changes)
+                    doc[name] = account_rules.merge_group(self, site, doc.get(name) or {}, changes)
             self._set_flags(doc, params)
             self._set_login_ids(doc, params)
             self._set_password(site, doc, params)
+            account_rules.mark_password_change(doc, params)
             if params.get("rba") is not None:
                 doc["rbaPolicy"] = _deep_merge(doc.get("rbaPolicy") or {}, _require_object("rba", params["rba"]))
             if params.get("regSource") is not None and not doc.get("regSource"):
@@ -561,8 +572,16 @@ class Backend:
                     doc[name] = str(params[name])
             _set_date(doc, "lastUpdated", self.now_ms())
             _finish_account(doc)
-            self._check_unique(api_key, doc, uid)
+            try:
+                self._check_unique(api_key, doc, uid)
+            except MockGigyaError as exc:
+                if exc.code != 403043 or mode != "saveProfileAndFail":
+                    raise
+                conflict, doc["loginIDs"] = exc, login_ids_before  # save everything but the login IDs
+                _finish_account(doc)
             self._save(api_key, doc)
+        if conflict is not None:
+            raise account_rules.saved_but_conflicting(self, api_key, uid, conflict)
         return {}
 
     def _set_flags(self, doc: dict, params: dict) -> None:
@@ -591,6 +610,8 @@ class Backend:
         if removed:
             ids["emails"] = [e for e in ids.get("emails") or [] if e.lower() not in removed]
             ids["unverifiedEmails"] = [e for e in ids.get("unverifiedEmails") or [] if e.lower() not in removed]
+            if str(ids.get("username") or "").lower() in removed:
+                ids.pop("username")  # a username equal to a removed email is that login ID too
         if params.get("username") is not None:
             username = str(params["username"]).strip()
             if username:
@@ -694,13 +715,17 @@ class Backend:
         self.store.put_login_state(site.api_key, uid, {})
         if doc.get("isActive") is False:
             raise MockGigyaError(403041, details="Account disabled", uid=uid)
+        from mock_gigya import account_rules
+
+        account_rules.check_password_change(doc, lambda: self._reg_token(site, uid))
         if not doc.get("isRegistered", True):
             raise MockGigyaError(206001, details="Account Pending Registration", uid=uid,
                                  fields={"regToken": self._reg_token(site, uid), "UID": uid})
         if (site.policy("accountOptions", "verifyEmail") and not doc.get("isVerified")
                 and not site.policy("accountOptions", "allowUnverifiedLogin")):
             raise MockGigyaError(206002, details="Account Pending Verification", uid=uid,
-                                 fields={"regToken": self._reg_token(site, uid), "UID": uid})
+                                 fields={"regToken": self._reg_token(site, uid), "UID": uid,
+                                         "unverifiedEmails": account_rules.unverified_emails(doc)})
         rehashed = self._rehashed(site, doc, password, now)  # hashing outside the database lock
         with self.store.tx():
             fresh = self.store.get_account(site.api_key, uid) or doc  # keep writes made meanwhile
@@ -734,7 +759,8 @@ class Backend:
         current = {"algorithm": site.rehash.get("algorithm", "pbkdf2"), "rounds": int(site.rehash.get("rounds", 3000))}
         same = settings.get("algorithm") == current["algorithm"] and _int(settings.get("rounds")) == current["rounds"]
         if stored.get("_imported") or not same or set(settings) - {"algorithm", "rounds", "salt"}:
-            return self._site_password(site, password, now)
+            kept = {k: v for k, v in stored.items() if k == "_secretQuestionAndAnswer"}
+            return {**self._site_password(site, password, now), **kept}
         return None
 
     def _login_response(self, site: Site, doc: dict, params: dict, now: int) -> dict:
@@ -1273,7 +1299,18 @@ def _stored_password(value: dict, now: int) -> dict:
     else:
         hashed = value.get("compoundHashedPassword") or value.get("hashedPassword")
     settings = {k: v for k, v in (value.get("hashSettings") or {}).items() if v is not None}
-    return {"hash": hashed, "hashSettings": settings, "created": value.get("created") or iso(now), "_imported": True}
+    stored = {"hash": hashed, "hashSettings": settings, "created": value.get("created") or iso(now), "_imported": True}
+    if value.get("secretQuestionAndAnswer"):
+        stored["_secretQuestionAndAnswer"] = _stored_secret_answer(value["secretQuestionAndAnswer"])
+    return stored
+
+
+def _stored_secret_answer(value: dict) -> dict:
+    """The security question as given and its answer hashed like a password (never kept in clear text)."""
+    from gigya_migrate.hashing import site_hash
+
+    answer = site_hash(str(value["secretAnswer"]), algorithm="pbkdf2", rounds=3000)
+    return {"secretQuestion": str(value["secretQuestion"]), "secretAnswer": answer}
 
 
 def _check_complexity(site: Site, password: str) -> None:

@@ -40,6 +40,7 @@ ERROR_MESSAGES: dict[int, str] = {
     403043: "Login Identifier exists",
     403047: "Login ID does not exist",
     403048: "Api rate limit exceeded",  # the text real Gigya answers (a captured 403048 response), not GRAZE's
+    403100: "Pending password change",
     403120: "Account temporarily locked out",
     404000: "Not found",
     404003: "UID not found",

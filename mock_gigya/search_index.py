@@ -22,7 +22,7 @@ from typing import Any, Callable
 from mock_gigya.query import Query, to_millis
 from mock_gigya.site_options import option
 
-__all__ = ["NOT_RETURNED_BY_SEARCH", "SearchIndex"]
+__all__ = ["DECISIONS", "NOT_RETURNED_BY_SEARCH", "SearchIndex", "result_view"]
 
 NOT_RETURNED_BY_SEARCH = ("subscriptions",)
 """Account fields accounts.search leaves out of its results (HELP importFullAccount notes)."""
@@ -95,3 +95,16 @@ def result_view(backend: Any, api_key: str, query: Query, doc: dict) -> dict:
 
 def _selects(query: Query, name: str) -> bool:
     return any(item.kind == "field" and item.field.split(".", 1)[0] == name for item in query.select)
+
+
+DECISIONS: tuple[tuple[str, str], ...] = (
+    ("Write-to-search delay", "Off by default; site option `searchDelaySeconds` makes accounts.search and audit.search "
+                              "see the site as it was that many seconds ago: accounts created since are not found, "
+                              "accounts changed since match and show their older content, audit records newer than "
+                              "that are not found; deletions are immediate (\"deleted accounts never match\"). Older "
+                              "versions live in memory only (I). While writes are pending every search scans the "
+                              "site in Python (no SQL narrowing)."),
+    ("Search result fields", "`subscriptions` are never returned by accounts.search (read them with getAccountInfo); "
+                             "`lockedUntil` (ISO date) is returned when the query selects it and the account is "
+                             "locked out."),
+)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import api, auth, backend, passwords, rate_cap, registration, sessions, transport, webhooks
+from mock_gigya import (account_rules, api, auth, backend, passwords, rate_cap, registration, search_index, sessions,
+                        site_options, transport, uid_limits, webhooks)
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -22,14 +23,18 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                  "`time` is ISO-8601 UTC with ms. HTTP status is 200 unless `httpStatusCodes=true`."),
     ("Booleans", "`true/false/1/0` in any case (`True` from the Python SDK); anything else answers 400006."),
     ("Unknown parameters", "Ignored, like Gigya (SDKs add `sdk`, `sdkBuild`...); they are still written to the audit "
-                           "log. Unknown keys *inside* `loginIDs`, the `password` object and `hashSettings` answer 400006."),
+                           "log. importFullAccount lists the first "
+                           f"{api.FAILED_PROPERTIES_LISTED} it ignored in `{api.FAILED_PROPERTIES}` (HELP: \"the "
+                           "response lists the first few\"; the field name is the mock's). Unknown keys *inside* "
+                           "`loginIDs`, the `password` object and `hashSettings` answer 400006."),
     ("Malformed parameters", f"Broken JSON in an object parameter, a value over {api.MAX_PARAM_CHARS} characters, "
                              "a bad boolean or integer answer 400006 with `validationErrors`; a failure inside the "
                              "mock answers 500001, never a traceback."),
     ("Unknown methods", "404000 with `errorDetails` saying mock_gigya does not implement the method."),
     ("Missing apiKey / unknown apiKey", "400002 / 400093 Invalid ApiKey parameter."),
     ("Data center", "A request addressed to `<ns>.<dc>.gigya.com` for a site of another data center answers 301001 "
-                    "with `apiDomain`."),
+                    "with `apiDomain` (the right data center's domain, `cn1.sapcdm.cn` for China as "
+                    "`gigya_migrate.datacenters` has it) and `location` (the full URL to call instead)."),
     ("Secret over HTTP", "403006 when the URL is `http://` and the host is not loopback. Loopback (127.0.0.1, ::1, "
                          "localhost) is accepted so the toolkit can send its secret to `mock-gigya serve`. Over "
                          "real HTTP the server also judges the connection itself: a secret on a plain-http "
@@ -68,8 +73,10 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("importFullAccount upsert", "profile, data, preferences, subscriptions, communications are deep-merged; "
                                  "loginIDs, emails, identities and password are replaced whole (\"importing "
                                  "loginIDs.emails deletes an existing loginIDs.username\")."),
-    ("importFullAccount isRegistered", "Defaults to true when loginIDs are imported (so the account can log in); "
-                                       "false otherwise. An unregistered account's login answers 206001."),
+    ("importFullAccount isRegistered", "A *new* account imported with loginIDs and no `isRegistered` is registered "
+                                       "(so it can log in); without loginIDs it is not. An upsert leaves "
+                                       "`isRegistered` as it was unless given. An unregistered account's login "
+                                       "answers 206001."),
     ("Login IDs", "Emails, unverified emails and the username are login IDs, unique per site, compared "
                   "case-insensitively; a clash answers 403043."),
     ("Identities", "provider+providerUID unique per site; a clash answers 409001 with `identityConflicts`. "
@@ -77,7 +84,9 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    "saml*/oidc* providers are refused (not importable)."),
     ("Password storage", "Stored and shown as `password{hash, hashSettings, created}`: `hash` is the imported "
                          "`hashedPassword`, or the whole `compoundHashedPassword` string with no `hashSettings`. "
-                         "Search and getAccountInfo(include=password) both return it."),
+                         "Search and getAccountInfo(include=password) both return it; `created` is always there "
+                         "(the account's creation date when an import gave none). "
+                         "`secretQuestionAndAnswer` is accepted and stored with the answer hashed, never shown."),
     ("Algorithms the mock cannot verify", "`custom` (a remote hash service at `hashSettings.URL`, whose contract is "
                                           "not public) is refused at import with 400006 saying the mock cannot verify "
                                           "it: a rehearsal that imports it would otherwise fail every login for the "
@@ -93,7 +102,10 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                             "`gigya_migrate.hashing.site_hash`); later logins verify that hash. `format` disappears."),
     ("Login checks", "Order: unknown loginID 403042; locked out 403120; wrong password 403042 (counts a failure); "
                      "isActive=false 403041; not registered 206001; verifyEmail on, unverified and "
-                     "allowUnverifiedLogin off 206002. A stored hash the mock cannot verify acts as a wrong password."),
+                     "requirePasswordChange set and the password unchanged since 403100 (with a regToken); "
+                     "not registered 206001; verifyEmail on, unverified and allowUnverifiedLogin off 206002 (with "
+                     "`unverifiedEmails`, the account's unverified addresses, I). A stored hash the mock cannot "
+                     "verify acts as a wrong password."),
     ("Lockout", "From `security.accountLockout` (default 3 failures within 60 s lock for 60 s, the seed-003 RBA "
                 "sample); accounts.rba.getPolicy is derived from it; accounts.rba.unlock clears it."),
     ("Password complexity", "Checked on every cleartext password (register, setAccountInfo newPassword, "
@@ -107,8 +119,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Dates", "Dates are ISO strings with ms and a `*Timestamp` twin in ms; `lastLogin` of a never-logged-in "
               "account is 0001-01-01T00:00:00Z / 0."),
     ("Query language", "Keywords are case-insensitive; strings in double or single quotes; `!`, `&&`, `||`, `<>` "
-                       "accepted; START and LIMIT in either order; a parse error answers 400006 naming the position "
-                       "and the expected tokens."),
+                       "accepted; LIMIT must be the last clause (HELP, DEVA: \"in that order\"): `LIMIT n START m` "
+                       "answers 400006; a parse error answers 400006 naming the position and the expected tokens."),
     ("Query comparisons", "A path fans out over arrays and matches when any value matches; `!=` and `not ...` are the "
                           "exact negation (a missing field matches `!=`); ISO date strings compare as dates with "
                           "other ISO strings or ms numbers; numeric strings compare with numbers (audit `errCode` "
@@ -134,8 +146,11 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Audit log", "Every call to an existing site is written, including failures and application-key calls (the old "
                   "docs say app-key calls are not audited; the issue asks for all). Record fields: `@timestamp`, "
                   "`callID`, `endpoint`, `errCode` (string), `errMessage`, `errDetails`, `apiKey`, `uid`, `userKey`, "
-                  "`sourceIP`, `params`, `httpReq.SDK`. Removed from `params`: "
-                  + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". No write-to-query delay."),
+                  "`userKeyDetails{name, description, emailDomain}` (the key's own, else the key / \"application "
+                  "key\" / example.com, I), `sourceIP`, `params`, `httpReq{SDK, country}` (country from an "
+                  "`X-Mock-Gigya-Country` header, else \"ZZ\": the mock cannot geolocate, I). Removed from `params`: "
+                  + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". The write-to-query delay is the "
+                  "site option `searchDelaySeconds` (off by default)."),
     ("audit.search", "`SELECT *` and `FROM auditLog` only; WHERE/ORDER BY/START/LIMIT and cursors as accounts.search; "
                      "no encrypted fields."),
     ("IP lockout", "`security.ipLockout.hourlyFailedLoginThreshold` failed logins (wrong password or unknown "
@@ -143,7 +158,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    "default off; accounts.rba.unlock with `ip` clears it. Only callers that pass `remote_addr` "
                    "to api.handle (the HTTP server) have an address."),
     ("Not enforced", "`captcha` thresholds; `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
-                     "limits 409030 / 503001 and 403048 (script them with the mock's faults); `regToken` as an "
+                     "limits 409030 / 503001 unless the site option `uidLimits` is on; 403048 (script it with the "
+                     "mock's faults); `regToken` as an "
                      "account handle of getAccountInfo/setAccountInfo (pass `UID`)."),
     ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "
                        "`{cookieName: glt_<apiKey>, cookieValue}` for browser, `{sessionToken, sessionSecret}` for "
@@ -154,8 +170,9 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                      "Python on the rows SQL returns, so results are those of the pure evaluator (a differential test "
                      "keeps them equal). Other WHEREs and GROUP BY scan the site. A `--db` file from an older mock is "
                      "re-indexed once at open; writing to an upgraded file with an older mock leaves the index stale."),
-    ("Search results", "Full accounts include `password` (HELP samples) and subscriptions; deleted accounts never match; "
-                       "no indexing delay."),
+    ("Search results", "Full accounts include `password` (HELP samples) but not `subscriptions` (HELP importFullAccount "
+                       "notes); `lockedUntil` when selected and the account is locked; deleted accounts never match; "
+                       "an indexing delay only with the site option `searchDelaySeconds`."),
 )
 
 
@@ -190,9 +207,56 @@ def render() -> str:
     lines += ["", "## Decisions of the application flows (registration, passwords, sessions, webhooks)", ""]
     lines += [f"- **{topic}**: {text}" for module in (registration, passwords, sessions, webhooks)
               for topic, text in module.DECISIONS]
+    lines += ["", "## Decisions of the fidelity switches and account rules", ""]
+    lines += [f"- **{topic}**: {text}" for module in (uid_limits, search_index, account_rules)
+              for topic, text in module.DECISIONS]
+    lines += _site_option_lines() + _difference_lines()
     lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
     lines += [f"- **{topic}**: {text}" for topic, text in (*transport.DECISIONS, *rate_cap.DECISIONS)]
     return "\n".join(lines) + "\n"
+
+
+def _site_option_lines() -> list[str]:
+    lines = ["", "## Site options", "",
+             "Per site (`add_site(options=...)`, the control plane's `POST /__mock__/site` `options`) or for every "
+             "site (`mock-gigya serve --site-option NAME=VALUE`, `Backend.server_options`); a site's own value wins.",
+             "", "| option | default | what it does |", "| --- | --- | --- |"]
+    for name, spec in site_options.OPTIONS.items():
+        default = str(spec.default).lower() if isinstance(spec.default, bool) else spec.default
+        lines.append(f"| `{name}` | `{default}` | {spec.doc.replace('|', chr(92) + '|')} |")
+    return lines
+
+
+DIFFERENCES: tuple[tuple[str, str, str], ...] = (
+    # (what, real Gigya, the mock) — where a rehearsal on the mock can pass and production fail, or the reverse.
+    ("`custom` hash algorithm", "calls the customer's hash service at `hashSettings.URL`",
+     "refused at import (400006): the service's contract is not public"),
+    ("Hash algorithms marked inferred/uncertain", "SAP's own construction (not published)",
+     "the most likely definition (docs/hash-algorithms.md); confirm with `validate-hashes` on a real test site"),
+    ("Per-UID limits (503001 / 409030)", "always on: 5 writes per UID per minute, 5 concurrent calls per UID",
+     "off unless `uidLimits` is on"),
+    ("Per-API-key rate limits (403048)", "numeric quotas not published", "only when injected (faults) or capped"),
+    ("Write-to-search delay", "about 1 s, up to 30 s, for accounts.search and audit.search",
+     "none unless `searchDelaySeconds` is set; then new accounts are hidden and changed ones shown as before for "
+     "exactly that long"),
+    ("Lite accounts", "importLiteAccount / setAccountInfo on lite accounts, emailAccounts search, deleteLiteAccount",
+     "the subset listed in the calls table; other lite operations answer 404000"),
+    ("Email delivery, captcha, TFA, social login", "real", "not implemented (mails go to the mock's mailbox)"),
+    ("`httpReq.country`, `lastLoginLocation`", "geolocated from the caller's IP", "\"ZZ\" unless a test header says"),
+    ("importFullAccount ignored properties", "listed in the response (field name not published)",
+     "listed in `failedProperties`"),
+    ("getAccountInfo `findBy`", "documented parameter, shape not public here",
+     "`{\"field\": email\|username\|loginID\|UID, \"value\": ...}`"),
+)
+"""What stays different on purpose: the table SUPPORTED.md shows under "Differences from real Gigya"."""
+
+
+def _difference_lines() -> list[str]:
+    lines = ["", "## Differences from real Gigya", "",
+             "Where a rehearsal on the mock can mislead. Everything else in this file is the mock's best reading "
+             "of the documentation.", "", "| what | real Gigya | the mock |", "| --- | --- | --- |"]
+    lines += [f"| {what} | {real} | {mock} |" for what, real, mock in DIFFERENCES]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 from mock_gigya.errors import MockGigyaError
 from mock_gigya.site_options import option
 
-__all__ = ["UID_WRITES", "UidLimits", "uid_of"]
+__all__ = ["DECISIONS", "UID_WRITES", "UidLimits", "uid_of"]
 
 UID_WRITES = frozenset({"accounts.importFullAccount", "accounts.setAccountInfo", "accounts.deleteAccount"})
 """Calls that count towards the per-UID write limit."""
@@ -94,3 +94,12 @@ class UidLimits:
             self._active[key] = max(0, self._active.get(key, 0) - slots)
             if not self._active[key]:
                 del self._active[key]
+
+
+DECISIONS: tuple[tuple[str, str], ...] = (
+    ("Per-UID limits", "Off by default; site option `uidLimits` turns them on. More than `uidWritesPerMinute` (5) "
+                       "importFullAccount/setAccountInfo/deleteAccount calls for one UID within `uidWindowSeconds` "
+                       "(60, sliding) answer 503001; a refused call does not count; reads do not count (I). More than "
+                       "`uidConcurrency` (5) calls in flight for one UID, reads included, answer 409030. Kept apart "
+                       "from the per-API-key rate cap (403048)."),
+)

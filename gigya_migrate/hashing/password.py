@@ -43,7 +43,7 @@ HANDLERS: dict[str, Handler] = {
 _NOT_IMPLEMENTED = {
     "custom": "a remote hash service at hashSettings.URL (its contract is not public)",
 }
-_PASSWORD_KEYS = ("hashedPassword", "compoundHashedPassword", "hashSettings")
+_PASSWORD_KEYS = ("hashedPassword", "compoundHashedPassword", "hashSettings", "secretQuestionAndAnswer")
 
 SITE_HASH_SIZE = 16
 """Bytes of Gigya's own pbkdf2 hashes (128 bits: its validator's "pbkdf2 with sha1 [Gigya] (128 bits)")."""
@@ -184,11 +184,23 @@ def _check_password_keys(password: Mapping) -> None:
                 f"password has an unknown key {key!r}.{_suggest(str(key), _PASSWORD_KEYS)} "
                 f"Known keys: {', '.join(_PASSWORD_KEYS)}."
             )
+    _check_secret_question(password.get("secretQuestionAndAnswer"))
     given = [k for k in ("hashedPassword", "compoundHashedPassword") if k in password]
     if len(given) != 1:
         raise HashSettingsError(
             "password needs exactly one of hashedPassword (with hashSettings) or compoundHashedPassword; "
             f"got {' and '.join(given) or 'neither'}."
+        )
+
+
+def _check_secret_question(value: object) -> None:
+    """``secretQuestionAndAnswer{secretQuestion, secretAnswer}`` (SAP importFullAccount reference), both text."""
+    if value is None:
+        return
+    keys = ("secretQuestion", "secretAnswer")
+    if not isinstance(value, Mapping) or set(value) - set(keys) or not all(isinstance(value.get(k), str) for k in keys):
+        raise HashSettingsError(
+            "password.secretQuestionAndAnswer must be {\"secretQuestion\": <text>, \"secretAnswer\": <text>}."
         )
 
 

@@ -71,3 +71,14 @@ def test_accounts_search_limit_must_be_last(call):
     """HELP accounts.search: the clause order is fixed; any other order is an error."""
     bad = call("accounts.search", query="SELECT * FROM accounts LIMIT 5 START 1")
     assert bad["errorCode"] == 400006 and "LIMIT must be the last clause" in bad["errorDetails"]
+
+
+def test_supported_md_lists_site_options_and_differences():
+    from pathlib import Path
+
+    from mock_gigya import site_options, supported
+
+    text = Path(supported.TARGET).read_text(encoding="utf-8")
+    assert "## Differences from real Gigya" in text and "`custom` hash algorithm" in text
+    for name in site_options.OPTIONS:
+        assert f"| `{name}` |" in text
