@@ -253,9 +253,9 @@ class Mapping(BaseModel):
             if not column.endswith("*"):
                 yield column, spec, lookup(row, column)
                 continue
-            prefix = column[:-1]
+            prefix, read = column[:-1], set(self.columns())
             for name, value in (_flat_items(row, prefix) if "." in prefix else row.items()):
-                if name.startswith(prefix) and name != prefix and name not in self.fields:
+                if name.startswith(prefix) and name != prefix and name not in read:
                     yield name, spec.model_copy(update={"to": spec.to.replace("*", name[len(prefix):])}), value
 
     def password_object(self, row: dict) -> dict | None:

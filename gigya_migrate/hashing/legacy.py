@@ -492,8 +492,12 @@ def _unknown_message(stored: str) -> str:
     if looks_hex(stored):
         return (f"{preview(stored)} is a bare hex digest ({len(stored) * 4} bits): its algorithm and salt cannot be "
                 "read from it; give scheme= (e.g. 'md5', 'sha1', 'sha256($salt$password)').")
+    hint = ""
+    if re.fullmatch(r"[A-Za-z0-9+/]{86}==", stored):  # 64 bytes: the length of Firebase's scrypt hashes
+        hint = (" A 64-byte base64 value is what Firebase auth:export writes: Firebase's modified scrypt, which "
+                "Gigya cannot import (use the firebase preset: import --from firebase).")
     return (f"{preview(stored)} is not a format this toolkit recognises; give scheme= for a bare digest "
-            f"({', '.join(SCHEMES[:6])}, ...).")
+            f"({', '.join(SCHEMES[:6])}, ...).{hint}")
 
 
 def to_gigya_password(stored: str, *, scheme: str | None = None, salt: str | None = None,

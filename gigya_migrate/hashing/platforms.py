@@ -15,13 +15,11 @@ user that has no password at all.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
 from gigya_migrate.hashing.errors import HashSettingsError, NoPassword, UnsupportedHash
-from gigya_migrate.hashing.legacy import Conversion, _compound, _raw, to_gigya_password
+from gigya_migrate.hashing.legacy import Conversion, _b64, _compound, _raw, _unhex, to_gigya_password
 from gigya_migrate.hashing.password import validate_password_object
 
 __all__ = ["PLATFORM_SCHEMES", "FIREBASE_OPTIONS", "convert_structured", "platform_scheme"]
@@ -155,8 +153,8 @@ def keycloak(value: Any) -> Conversion:
         raise UnsupportedHash(f"keycloak {algorithm}", "not an importFullAccount algorithm")
     if not salt or not str(rounds).isdigit():
         raise HashSettingsError(f"keycloak {algorithm} credential lacks its salt or hashIterations.")
-    password = _raw(_KEYCLOAK[algorithm], _b64(stored, "keycloak value"), rounds=int(rounds),
-                    salt=_b64(salt, "keycloak salt"))
+    password = _raw(_KEYCLOAK[algorithm], _b64(str(stored).strip(), "keycloak value"), rounds=int(rounds),
+                    salt=_b64(str(salt).strip(), "keycloak salt"))
     return _checked(f"keycloak {algorithm}", password)
 
 
@@ -186,20 +184,9 @@ def _object(value: Any, what: str) -> dict:
     return value
 
 
-def _b64(text: str, what: str) -> bytes:
-    text = str(text).strip()
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise HashSettingsError(f"{what} is not base64.") from None
-
-
 def _decode(text: str, encoding: str, what: str) -> bytes:
     if encoding == "hex":
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise HashSettingsError(f"auth0 {what} is not hex.") from None
+        return _unhex(text, f"auth0 {what}")
     if encoding == "base64":
         return _b64(text, f"auth0 {what}")
     if encoding == "utf8":

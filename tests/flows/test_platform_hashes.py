@@ -108,3 +108,11 @@ def test_firebase_scrypt_is_named_with_the_options():
         platform_scheme("c2NyeXB0", "firebase_scrypt")
     assert caught.value.format_name == "firebase scrypt"
     assert "password-reset" in str(caught.value) and "fallback" in str(caught.value)
+
+
+def test_a_firebase_hash_without_the_preset_says_what_it_is():
+    from gigya_migrate.hashing import HashSettingsError
+    from platform_exports import b64
+
+    with pytest.raises(HashSettingsError, match="Firebase's modified scrypt, which Gigya cannot import"):
+        convert(b64(bytes(range(64))))

@@ -441,3 +441,20 @@ def test_auth0_job_keeps_metadata_and_marks_social_users(tmp_path, gigya_server,
     assert first["data"]["appMetadata"] == {"roles": ["reader"]} and first["data"]["auth0"]["provider"] == "auth0"
     social = accounts.find(email=sorted(ex.created, key=ex.created.get)[3])
     assert social["data"]["auth0"]["provider"] == "google-oauth2" and not social.get("password")
+
+
+def test_okta_users_api_json_reads_nested_profiles(tmp_path, gigya_server, site_args):
+    users = [{"id": "00u1", "status": "SUSPENDED", "created": "2020-09-13T12:26:40.123Z",
+              "profile": {"login": "zoe@okta.example", "email": "zoe@okta.example", "firstName": "Zoë",
+                          "lastName": "Ødegård", "costCenter": "cc-7"}},
+             {"id": "00u2", "status": "ACTIVE", "created": "2020-09-14T12:26:40Z",
+              "profile": {"login": "ana@okta.example", "email": "ana@okta.example", "firstName": "Ana"}}]
+    path = tmp_path / "okta-users.json"
+    path.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
+    result = invoke("import", path, "--from", "okta", *site_args)
+    assert "2 ok, 0 failed; 2 without a password (no password section in the mapping 2)" in result.output
+    accounts = gigya_server.accounts(API_KEY)
+    zoe = accounts.find(email="zoe@okta.example")
+    assert zoe["isActive"] is False and zoe["profile"]["lastName"] == "Ødegård"
+    assert zoe["data"]["okta"] == {"id": "00u1", "login": "zoe@okta.example", "costCenter": "cc-7"} and zoe["createdTimestamp"] == 1_600_000_000_123
+    assert accounts.find(email="ana@okta.example")["isActive"] is True
