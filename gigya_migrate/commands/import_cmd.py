@@ -386,7 +386,7 @@ def _check_sample_columns(sample: str, fmt: str | None, delimiter: str | None, m
         return
     header = csv_header(sample, delimiter=delimiter or {"csv": ",", "tsv": "\t", "dsv": "|"}[fmt])
     wanted = {"--login-column": mapping.login_id, "--password-column": password_column,
-              "--hash-column": mapping.password.hash}
+              "--hash-column": mapping.hash_columns()[0]}
     missing = [f"{column!r} ({option})" for option, column in wanted.items() if column not in header]
     if missing:
         raise ValueError(f"{Path(sample).name} has no column {', '.join(missing)}; its columns: {', '.join(header)}. "

@@ -140,6 +140,8 @@ class Mapping(BaseModel):
         found += [p for target in self.drop if (p := _target_problem(target, f"drop {target}", drop=True))]
         targets = [spec.to for spec in self.fields.values()]
         found += [f"fields: two columns map to {t}" for t in sorted({t for t in targets if targets.count(t) > 1})]
+        if self.password and not self.hash_columns():
+            found.append("password.hash: name the column holding the hash (or a list of columns)")
         for column in self.hash_columns():
             if column in self.fields:
                 found.append(f"fields.{column}: the password column is mapped as a field; "

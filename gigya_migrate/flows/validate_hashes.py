@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from gigya_migrate.flows.deletions import TEST_USER_CID
 from gigya_migrate.flows.import_accounts import SITE_REFUSAL_CODES, SiteRefused
-from gigya_migrate.flows.mapping import Mapping
+from gigya_migrate.flows.mapping import Mapping, lookup
 from gigya_migrate.flows.runner import BadRecord, RecordError
 
 __all__ = ["HashCheck", "ValidationReport", "validate_sample", "STAGES"]
@@ -113,7 +113,7 @@ def _algorithm_of(password: dict | None, row: dict, mapping: Mapping) -> str:
         return str(row[mapping.password.scheme]).strip()
     if not password:
         return "unknown"
-    stored = _text(row.get(mapping.password.hash)) if mapping.password else ""
+    stored = next((_text(v) for c in mapping.hash_columns() if _text(v := lookup(row, c))), "")
     label = _detected(stored)
     if label and label not in ("hex digest", "base64 digest"):
         return label
@@ -154,11 +154,11 @@ def _check_row(row: Any, client: Any, mapping: Mapping, password_column: str, ke
                                      f"password ({password_column})")
         try:
             login = mapping.login_of(row)
-            password = mapping.password_object(row)
+            password, reason = mapping.password_for(row)
         except RecordError as err:
             raise _Failed("convert", err.message) from None
         if password is None:
-            raise _Failed("convert", "the row has no legacy hash")
+            raise _Failed("convert", f"the row would be imported without a password ({reason})")
         check.algorithm = _algorithm_of(password, row, mapping)
         _run_steps(check, client, login, str(cleartext), password, keep)
     except _Failed as failure:
