@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from gigya_migrate.commands._common import library_errors, site_options
+from gigya_migrate.commands._exit import exit_for_failures, fail_on_errors_option
 
 __all__ = ["COMMANDS", "dataflow_group", "jobs_group"]
 
@@ -75,9 +76,11 @@ def _needs_site(flow) -> bool:
 @click.option("--script-timeout", type=click.IntRange(1, 600000), default=1000, show_default=True,
               help="Per-record time limit of record.evaluate scripts, in milliseconds.")
 @_history_option
+@fail_on_errors_option
 @site_options(required=False, label="the site the dataflow runs on")
 @library_errors()
-def run_command(flow_path, vars_path, limit, full, log_level, errors_path, script_timeout, history_path, site):
+def run_command(flow_path, vars_path, limit, full, log_level, errors_path, script_timeout, history_path,
+                fail_on_errors, site):
     """Run a dataflow JSON once and record the job in the history.
 
     The entry step is the one no step names; `next` with several ids splits the flow; `error`
@@ -113,6 +116,7 @@ def run_command(flow_path, vars_path, limit, full, log_level, errors_path, scrip
     click.echo(result.summary())
     if result.status == "failed":
         raise click.ClickException(f"job {result.job_id} failed: {result.message}")
+    exit_for_failures(sum(e.get("count", 0) for e in result.errors), fail_on_errors)
 
 
 @dataflow_group.command("check")

@@ -53,8 +53,8 @@ def test_the_environment_turns_fail_on_errors_on_for_a_whole_cron_job(tmp_path, 
 
 def test_every_job_command_takes_fail_on_errors():
     for command in ("import", "validate-hashes", "copy", "reconcile", "export", "update", "deletions",
-                    "flagged-deletions"):
-        result = invoke(command, "--help")
+                    "flagged-deletions", "dataflow run"):
+        result = invoke(*command.split(), "--help")
         assert "--fail-on-errors" in result.output, command
 
 
