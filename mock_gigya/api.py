@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from mock_gigya import passwords, registration, schema, sessions, webhooks
+from mock_gigya import input_checks, passwords, registration, schema, sessions, webhooks
 from mock_gigya.auth import Caller, authenticate
 from mock_gigya.backend import Backend, iso
 from mock_gigya.errors import STATUS_REASONS, MockGigyaError, status_code_of
@@ -338,6 +338,7 @@ def _decode_params(method: Method, raw: Mapping[str, Any]) -> dict:
     for param in method.params:
         if param.required and out.get(param.name) in (None, ""):
             raise MockGigyaError.missing(param.name)
+    input_checks.check_params(out)  # NUL / control characters: 400006 (mock_gigya/input_checks.py)
     return out
 
 

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from mock_gigya import defaults
+from mock_gigya import defaults, query_limits
 from mock_gigya.errors import MockGigyaError
 from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, exact_text, parse_query, to_millis
 from mock_gigya.store import INDEXED_FIELDS, Store
@@ -939,6 +939,8 @@ class Backend:
             return _Filter()  # a write-to-search delay changes what matches: every row goes through Python
         if query.where is None:
             return _Filter(exact=True)
+        if query_limits.count_terms(query.where, values=False) > query_limits.SQL_MAX_TERMS:
+            return _Filter()  # too deep for SQLite's parser: every row is a candidate, Python filters
         return _narrow(query.where, table, api_key, self.store) or _Filter()
 
     def _matching(self, table: str, api_key: str, query: Query, *, after: int = 0) -> Iterator[tuple[int, dict]]:
@@ -1139,7 +1141,7 @@ def _narrow_leaf(cond: Condition, table: str, api_key: str, store: Store) -> _Fi
             return _Filter(sql, params, exact=True)
         odd_sql, odd_params = store.odd_timestamps_uids(api_key)
         return _Filter(f"{sql} OR uid IN ({odd_sql})", (*params, *odd_params))
-    if cond.op in ("=", "in") and all(_plain_text(v) for v in values):
+    if cond.op in ("=", "in") and all(_plain_text(v) for v in values) and len(values) <= query_limits.SQL_MAX_TERMS:
         # A superset: the JSON text holds the quoted string somewhere (any path, arrays included).
         return _Filter(" OR ".join("instr(doc, ?) > 0" for _ in values),
                        tuple(json.dumps(v, ensure_ascii=False) for v in values))

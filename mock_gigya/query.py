@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from mock_gigya import query_limits
 from mock_gigya.errors import MockGigyaError
 
 __all__ = ["Query", "QueryError", "exact_text", "parse_query", "resolve", "to_millis"]
@@ -194,7 +195,7 @@ class Condition:
     values: tuple[Any, ...] = ()
     negated: bool = False
     encrypted: bool = False
-    pattern: re.Pattern | None = None
+    pattern: Any = None  # a compiled RE2 pattern (query_limits.compile_regex)
 
     def __call__(self, doc: dict) -> bool:
         return self._positive(doc) != self.negated
@@ -507,9 +508,9 @@ class _Build(Transformer):
             raise QueryError(f"regex cannot be used on the encrypted field {name}")
         negated = any(isinstance(t, Token) and t.type == "NOT" for t in items)
         pattern_text = self.string([items[-1]]) if isinstance(items[-1], Token) else items[-1]
-        try:
-            pattern = re.compile(pattern_text, re.DOTALL)
-        except re.error as exc:
+        try:  # RE2: linear time, so no pattern can stall the mock (see query_limits)
+            pattern = query_limits.compile_regex(pattern_text)
+        except query_limits.RegexError as exc:
             raise QueryError(f"invalid regex {pattern_text!r}: {exc}") from None
         return Condition(name, "regex", (pattern_text,), negated, False, pattern)
 
@@ -663,6 +664,9 @@ def parse_query(text: str, *, sources: Iterable[str] = ("accounts",), encrypted:
         limit=paging.get("limit"),
     )
     _check_select(query)
+    if (terms := query_limits.count_terms(query.where)) > query_limits.MAX_TERMS:
+        raise QueryError(f"Query has {terms} conditions; at most {query_limits.MAX_TERMS} are accepted "
+                         "(split it, or use IN lists on an indexed field)")
     return query
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import (account_rules, api, auth, backend, passwords, rate_cap, registration, search_index, sessions,
-                        site_options, transport, uid_limits, webhooks)
+from mock_gigya import (account_rules, api, auth, backend, passwords, query_limits, rate_cap, registration,
+                        search_index, sessions, site_options, transport, uid_limits, webhooks)
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -130,7 +130,17 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                  "case-insensitive match."),
     ("Encrypted fields", "profile.email, profile.username, loginIDs.*, emails.*: range operators, regex and ORDER BY "
                          "on them answer 400006."),
-    ("regex", "Python `re.fullmatch` (anchored, like Gigya's Lucene-style regex); an invalid pattern answers 400006."),
+    ("regex", "RE2 (google-re2) full match: anchored like Gigya's Lucene-style regex and linear-time, so no pattern "
+              "can stall the mock; backreferences and lookaround (which Lucene lacks too) and patterns over RE2's "
+              "memory cap answer 400006."),
+    ("Query size", f"More than {query_limits.MAX_TERMS} conditions in one WHERE (each IN value counts) answers 400006 "
+                   "(Gigya documents no limit; inferred from Elasticsearch's max_clause_count). WHEREs of more than "
+                   f"{query_limits.SQL_MAX_TERMS} conditions are filtered in Python instead of SQLite, so they answer "
+                   "a result, never 500001; nesting deeper than the parser allows answers 400006."),
+    ("Control characters", "A NUL anywhere in a parameter (inside JSON parameters too), any control character in UID, "
+                           "loginID, username, email, cursorId or loginIDs, and C0 controls other than tab/LF/CR in a "
+                           "query answer 400006 naming the parameter (inferred; the toolkit's readers refuse the same "
+                           "records)."),
     ("ORDER BY", "Missing values sort last ascending; dates sort by time."),
     ("GROUP BY", "Open in the docs. Results are one object per group with the grouped field at its path and "
                  "`count(*)`, largest group first; totalCount is the number of matching accounts."),

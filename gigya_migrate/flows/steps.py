@@ -24,6 +24,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from gigya_migrate import control_chars
 from gigya_migrate.flows.runner import BadRecord
 
 __all__ = [
@@ -138,6 +139,32 @@ FORMATS = ("csv", "dsv", "tsv", "json", "jsonl")
 
 
 MAX_FIELD = 16 << 20  # a field of a legacy export may hold a JSON blob; 16 MB means the quoting is broken
+MAX_DEPTH = 64  # an account nests a few levels; deeper is broken or hostile (and would recurse later on)
+
+
+def _refused(value: Any, line: int | None, text: str | None = None) -> BadRecord | None:
+    """A ``BadRecord`` when a parsed record nests deeper than MAX_DEPTH or holds a control character.
+
+    Walks the value with an explicit stack (no recursion, so any depth is safe to inspect). A record
+    too deep goes to the error output as its ``text`` (writing the structure would recurse).
+    """
+    stack = [(value, 1, "")]
+    while stack:
+        item, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            return BadRecord(_clip(text) if text else "(nested too deep to show)", "too-deep",
+                             f"the record nests deeper than {MAX_DEPTH} levels (at {where or 'the top'}): "
+                             "an account is a few levels deep; check the export", line=line)
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in pairs:
+            path = f"{where}.{key}" if where else str(key)
+            for part in (key, child):
+                if isinstance(part, str) and (code := control_chars.find(part)):
+                    return BadRecord(value, "control-character",
+                                     control_chars.describe(f"field {path!r}", code), line=line)
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1, path))
+    return None
 
 
 class _LineTap:
@@ -212,6 +239,9 @@ def _header(rows, path) -> list[str]:
         header = next(rows)
     except StopIteration:
         return []
+    except csv.Error as exc:  # a header the csv module rejects: the whole file is unreadable as CSV
+        raise ValueError(f"{path}: the header row cannot be parsed as CSV ({exc}): fix its quoting, "
+                         "or give the right --delimiter / --format") from None
     header = [name.strip().lstrip("\ufeff") for name in header]
     if len(set(header)) != len(header):
         raise ValueError(f"{path}: the header repeats a column name: {header}")
@@ -240,7 +270,7 @@ def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap, pad: bool 
         if byte := _undecoded(text):
             yield _encoding_error(record, byte, rows.line_num)
             continue
-        yield record
+        yield _refused(record, rows.line_num) or record
 
 
 def _with_extra(record: dict) -> dict:
@@ -275,13 +305,16 @@ def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[dic
                 except json.JSONDecodeError as exc:
                     yield BadRecord(text, "malformed-json", f"invalid JSON: {exc.msg}", line=number)
                     continue
+                except RecursionError:  # nested deeper than the parser can go: this line only
+                    yield _too_deep(text, number)
+                    continue
                 if not isinstance(value, dict):
                     yield BadRecord(text, "malformed-json", "the line is not a JSON object", line=number)
                     continue
                 if byte := _undecoded(line):
                     yield _encoding_error(value, byte, number)
                     continue
-                yield value
+                yield _refused(value, number, text) or value
     except _BROKEN_STREAM as exc:
         raise _broken(path, f"line {number}", exc) from None
 
@@ -289,6 +322,17 @@ def read_jsonl(path: str | Path, *, encoding: str | None = None) -> Iterator[dic
 RECORD_KEYS = ("users", "accounts", "records", "items", "data", "results")
 """Members of a top-level JSON object that hold the records (Firebase ``{"users": [...]}``, a Keycloak
 realm export's ``users``): the first of these whose value is an array is read, the others skipped."""
+
+
+def _clip(text: str) -> str:
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def _too_deep(text: str, line: int | None, element: int | None = None) -> BadRecord:
+    where = f" (array element {element})" if element is not None else ""
+    return BadRecord(_clip(text), "too-deep",
+                     f"the record nests deeper than the JSON parser allows{where}: an account is a few levels "
+                     "deep; check the export", line=line)
 
 
 def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
@@ -387,14 +431,16 @@ class _ArrayParser:
                 yield value
                 return
             self._index += 1
-            if not isinstance(value, dict):
+            if isinstance(value, _Skipped):
+                yield _too_deep(value.text, None, self._index)
+            elif not isinstance(value, dict):
                 yield BadRecord(_as_latin1(json.dumps(value, ensure_ascii=False)), "malformed-json",
                                 f"array element {self._index} is not an object")
             elif found := _UNDECODED.search(self._buf, *self._span):
                 byte = f"0x{ord(found.group()) - 0xDC00:02x}"
                 yield _encoding_error(value, byte, None)
             else:
-                yield value
+                yield _refused(value, None, self._buf[self._span[0]:self._span[1]]) or value
             sep = self._peek()
             if sep not in (",", "]"):
                 yield self._bad(f"expected ',' or ']' but found {sep!r}" if sep else "the array is not closed")
@@ -410,6 +456,13 @@ class _ArrayParser:
         while True:
             try:
                 value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except RecursionError:  # too deep to parse: step over the element by its brackets
+                end = _element_end(self._buf, self._pos)
+                if end is None and len(self._buf) - self._pos < self.MAX_ELEMENT and self._more():
+                    continue
+                if end is None:
+                    return self._bad("an element nests too deep to parse and does not end")
+                value = _Skipped(self._buf[self._pos:end])
             except json.JSONDecodeError as exc:
                 if len(self._buf) - self._pos < self.MAX_ELEMENT and self._more():
                     continue  # most likely the element continues in the next chunk
@@ -462,6 +515,38 @@ def _gunzip_head(data: bytes) -> bytes:
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 4096)
     except zlib.error:
         return b""
+
+
+class _Skipped:
+    """An array element stepped over unparsed (too deep for the JSON parser)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _element_end(buf: str, pos: int) -> int | None:
+    """Where the JSON value starting at ``buf[pos]`` (an object or array) ends, counting brackets
+    outside strings; None when it does not end within ``buf``."""
+    depth, in_string, escaped = 0, False, False
+    for index in range(pos, len(buf)):
+        char = buf[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return None
 
 
 def detect_format(path: str | Path) -> str:
