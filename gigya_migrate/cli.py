@@ -1,7 +1,8 @@
 """The ``gigya-migrate`` command: a thin shell over the library.
 
 Each command parses its options, calls one library function and prints a report. Library errors
-exit 1, bad usage exits 2 (click's convention). Commands live in ``gigya_migrate.commands``.
+exit 1, bad usage exits 2 (click's convention), failed records 3 (with --fail-on-errors), an
+interrupted run 130: gigya_migrate.commands._exit. Commands live in ``gigya_migrate.commands``.
 """
 
 import signal

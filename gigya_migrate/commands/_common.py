@@ -16,7 +16,7 @@ import click
 
 from mock_gigya import defaults as mock_defaults
 
-__all__ = ["SiteTarget", "library_errors", "site_options"]
+__all__ = ["SiteTarget", "library_errors", "site_options", "time_ms"]
 
 
 @dataclass(frozen=True)
@@ -194,3 +194,17 @@ def library_errors(*extra: type[BaseException]) -> Callable:
         return wrapper
 
     return decorate
+
+
+def time_ms(value: str | None, option: str) -> int | None:
+    """An option holding an ISO time or Unix milliseconds, as Unix ms (None when not given);
+    anything else is bad usage (exit 2) naming the option."""
+    if not value:
+        return None
+    from gigya_migrate.flows.state import ms_from_iso
+
+    try:
+        return int(value) if value.isdigit() else ms_from_iso(value)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO time (2026-11-02T06:00:00Z) or Unix milliseconds, got {value!r}",
+                                 param_hint=option) from None

@@ -3,7 +3,8 @@
 Each command parses its options, calls one flow and prints its report. Bad options, an invalid
 mapping or a journal that needs ``--resume`` stop the run before anything is sent (exit 2); site
 or library errors exit 1 with a message; records that fail go to the error output, not to a
-traceback (exit 0: the run completed and the report says what failed).
+traceback (exit 0: the run completed and the report says what failed; exit 3 with
+--fail-on-errors). The codes: gigya_migrate.commands._exit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import click
 
-from gigya_migrate.commands._common import library_errors, site_options
+from gigya_migrate.commands._common import library_errors, site_options, time_ms
 from gigya_migrate.commands._exit import (already_finished, exit_for_failures, exit_records_failed,
                                           fail_on_errors_option)
 
@@ -422,7 +423,7 @@ def status_command(where, site_algorithm, imported_at, report_path, site):
 
     _check_folder(report_path)
     _require_credentials(site)
-    boundary = _time_ms(imported_at, "--imported-at")
+    boundary = time_ms(imported_at, "--imported-at")
     with site.client() as client:
         try:
             status = hash_status(client, where=where, site_algorithm=site_algorithm, imported_at=boundary)
@@ -435,19 +436,6 @@ def status_command(where, site_algorithm, imported_at, report_path, site):
     click.echo(status.summary())
     if report_path:
         _write_json(report_path, status.as_dict())
-
-
-def _time_ms(value: str | None, option: str) -> int | None:
-    """An ISO time or Unix milliseconds, or a clean usage error."""
-    if not value:
-        return None
-    from gigya_migrate.flows.state import ms_from_iso
-
-    try:
-        return int(value) if value.isdigit() else ms_from_iso(value)
-    except ValueError:
-        raise click.BadParameter(f"expected an ISO time (2026-11-02T06:00:00Z) or Unix milliseconds, got {value!r}",
-                                 param_hint=option) from None
 
 
 def _check_folder(path: str | None, option: str = "--report") -> None:

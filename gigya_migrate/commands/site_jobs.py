@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from gigya_migrate.commands._common import library_errors, site_options
+from gigya_migrate.commands._common import library_errors, site_options, time_ms
 from gigya_migrate.commands._exit import already_finished, exit_for_failures, exit_records_failed, fail_on_errors_option
 
 __all__ = ["COMMANDS"]
@@ -329,15 +329,7 @@ def _separator(value: str | None) -> str | None:
 
 
 def _since_ms(since: str | None) -> int | None:
-    if not since:
-        return None
-    from gigya_migrate.flows.state import ms_from_iso
-
-    try:
-        return int(since) if since.isdigit() else ms_from_iso(since)
-    except ValueError as exc:
-        raise click.BadParameter(f"expected an ISO time or Unix milliseconds, got {since!r}",
-                                 param_hint="--since") from exc
+    return time_ms(since, "--since")
 
 
 # --- copy ------------------------------------------------------------------------------------------
