@@ -93,6 +93,7 @@ def _import_full_account(b: Backend, c: Caller, p: dict) -> dict:
 
 
 def _set_account_info(b: Backend, c: Caller, p: dict) -> dict:
+    p = registration.with_uid(b, c.api_key, p)
     out = b.set_account_info(c.api_key, p)
     if not p.get("muteWebhooks"):
         webhooks.emit(b, c.api_key, "accountUpdated", p["UID"])
@@ -108,7 +109,9 @@ def _delete_account(b: Backend, c: Caller, p: dict) -> dict:
 def _get_account_info(b: Backend, c: Caller, p: dict) -> dict:
     from mock_gigya.account_rules import find_by
 
-    uid = p.get("UID") or (find_by(b, c.api_key, p["findBy"]) if p.get("findBy") is not None else None)
+    if p.get("findBy") is None:
+        p = registration.with_uid(b, c.api_key, p)  # UID, or the account of a regToken
+    uid = p.get("UID") or find_by(b, c.api_key, p["findBy"])
     return b.get_account_info(c.api_key, uid, p.get("include"))
 
 
@@ -183,6 +186,7 @@ FAILED_PROPERTIES, FAILED_PROPERTIES_LISTED = "failedProperties", 10
 """importFullAccount's list of ignored unknown properties: name and length are the mock's choice (I);
 HELP says only that the response lists "the first few"."""
 _UID = Param("UID", required=True, doc="the account")
+_UID_OR_REG_TOKEN = Param("UID", doc="the account (or regToken)")
 _POLICY_SECTIONS = ("registration", "gigyaPlugins", "accountOptions", "passwordComplexity", "emailVerification",
                     "emailNotifications", "passwordReset", "profilePhoto", "security", "twoFactorAuth", "federation")
 
@@ -198,8 +202,8 @@ _METHODS = (
         Param("regSource"), Param("lang"), Param("phoneNumber"),
     ), doc="insert/upsert one account with its legacy password hash"),
     Method("accounts.setAccountInfo", _set_account_info, (
-        _UID, Param("profile", "json"), Param("data", "json"), Param("preferences", "json"),
-        Param("subscriptions", "json"), Param("communications", "json"), Param("isActive", "bool"),
+        _UID_OR_REG_TOKEN, Param("regToken"), Param("profile", "json"), Param("data", "json"),
+        Param("preferences", "json"), Param("subscriptions", "json"), Param("communications", "json"), Param("isActive", "bool"),
         Param("isVerified", "bool"), Param("addLoginEmails"), Param("removeLoginEmails"), Param("username"),
         Param("password", doc="current password"), Param("newPassword"), Param("securityOverride", "bool"),
         Param("rba", "json"), Param("regSource"), Param("lang"), Param("phoneNumber"), Param("muteWebhooks", "bool"),
@@ -208,7 +212,8 @@ _METHODS = (
     ), doc="deep-merge profile/data, null removes a field"),
     Method("accounts.deleteAccount", _delete_account, (_UID,), doc="delete an account"),
     Method("accounts.getAccountInfo", _get_account_info, (
-        Param("UID", doc="the account (or findBy)"), Param("include", doc="comma list; default profile,data"),
+        Param("UID", doc="the account (or findBy, or regToken)"), Param("regToken"),
+        Param("include", doc="comma list; default profile,data"),
         Param("extraProfileFields"), Param("findBy", "json", doc='{"field": email|username|loginID|UID, "value": ...}'),
     ), doc="read one account"),
     Method("accounts.login", _login, (

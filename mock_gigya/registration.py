@@ -51,6 +51,9 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                            "once no email is unverified and fires accountUpdated. The vToken is single-use and lives "
                            "`emailVerification.verificationEmailExpiration` seconds (default 86400); otherwise 400006 "
                            "(I). accounts.resendVerificationCode (`regToken` or `UID`) mails a new one."),
+    ("regToken as account handle", "accounts.getAccountInfo and accounts.setAccountInfo take `regToken` instead of "
+                                   "`UID` (docs §5), so an application can fill a pending registration's fields "
+                                   "before finalizing; in the mock only with server credentials (I)."),
     ("verifyLogin", "With `regToken`: 206001 until finalized, 206002 while verification is pending, else the login "
                     "answer. With `UID`: the account (per `include`) while the user has an open session (login, "
                     "finalize or verifyLogin opened it and no logout closed it), else 403005 (I)."),
@@ -79,6 +82,17 @@ def _reg_token(backend: Any, api_key: str, token: Any) -> dict:
     if found is None or found["apiKey"] != api_key or found["expires"] < backend.clock():
         raise MockGigyaError.invalid("regToken", "unknown or expired regToken (valid 1 hour, for one site)")
     return found
+
+
+def with_uid(backend: Any, api_key: str, params: dict) -> dict:
+    """``params`` with ``UID`` taken from ``regToken`` when only that is given: getAccountInfo and
+    setAccountInfo accept either (docs §5), e.g. to complete a pending registration's fields."""
+    if params.get("UID"):
+        return params
+    if not params.get("regToken"):
+        raise MockGigyaError.missing("UID")
+    doc = _account_of(backend, _reg_token(backend, api_key, params["regToken"]))
+    return {**params, "UID": doc["UID"]}
 
 
 def register(backend: Any, api_key: str, params: dict) -> dict:

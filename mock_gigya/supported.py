@@ -169,8 +169,7 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    "to api.handle (the HTTP server) have an address."),
     ("Not enforced", "`captcha` thresholds; `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
                      "limits 409030 / 503001 unless the site option `uidLimits` is on; 403048 (script it with the "
-                     "mock's faults); `regToken` as an "
-                     "account handle of getAccountInfo/setAccountInfo (pass `UID`)."),
+                     "mock's faults); client-side (apiKey-only) getAccountInfo/setAccountInfo with a `regToken`."),
     ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "
                        "`{cookieName: glt_<apiKey>, cookieValue}` for browser, `{sessionToken, sessionSecret}` for "
                        "`targetEnv=mobile`; `isNewUser` false; account groups per `include` (default profile,data)."),

@@ -58,6 +58,7 @@ TIMEOUT = 10.0
 """Seconds a receiver has to answer (SAP CX Works)."""
 VERSION = "2.0"
 KIND = "webhook"
+_IDLE_SECONDS = 2.0  # a sender thread with nothing queued for this long ends
 
 DECISIONS: tuple[tuple[str, str], ...] = (
     ("Webhooks configuration", "accounts.webhooks.set creates or updates (by `name`, at most 100 characters) a "
@@ -72,14 +73,17 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                        "(deleteAccount). "
                        "importFullAccount fires none. One event per notification (Gigya may batch up to 100)."),
     ("Webhook signatures", "Every notification carries `X-Gigya-Sig-Hmac-Sha1` = base64(HMAC-SHA1(base64-decoded "
-                           "secret, raw body)), the secret being the signingUserKey's or else the site secret "
+                           "secret, raw body)) (C: SAP Help's PHP webhook receiver sample), the secret being the signingUserKey's or else the site secret "
                            "(standing in for the partner secret); webhooks version 2.0 (the mock's only version) "
                            "also carry `X-Gigya-Sig-JWT`, RS256 with the getJWTPublicKey key, claims `iss`, `iat`, "
-                           "`exp` = iat + 60, `jti` = the body's `nonce`, `sub` = base64url(SHA-256(body)) (I)."),
+                           "`exp` = iat + 60, `jti` = the body's `nonce` (C: a sample token in SAP Commerce's "
+                           "gigyab2bwebservices tests), `sub` = base64url(SHA-256(body)) (I: the sample's `sub` is "
+                           "43 characters, what it digests is not published)."),
     ("Webhook delivery", f"From a background thread, never blocking the API call. A receiver has {TIMEOUT:.0f} s to "
                          "answer 2xx; otherwise the same body is resent after "
                          + ", ".join(str(d) for d in RETRY_DELAYS)
-                         + " s (I: SAP says \"at increasing intervals up to one hour\"), then dropped with a "
+                         + " s (I: SAP CX Works \"Webhook Do's and Don'ts\" says 10 s, then \"resent at increasing intervals up "
+                           "to one hour\"), then dropped with a "
                            "warning. Notifications to one URL go in order: a failing one holds back the later ones."),
 )
 """Choices rendered into SUPPORTED.md."""
@@ -262,6 +266,9 @@ class _Dispatcher:
         while True:
             with self._cond:
                 note = self._next()
+                if note is None:  # idle for a while: the thread ends; put() starts a new one
+                    self._thread = None
+                    return
                 self._busy += 1
             try:
                 ok = self._send(note)
@@ -271,14 +278,17 @@ class _Dispatcher:
                     self._settle(note, ok)
                     self._cond.notify_all()
 
-    def _next(self) -> _Notification:
+    def _next(self) -> _Notification | None:
         while True:
             if self._due and self._due[0][0] <= time.monotonic():
                 _, _, url = heapq.heappop(self._due)
                 if self._queues.get(url):
                     return self._queues[url][0]
                 continue
-            self._cond.wait(None if not self._due else max(0.0, self._due[0][0] - time.monotonic()))
+            if not self._due and not self._cond.wait(_IDLE_SECONDS) and not self._due:
+                return None
+            if self._due:
+                self._cond.wait(max(0.0, self._due[0][0] - time.monotonic()))
 
     def _send(self, note: _Notification) -> bool:
         import urllib.error

@@ -42,8 +42,9 @@ def _check_secret(secret: str | None) -> None:
 
 
 def listen_for_deletions(site: Any, downstream: Any, state: Any, *, job: str, address: str, secret: str | None,
-                         max_age: int, retry_every: float) -> None:
-    """Receive accountDeleted webhooks for ``site`` on ``address`` and settle them ``downstream``."""
+                         max_age: int, retry_every: float, report_path: Any = None) -> None:
+    """Receive accountDeleted webhooks for ``site`` on ``address`` and settle them ``downstream``; at the
+    end write the counts to ``report_path`` (JSON) and stderr."""
     from gigya_migrate.flows.deletion_webhooks import DeletionWebhooks, WebhookOptions, serve
 
     host, port = parse_address(address)
@@ -69,5 +70,11 @@ def listen_for_deletions(site: Any, downstream: Any, state: Any, *, job: str, ad
     finally:
         signal.signal(signal.SIGTERM, previous)
         downstream.close()
+    if report_path is not None:
+        from dataclasses import asdict
+
+        from gigya_migrate.flows.state import utc_now_iso, write_json_atomic
+
+        write_json_atomic(report_path, {**asdict(receiver.report), "job": job, "finishedAt": utc_now_iso()})
     click.echo(receiver.report.summary(), err=True)
     raise click.exceptions.Exit(130)

@@ -203,7 +203,8 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
                                        dead_letter or _dead_letter_path(state_path, job), event_key,
                                        list(EVENT_FIELDS) + ["eventId"])
         return listen_for_deletions(site, downstream, StateFile(state_path), job=job, address=listen,
-                                    secret=webhook_secret or site.secret, max_age=max_age, retry_every=retry_every)
+                                    secret=webhook_secret or site.secret, max_age=max_age, retry_every=retry_every,
+                                    report_path=report_path)
     if since and full:
         raise click.UsageError("--since and --full contradict each other; give one.")
     if since:  # refused here when it is not a time; Unix ms accepted as for copy and export

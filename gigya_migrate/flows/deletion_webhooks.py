@@ -137,7 +137,8 @@ class DeletionWebhooks:
     def _check(self, body: bytes, headers: dict[str, str]) -> dict:
         hmac_sig, jwt_sig = headers.get("x-gigya-sig-hmac-sha1"), headers.get("x-gigya-sig-jwt")
         if hmac_sig and self.options.secret:
-            if not hmac.compare_digest(hmac_sig.strip(), webhook_signature(body, self.options.secret)):
+            expected = webhook_signature(body, self.options.secret).encode()
+            if not hmac.compare_digest(hmac_sig.strip().encode("utf-8", "replace"), expected):
                 raise Refused(401, "X-Gigya-Sig-Hmac-Sha1 does not match the body (wrong secret or altered body)")
         elif jwt_sig and self.options.jwks is not None:
             self._check_jwt(body, jwt_sig.strip())

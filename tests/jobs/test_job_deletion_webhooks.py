@@ -76,6 +76,7 @@ def test_a_signed_deletion_goes_downstream_once(tmp_path, out):
 
 @pytest.mark.parametrize("headers, status, reason", [
     ({}, 401, "unsigned"),
+    ({"X-Gigya-Sig-Hmac-Sha1": "sïgnature"}, 401, "does not match"),
     ({"X-Gigya-Sig-Hmac-Sha1": sign(b"something else")}, 401, "does not match"),
     ({"X-Gigya-Sig-Hmac-Sha1": sign(notification(deleted("u1")), "b3RoZXItc2VjcmV0")}, 401, "does not match"),
 ])
@@ -198,6 +199,8 @@ def test_cli_listens_until_interrupted(tmp_path, out):
     assert "2 notifications (1 refused); 1 deletions: 1 accepted downstream" in err
     assert [row["uid"] for row in lines(out)] == ["u7"]
     assert DEFAULT_SECRET not in err
+    report = json.loads((tmp_path / "deletions-report.json").read_text())
+    assert (report["notifications"], report["refused"], report["accepted"]) == (2, 1, 1)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -155,3 +155,15 @@ def backend_mails(backend):
     from mock_gigya import mailbox
 
     return mailbox.messages(backend)
+
+
+def test_a_pending_registration_is_completed_through_its_regtoken(call):
+    call("accounts.setSchema", dataSchema={"fields": {"data.terms": {"required": False}}})
+    token, body = _register(call)
+    assert body["errorCode"] == 206001
+    assert call("accounts.setAccountInfo", regToken=token, data={"terms": True})["errorCode"] == 0
+    account = call("accounts.getAccountInfo", regToken=token)
+    assert account["UID"] == body["UID"] and account["data"] == {"terms": True} and account["isRegistered"] is False
+    assert call("accounts.finalizeRegistration", regToken=token)["errorCode"] == 0
+    assert call("accounts.getAccountInfo", regToken=token)["errorCode"] == 400006  # used up by the login
+    assert call("accounts.getAccountInfo")["errorCode"] == 400002
