@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from mock_gigya import input_checks, passwords, registration, schema, sessions, webhooks
+from mock_gigya import input_checks, lite, passwords, registration, schema, sessions, webhooks
 from mock_gigya.auth import Caller, authenticate
 from mock_gigya.backend import Backend, iso
 from mock_gigya.errors import STATUS_REASONS, MockGigyaError, status_code_of
@@ -173,6 +173,8 @@ def _search(b: Backend, c: Caller, p: dict) -> dict:
         if p.get("openCursor"):
             raise MockGigyaError.invalid("openCursor", "openCursor needs server-side credentials (userKey + secret)")
         b.check_query_signature(c.api_key, p.get("query"), p.get("querySig"), p.get("expTime"))
+    if lite.is_lite_search(b, p):
+        return lite.search(b, c.api_key, p)  # accountTypes=lite, FROM emailAccounts (mock_gigya/lite.py)
     return b.search(c.api_key, query=p.get("query"), cursor_id=p.get("cursorId"), open_cursor=bool(p.get("openCursor")))
 
 
@@ -280,6 +282,11 @@ _METHODS = (
     Method("accounts.webhooks.getAll", _webhooks_get_all, (), doc="the site's webhooks"),
     Method("accounts.webhooks.delete", _on_site(webhooks.delete), (Param("url"), Param("name")),
            doc="remove a webhook (by url, or name)"),
+    Method("accounts.importLiteAccount", _on_site(lite.import_lite_account), (
+        Param("email", required=True), Param("profile", "json"), Param("data", "json"), Param("subscriptions", "json"),
+    ), doc="create or merge the lite account of an email (no password)"),
+    Method("accounts.deleteLiteAccount", _on_site(lite.delete_lite_account), (Param("emailAccountToken", required=True),),
+           doc="delete a lite account by the token of its emailAccounts result"),
     Method("audit.search", _audit_search, (Param("query"), Param("cursorId"), Param("openCursor", "bool")),
            doc="the audit log (SELECT * FROM auditLog)"),
 )

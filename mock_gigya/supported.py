@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import (account_rules, api, auth, backend, passwords, query_limits, rate_cap, registration,
+from mock_gigya import (account_rules, api, auth, backend, lite, passwords, query_limits, rate_cap, registration,
                         search_index, sessions, site_options, transport, uid_limits, webhooks)
 
 __all__ = ["DECISIONS", "render", "main"]
@@ -54,8 +54,9 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                         "calls) and for accounts.search with `querySig` = HMAC-SHA1(site secret, `query + \"_\" + "
                         "expTime`) and a future `expTime` in ms (403003 / 403002 otherwise); other methods answer "
                         "403007 Permission denied."),
-    ("Not supported in queries", "FILTER, `WITH counters`, FROM emailAccounts / communications (400006); "
-                                 "`accountTypes` and `timeout` are accepted and ignored (full accounts only)."),
+    ("Not supported in queries", "FILTER, `WITH counters`, FROM communications (400006); `timeout` is accepted and "
+                                 "ignored. FROM emailAccounts and `accountTypes=lite` are answered by the lite "
+                                 "accounts (see below)."),
     ("Schema", "profile keys must be Gigya profile fields (`backend.PROFILE_FIELDS`), otherwise 400006 "
                "\"Schema validation failed\" with one validationErrors entry per field; `data` is dynamic unless the "
                "site's schema has `dataSchema.dynamicSchema: false`, then only `dataSchema.fields` are accepted. "
@@ -217,7 +218,7 @@ def render() -> str:
     lines += [f"- **{topic}**: {text}" for module in (registration, passwords, sessions, webhooks)
               for topic, text in module.DECISIONS]
     lines += ["", "## Decisions of the fidelity switches and account rules", ""]
-    lines += [f"- **{topic}**: {text}" for module in (uid_limits, search_index, account_rules)
+    lines += [f"- **{topic}**: {text}" for module in (uid_limits, search_index, account_rules, lite)
               for topic, text in module.DECISIONS]
     lines += _site_option_lines() + _difference_lines()
     lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
@@ -248,8 +249,10 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
     ("Write-to-search delay", "about 1 s, up to 30 s, for accounts.search and audit.search",
      "none unless `searchDelaySeconds` is set; then new accounts are hidden and changed ones shown as before for "
      "exactly that long"),
-    ("Lite accounts", "importLiteAccount / setAccountInfo on lite accounts, emailAccounts search, deleteLiteAccount",
-     "the subset listed in the calls table; other lite operations answer 404000"),
+    ("Lite accounts", "importLiteAccount, setAccountInfo/getAccountInfo on lite accounts (regToken), emailAccounts "
+     "search, full,lite searches, deleteLiteAccount",
+     "importLiteAccount, emailAccounts and accountTypes=lite searches, deleteLiteAccount; full,lite in one search "
+     "and aggregates answer 400006; other lite operations answer 404000"),
     ("Email delivery, captcha, TFA, social login", "real", "not implemented (mails go to the mock's mailbox)"),
     ("`httpReq.country`, `lastLoginLocation`", "geolocated from the caller's IP", "\"ZZ\" unless a test header says"),
     ("importFullAccount ignored properties", "listed in the response (field name not published)",

@@ -493,6 +493,8 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
               help="Accounts per search page.")
 @click.option("--limit", type=click.IntRange(min=1), help="Export at most N accounts (a test run).")
 @click.option("--dry-run", is_flag=True, help="Count the matching accounts; write nothing.")
+@click.option("--account-types", type=click.Choice(["full", "lite"]), default="full", show_default=True,
+              help="lite: export lite accounts (email-only, accounts.search accountTypes=lite).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the run report (JSON) here.")
 @click.option("--fail-on-errors", is_flag=True, envvar="GIGYA_MIGRATE_FAIL_ON_ERRORS",
@@ -500,7 +502,8 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
                    "or stops with exit 1.")
 @_job_errors
 def export_command(site, where, fields, out_path, overwrite, fmt, separator, flatten, array_separator, delta_field,
-                   full, since, job, state_path, batch_size, limit, dry_run, report_path, fail_on_errors):
+                   full, since, job, state_path, batch_size, limit, dry_run, account_types, report_path,
+                   fail_on_errors):
     """Export the accounts matching a query to a file (for an ESP, a CRM, a marketing system).
 
     The file is written whole or not at all; an incremental export (--delta-field) advances its
@@ -528,7 +531,8 @@ def export_command(site, where, fields, out_path, overwrite, fmt, separator, fla
     options = ExportOptions(out=out_path, where=where, fields=_split_fields(fields), fmt=fmt, separator=separator,
                             flatten=flatten, array_separator=array_separator, delta_field=delta_field, full=full,
                             since_ms=_since_ms(since), job=job,
-                            page_size=batch_size, limit=limit, dry_run=dry_run)
+                            page_size=batch_size, limit=limit, dry_run=dry_run,
+                            account_types=None if account_types == "full" else account_types)
     report = export_accounts(site.client(), StateFile(state_path), options, progress=_progress("exported"))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary())

@@ -96,13 +96,14 @@ class QueryError(ValueError):
 
 
 def search_accounts(client: Any, query: str, *, where: str | None = None,
-                    page_size: int | None = None) -> Iterator[dict[str, Any]]:
+                    page_size: int | None = None, **extra: Any) -> Iterator[dict[str, Any]]:
     """``client.search_all(query)`` as plain dicts. A query refused on the first page (a syntax
     error in ``--where``) raises ``QueryError`` showing the condition with a caret under the
-    position Gigya names; the position counts in the whole query, which the user never typed."""
+    position Gigya names; the position counts in the whole query, which the user never typed.
+    ``extra`` are further accounts.search parameters (``accountTypes="lite"``)."""
     from gigya_migrate.errors import GigyaError
 
-    results = iter(client.search_all(query, page_size=page_size))
+    results = iter(client.search_all(query, page_size=page_size, **extra))
     try:
         first = next(results, None)
     except GigyaError as exc:
@@ -230,6 +231,7 @@ class ExportOptions:
     page_size: int = 300
     limit: int | None = None
     dry_run: bool = False
+    account_types: str | None = None  # accounts.search accountTypes: "lite" exports lite accounts
 
 
 @dataclass
@@ -270,7 +272,8 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
     query = account_query(options.fields, where, delta_field=window.delta_field, since_ms=window.since_ms)
     report = ExportReport(out=str(options.out), query=query, window=window.describe(), format=fmt,
                           dry_run=options.dry_run)
-    found = search_accounts(client, query, where=where, page_size=options.page_size)
+    types = {"accountTypes": options.account_types} if options.account_types else {}
+    found = search_accounts(client, query, where=where, page_size=options.page_size, **types)
     if not options.fields:  # the default export is for an ESP or a CRM: no password hashes in it
         found = ({k: v for k, v in record.items() if k != "password"} for record in found)
     records = _counted(_limited(found, options.limit), report, progress)
