@@ -76,9 +76,11 @@ class History:
         self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         self._db.executescript(_SCHEMA)
         self._trace_count: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}
 
     def close(self) -> None:
-        """Close the file."""
+        """Commit what is pending (trace lines) and close the file."""
+        self._db.commit()
         self._db.close()
 
     # --- jobs --------------------------------------------------------------------------------------
@@ -97,22 +99,23 @@ class History:
         """Close a job with its outcome and metrics."""
         with self._db:
             self._db.execute("UPDATE jobs SET status = ?, ended_at = ?, processed = ?, total = ?, steps = ?, "
-                             "errors = ?, message = ? WHERE id = ?",
+                             "errors = ?, message = ?, trace_dropped = ? WHERE id = ?",
                              (status, utc_now_iso(), processed, total, json.dumps(steps), json.dumps(errors),
-                              message, job_id))
+                              message, self._dropped.pop(job_id, 0), job_id))
 
     def trace(self, job_id: str, level: str, step: str | None, message: str, data: Any = None) -> bool:
-        """Add a trace entry; False (and counted as dropped) once the job has 1,000."""
+        """Add a trace entry; False (and counted as dropped) once the job has 1,000. Entries are
+        committed in groups (and by ``finish``): one commit per line would slow a job down."""
         seq = self._trace_count.get(job_id, 0)
         if seq >= TRACE_LIMIT:
-            with self._db:
-                self._db.execute("UPDATE jobs SET trace_dropped = trace_dropped + 1 WHERE id = ?", (job_id,))
+            self._dropped[job_id] = self._dropped.get(job_id, 0) + 1
             return False
         self._trace_count[job_id] = seq + 1
-        with self._db:
-            self._db.execute("INSERT INTO trace VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (job_id, seq, utc_now_iso(), level, step, message,
-                              None if data is None else json.dumps(data, default=str)))
+        self._db.execute("INSERT INTO trace VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (job_id, seq, utc_now_iso(), level, step, message,
+                          None if data is None else json.dumps(data, default=str)))
+        if seq % 100 == 99:
+            self._db.commit()
         return True
 
     def jobs(self, flow: str | None = None, limit: int = 50) -> list[JobRecord]:
