@@ -29,13 +29,20 @@ from gigya_migrate.flows.deletions import DELETION_ENDPOINTS, FLAGGED_CID
 __all__ = ["TEMPLATES", "template"]
 
 _IMPORT_SCRIPT = """\
-// One legacy row (email, first_name, last_name, password_hash) -> importFullAccount parameters.
+// One legacy row (email, first_name, last_name, password_hash), looked up by email (UID when the
+// account exists) -> importFullAccount parameters, as `gigya-migrate import` builds them.
 function process(record, ctx, logger, next) {
     var email = String(record.email || '').trim().toLowerCase();
     if (!email) {
         throw new Error('the record has no email');
     }
-    var account = {loginIDs: {emails: [email]}, emails: {verified: [email]}, profile: {email: email}};
+    var account = {loginIDs: {emails: [email]}, profile: {email: email}};
+    if (record.UID) {
+        account.UID = record.UID;  // an existing account: its verification state stays as it is
+    } else {
+        account.emails = {verified: [email]};
+        account.isVerified = true;
+    }
     if (record.first_name) { account.profile.firstName = record.first_name; }
     if (record.last_name) { account.profile.lastName = record.last_name; }
     var hash = String(record.password_hash || '');
@@ -79,16 +86,16 @@ def _errors_branch(folder_var: str, name: str) -> list[dict[str, Any]]:
 TEMPLATES: dict[str, dict[str, Any]] = {
     "import": {
         "name": "Import legacy users",
-        "description": "file > parse > build > lookup > importAccount (errors > format > file)",
+        "description": "file > parse > lookup > build > importAccount (errors > format > file)",
         "steps": [
             {"id": "file", "type": "datasource.read.file", "params": {"path": "<$inputFile$>"}, "next": ["parse"]},
-            {"id": "parse", "type": "file.parse.dsv", "params": {"columnSeparator": ","}, "next": ["build"]},
-            {"id": "build", "type": "record.evaluate", "params": {"script": _b64(_IMPORT_SCRIPT)},
-             "next": ["lookup"], "error": ["formatErrors"]},
+            {"id": "parse", "type": "file.parse.dsv", "params": {"columnSeparator": ","}, "next": ["lookup"]},
             {"id": "lookup", "type": "datasource.lookup.gigya.account",
-             "params": {"select": "UID", "lookupFields": [{"sourceField": "profile.email", "gigyaField": "loginIDs.emails"}],
+             "params": {"select": "UID", "lookupFields": [{"sourceField": "email", "gigyaField": "loginIDs.emails"}],
                         "handleFieldConflicts": "take_lookup", "mismatchBehavior": "process",
-                        "multiMatchBehavior": "error", "maxConcurrency": 8},
+                        "multiMatchBehavior": "error", "isCaseSensitive": False, "maxConcurrency": 8},
+             "next": ["build"], "error": ["formatErrors"]},
+            {"id": "build", "type": "record.evaluate", "params": {"script": _b64(_IMPORT_SCRIPT)},
              "next": ["importAccount"], "error": ["formatErrors"]},
             {"id": "importAccount", "type": "datasource.write.gigya.importaccount",
              "params": {"importPolicy": "upsert", "maxConnections": 8}, "error": ["formatErrors"]},
