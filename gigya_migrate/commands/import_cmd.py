@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from gigya_migrate.commands._common import library_errors, site_options, time_ms
+from gigya_migrate.commands._locations import Location, fetch_remote
 from gigya_migrate.commands._exit import (already_finished, exit_for_failures, exit_records_failed,
                                           fail_on_errors_option)
 
@@ -59,7 +60,7 @@ MAPPING_DOC = "docs/mapping.md"
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file", type=Location(click.Path(exists=True, dir_okay=False, allow_dash=True)))
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False),
               help=f"Mapping file (YAML/JSON): columns -> Gigya fields, constants, drops, password columns; "
                    f"the language, with an example per feature: {MAPPING_DOC}.")
@@ -96,6 +97,7 @@ MAPPING_DOC = "docs/mapping.md"
 @fail_on_errors_option
 @site_options(required=False)
 @library_errors()
+@fetch_remote("file")
 def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, policy, lookup, dry_run, limit,
                    concurrency, errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight,
                    progress, fail_on_errors, site):

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import click
 
 from gigya_migrate.commands._common import library_errors, site_options, time_ms
+from gigya_migrate.commands._locations import Location, publish_remote
 from gigya_migrate.commands._exit import already_finished, exit_for_failures, exit_records_failed, fail_on_errors_option
 
 __all__ = ["COMMANDS"]
@@ -91,7 +92,7 @@ def _downstream_options(function: Callable | None = None, *, dead_letter: bool =
         return functools.partial(_downstream_options, dead_letter=dead_letter)
     parked = "parked in the dead-letter file" if dead_letter else "left flagged for the next run"
     options = [
-        click.option("--out", "out_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--out", "out_paths", multiple=True, type=Location(click.Path(dir_okay=False, path_type=Path)),
                      help="Append deletions to this file (.csv or .jsonl). Repeatable."),
         click.option("--post", "post_url", help="POST deletions as JSON to this URL (the 'generic writer')."),
         click.option("--post-mode", type=click.Choice(["record", "batch"]), default="record", show_default=True,
@@ -168,6 +169,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
               help="--listen: seconds between retries of the parked (dead-letter) deletions.")
 @fail_on_errors_option
 @_job_errors
+@publish_remote("out_paths", append=True)
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
                       batch_size, include_links, include_flagged, since, full, job, limit, dry_run, listen,
                       webhook_secret, max_age, retry_every, fail_on_errors):
@@ -474,7 +476,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
 @click.option("--where", help="accounts.search condition; ${now-7d} style placeholders become Unix ms.")
 @click.option("--fields", help="Comma-separated fields (columns), e.g. UID,profile.email,profile.firstName "
                                 "[default: every field but password; name password or * to include it].")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out_path", required=True, type=Location(click.Path(dir_okay=False, path_type=Path)),
               help="Output file: .csv, .tsv, .dsv, .json, .jsonl, optionally .gz.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists (an incremental export replaces "
                                                 "the file its previous run wrote without it).")
@@ -501,6 +503,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
               help="Accepted like on every job; an export has no per-record failures: it writes the whole file "
                    "or stops with exit 1.")
 @_job_errors
+@publish_remote("out_path")
 def export_command(site, where, fields, out_path, overwrite, fmt, separator, flatten, array_separator, delta_field,
                    full, since, job, state_path, batch_size, limit, dry_run, account_types, report_path,
                    fail_on_errors):
@@ -592,6 +595,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
 @_runner_options("flagged-deletions")
 @_job_errors
 @_runner_errors
+@publish_remote("out_paths", append=True)
 def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url, post_mode, headers, retries,
                               **run_args):
     """Delete deactivated accounts flagged for deletion, after telling downstream systems.
