@@ -20,9 +20,9 @@ def _csv(path, rows, header=("email", "first", "last")):
     return path
 
 
-def _run(tmp_path, steps, *extra, name="t"):
+def _run(tmp_path, steps, *extra, name="t", env_token=None):
     flow = write_json(tmp_path / f"{name}.json", {"name": name, "steps": steps})
-    return cli("dataflow", "run", flow, *extra)
+    return cli("dataflow", "run", flow, *extra, env={"GIGYA_VAR_crmToken": env_token} if env_token else None)
 
 
 def _read(path):
@@ -206,3 +206,56 @@ def test_a_run_level_failure_is_a_failed_job_with_exit_1(tmp_path):
     result = _run(tmp_path, steps)
     assert result.exit_code == 1 and "failed: FileNotFoundError" in result.output
     assert "failed" in cli("jobs", "list").output
+
+
+def test_external_generic_posts_records_and_refusals_take_the_error_path(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            refused = body.get("first") == "Alan"
+            if not refused:
+                received.append((body, self.headers.get("Authorization")))
+            self.send_response(400 if refused else 200)
+            self.end_headers()
+            self.wfile.write(b'{"ok": %s}' % (b"false" if refused else b"true"))
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        steps = [*_source(tmp_path, ROWS), {"id": "t", "type": "datasource.write.external.generic",
+                                            "params": {"url": f"http://127.0.0.1:{server.server_address[1]}/crm",
+                                                       "headers": {"Authorization": "<$crmToken$>"}},
+                                            "error": ["bad"]}, *_to_json("bad", tmp_path / "bad", "bad.json")]
+        result = _run(tmp_path, steps, "--log-level", "debug", env_token="Bearer s3cr3t-token")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert [b["first"] for b, _ in received] == ["Ada", "Grace"] and received[0][1] == "Bearer s3cr3t-token"
+    bad = _read(tmp_path / "bad" / "bad.json")
+    assert [(b["first"], b["errorCode"]) for b in bad] == [("Alan", "http-400")]
+    assert "s3cr3t-token" not in result.output
+
+
+def test_lookup_behaviours(sites, tmp_path):
+    sites.dst.import_full_account("known", login_ids={"emails": ["ada@example.com"]},
+                                  profile={"email": "ada@example.com", "lastName": "FromGigya"})
+    steps = [*_source(tmp_path, ROWS[:2]),
+             {"id": "t", "type": "datasource.lookup.gigya.account",
+              "params": {"select": "UID,profile.lastName", "handleFieldConflicts": "take_source",
+                         "lookupFields": [{"sourceField": "email", "gigyaField": "loginIDs.emails"}],
+                         "mismatchBehavior": "error"}, "next": ["ok"], "error": ["bad"]},
+             *_to_json("ok", tmp_path / "ok", "ok.json"), *_to_json("bad", tmp_path / "bad", "bad.json")]
+    assert _run(tmp_path, steps, *sites.site_args()).exit_code == 0
+    assert _read(tmp_path / "ok" / "ok.json") == [{"email": "ada@example.com", "first": "Ada", "last": "Lovelace",
+                                                   "UID": "known", "profile": {"lastName": "FromGigya"}}]
+    bad = _read(tmp_path / "bad" / "bad.json")
+    assert [(b["first"], b["errorCode"]) for b in bad] == [("Alan", "lookup-mismatch")]
