@@ -18,9 +18,11 @@ from gigya_migrate.commands._common import library_errors, site_options, time_ms
 from gigya_migrate.commands._locations import Location, fetch_remote
 from gigya_migrate.commands._exit import (already_finished, exit_for_failures, exit_records_failed,
                                           fail_on_errors_option)
+from gigya_migrate.commands.html_report import html_option, publish
 
 __all__ = ["COMMANDS", "import_command", "status_command", "validate_hashes_command"]
 
+_DEFAULT_HISTORY = ".gigya-migrate/status-history.sqlite"  # status_history.DEFAULT_HISTORY, without importing it
 _FORMATS = click.Choice(["csv", "tsv", "dsv", "json", "jsonl"], case_sensitive=False)
 
 
@@ -98,6 +100,7 @@ MAPPING_DOC = "docs/mapping.md"
 @site_options(required=False)
 @library_errors()
 @fetch_remote("file")
+@html_option("import")
 def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, policy, lookup, dry_run, limit,
                    concurrency, errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight,
                    progress, fail_on_errors, site):
@@ -249,6 +252,7 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
         if client is not None:
             client.close()
     click.echo(result.summary())
+    publish(result.as_dict())
     exit_for_failures(result.failed, fail_on_errors)
 
 
@@ -322,6 +326,7 @@ def _separator(value: str | None) -> str | None:
               help="Accepted for symmetry with the jobs: a failed sample user always exits 3 here.")
 @site_options(required=False)
 @library_errors()
+@html_option("validate-hashes")
 def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, password_column, hash_column,
                             scheme_column, salt_column, rounds_column, keep, report_path, fail_on_errors, site):
     """Prove legacy hashes log in after import: import, log in, confirm the re-hash, log in again.
@@ -375,6 +380,7 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
     click.echo(report.table())
     if report_path:
         _write_json(report_path, report.as_dict())
+    publish(report.as_dict())  # the --html page shows the failures too
     if report.failed:
         exit_records_failed(f"{len(report.failed)} of {len(report.checks)} sample users failed")
 
@@ -404,9 +410,14 @@ def _check_sample_columns(sample: str, fmt: str | None, delimiter: str | None, m
               help="When the import ran (ISO time or Unix ms): logins at or before it are the legacy system's. "
                    "Default: each account's password.created (when its current hash was stored).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the counts as JSON.")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False), default=_DEFAULT_HISTORY,
+              show_default=True, help="SQLite file keeping one row per run (the --html page draws re-hash progress "
+                                      "over days from it).")
+@click.option("--no-history", is_flag=True, help="Do not record this run in --history.")
 @site_options()
 @library_errors()
-def status_command(where, site_algorithm, imported_at, report_path, site):
+@html_option("status")
+def status_command(where, site_algorithm, imported_at, report_path, history_path, no_history, site):
     """After go-live: how many users logged in and were re-hashed, how many still carry a legacy hash.
 
     \b
@@ -419,11 +430,14 @@ def status_command(where, site_algorithm, imported_at, report_path, site):
       gigya-migrate status
       gigya-migrate status --where 'data.migratedFrom = "legacy-shop"' --mock
       gigya-migrate status --imported-at 2026-11-02T06:00:00Z
+      gigya-migrate status --html rehash-progress.html     # daily: share re-hashed per algorithm, over days
     """
     from gigya_migrate.errors import GigyaError
     from gigya_migrate.flows.status import STATUS_FIELDS, hash_status
 
     _check_folder(report_path)
+    if history_path != _DEFAULT_HISTORY and not no_history:  # the default folder is created
+        _check_folder(history_path, "--history")
     _require_credentials(site)
     boundary = time_ms(imported_at, "--imported-at")
     with site.client() as client:
@@ -436,8 +450,20 @@ def status_command(where, site_algorithm, imported_at, report_path, site):
                                          param_hint="--where") from None
             raise
     click.echo(status.summary())
+    document = _with_history(status.as_dict(), history_path, site.describe(), where, record=not no_history)
     if report_path:
-        _write_json(report_path, status.as_dict())
+        _write_json(report_path, document)
+    publish(document)
+
+
+def _with_history(document: dict, path: str, site: str, where: str | None, *, record: bool) -> dict:
+    """The status report plus its history (this run appended first, unless ``record`` is off)."""
+    from gigya_migrate.flows.status_history import StatusHistory
+
+    history = StatusHistory(path)
+    if record:
+        history.record(site, document, where=where)
+    return {**document, "history": history.rows(site, where=where)}
 
 
 def _check_folder(path: str | None, option: str = "--report") -> None:

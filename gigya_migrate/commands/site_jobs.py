@@ -17,6 +17,7 @@ import click
 from gigya_migrate.commands._common import library_errors, site_options, time_ms
 from gigya_migrate.commands._locations import Location, publish_remote
 from gigya_migrate.commands._exit import already_finished, exit_for_failures, exit_records_failed, fail_on_errors_option
+from gigya_migrate.commands.html_report import html_option, publish
 
 __all__ = ["COMMANDS"]
 
@@ -170,6 +171,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
 @fail_on_errors_option
 @_job_errors
 @publish_remote("out_paths", append=True)
+@html_option("deletions")
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,
                       batch_size, include_links, include_flagged, since, full, job, limit, dry_run, listen,
                       webhook_secret, max_age, retry_every, fail_on_errors):
@@ -233,6 +235,7 @@ def deletions_command(site, out_paths, post_url, post_mode, headers, retries, de
             click.echo(json.dumps(event, sort_keys=True))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary(), err=dry_run)  # a dry run keeps stdout for the JSONL listing
+    publish(report.to_dict())
     # refused downstream (parked in the dead-letter file, retried next run): the records that failed
     exit_for_failures(report.parked + report.retried_still_parked, fail_on_errors,
                       what="deletion(s) refused downstream (parked for the next run)")
@@ -391,6 +394,7 @@ def _copy_fields(fields: str | None) -> list[str]:
 @_runner_options("copy")
 @_job_errors
 @_runner_errors
+@html_option("copy")
 def copy_command(from_site, to_site, where, fields, import_policy, identity_conflicts, full, since, delta_field,
                  batch_size, state_path, skip_schema_check, no_reconcile, **run_args):
     """Copy accounts from one site to another, passwords included, across data centers too.
@@ -429,6 +433,7 @@ def copy_command(from_site, to_site, where, fields, import_policy, identity_conf
     click.echo(report.summary())
     if report.run.failed:
         click.echo(f"{report.run.failed} account(s) failed -> {run_args['errors_path']}", err=True)
+    publish(report.to_dict())
     exit_for_failures(report.run.failed, run_args["fail_on_errors"], what="account(s) failed")
 
 
@@ -504,6 +509,7 @@ def reconcile_command(from_site, to_site, where, fields, report_path, max_listed
                    "or stops with exit 1.")
 @_job_errors
 @publish_remote("out_path")
+@html_option("export")
 def export_command(site, where, fields, out_path, overwrite, fmt, separator, flatten, array_separator, delta_field,
                    full, since, job, state_path, batch_size, limit, dry_run, account_types, report_path,
                    fail_on_errors):
@@ -539,6 +545,7 @@ def export_command(site, where, fields, out_path, overwrite, fmt, separator, fla
     report = export_accounts(site.client(), StateFile(state_path), options, progress=_progress("exported"))
     _write_json(report_path, report.to_dict())
     click.echo(report.summary())
+    publish(report.to_dict())
 
 
 # --- update ----------------------------------------------------------------------------------------
@@ -554,6 +561,7 @@ def export_command(site, where, fields, out_path, overwrite, fmt, separator, fla
 @_runner_options("update")
 @_job_errors
 @_runner_errors
+@html_option("update")
 def update_command(site, where, assignments, batch_size, **run_args):
     """Set fields on every account matching a query, through accounts.setAccountInfo.
 
@@ -578,6 +586,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
                                              job=[where, parsed]))
     report = update_accounts(site.client(), options)
     click.echo(report.summary())
+    publish(report.as_dict())
     exit_for_failures(report.failed, run_args["fail_on_errors"], what="account(s) failed")
     if not report.records_in and not report.skipped:
         click.echo(f"no account matches --where {where!r}: nothing to update", err=True)
@@ -596,6 +605,7 @@ def update_command(site, where, assignments, batch_size, **run_args):
 @_job_errors
 @_runner_errors
 @publish_remote("out_paths", append=True)
+@html_option("flagged-deletions")
 def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url, post_mode, headers, retries,
                               **run_args):
     """Delete deactivated accounts flagged for deletion, after telling downstream systems.
@@ -637,4 +647,5 @@ def flagged_deletions_command(site, flag, flag_value, where, out_paths, post_url
         if downstream is not None:
             downstream.close()
     click.echo(report.summary(), err=run_args["dry_run"])
+    publish(report.as_dict())
     exit_for_failures(report.failed, run_args["fail_on_errors"], what="flagged account(s) failed")

@@ -28,8 +28,9 @@ unless the mapping's ``add`` says otherwise.
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -86,6 +87,7 @@ class ImportJob:
     api_key: str
     policy: str = "upsert"
     lookup: bool = True
+    formats: "HashFormats" = field(default_factory=lambda: HashFormats())
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -122,6 +124,7 @@ class ImportJob:
         password, item["passwordless"] = self.mapping.password_for(item["row"])
         if password is not None:
             item["account"]["password"] = password
+            item["hashFormat"] = self.formats.seen(self.mapping, item["row"], password)
         return item
 
     def lookup_row(self, item: dict) -> dict:
@@ -210,12 +213,65 @@ def _dry_write(item: dict) -> RecordResult:
 
 
 def import_records(records: Iterable[Any], job: ImportJob, options: RunOptions) -> RunReport:
-    """Run an import over already-read records (any iterable of dicts / ``BadRecord``)."""
-    write = _dry_write if options.dry_run else job.write
+    """Run an import over already-read records (any iterable of dicts / ``BadRecord``).
+
+    The report's ``details.hashFormats`` counts, per legacy hash format, the records seen and how
+    many importFullAccount accepted (the HTML report's "hash formats" table)."""
+    options.details["hashFormats"] = job.formats.table
+    write = job.formats.counting(_dry_write if options.dry_run else job.write)
+    recover = job.formats.counting(job.recover)
     if not any(t.name == "passwordless" for t in options.tallies):
         options.tallies = (*options.tallies, PASSWORDLESS)
     return run(records, name="import", key=job.key, transforms=job.steps(), write=write,
-               recover=job.recover, options=options, key_name="login-id")
+               recover=recover, options=options, key_name="login-id")
+
+
+class HashFormats:
+    """Per legacy hash format: records converted, then accepted or refused by the write.
+
+    ``table`` is a JSON-ready dict kept up to date in place (the run report holds it):
+    ``{"django pbkdf2_sha256": {"gigyaAlgorithm": "pbkdf2_sha256", "records": 3, "ok": 2}}``.
+    """
+
+    def __init__(self) -> None:
+        self.table: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, mapping: Mapping, row: dict, password: dict) -> str:
+        """Count one converted hash (main thread); returns its format label."""
+        label = _format_label(mapping, row)
+        algorithm = (password.get("hashSettings") or {}).get("algorithm") or (
+            "compound (crypt string)" if password.get("compoundHashedPassword") else "unknown")
+        with self._lock:
+            entry = self.table.setdefault(label, {"gigyaAlgorithm": algorithm, "records": 0, "ok": 0})
+            entry["records"] += 1
+        return label
+
+    def counting(self, write: Callable[[dict], RecordResult]) -> Callable[[dict], RecordResult]:
+        """``write`` that also counts accepted records under their format (worker threads).
+
+        Only successes are counted here: a failed attempt may be retried, a success is final. The
+        records of a format not imported (refused, failed at lookup, or left by a stopped run) are
+        ``records - ok``."""
+
+        def counted(item: dict) -> RecordResult:
+            result = write(item)
+            label = item.get("hashFormat")
+            if label is not None and isinstance(result, RecordResult) and result.ok:
+                with self._lock:
+                    self.table[label]["ok"] += 1
+            return result
+
+        return counted
+
+
+def _format_label(mapping: Mapping, row: dict) -> str:
+    """The row's declared scheme, else the format the stored hash is recognised as."""
+    from gigya_migrate.hashing.legacy import detect
+
+    spec = mapping.password
+    scheme = str(row.get(spec.scheme) or "").strip() if spec.scheme else ""
+    return scheme or spec.default_scheme or detect(str(row.get(spec.hash) or "")) or "unrecognised"
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
