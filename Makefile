@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test demo bench clean browser
 
 setup: $(STAMP)
 
@@ -14,8 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) drive Debian's chromium through chromedriver. Installed here when
+# missing and run as root (CI); otherwise those tests skip and say why. Quick when already present.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium + chromium-driver for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			>/dev/null) || echo "note: could not install chromium: the browser tests will skip"; \
+	else echo "note: no chromium/chromedriver and not root: the browser tests skip" \
+		"(sudo apt-get install chromium chromium-driver)"; fi
 
 demo: $(STAMP)
 	$(BIN)/python -m gigya_migrate.demo

@@ -42,6 +42,7 @@ import click
 
 from mock_gigya import __version__, defaults, transport
 from mock_gigya.access import ENV_VAR as CONTROL_TOKEN_ENV, ControlAccess, is_loopback_host, unauthorized_body
+from mock_gigya.console.app import CONSOLE_PATH
 from mock_gigya.control import CONTROL_PREFIX, MockControl
 from mock_gigya.faults import FaultInjector
 
@@ -75,6 +76,8 @@ class MockApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         url, path = _addressed(environ)
+        if path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):  # the console asks for the token itself
+            return self._console(environ, start_response)
         if path.startswith(CONTROL_PREFIX) and not self.access.allows(environ):
             return _reply(start_response, 401, transport.json_bytes(unauthorized_body()), "application/json")
         if path.startswith(CONTROL_PREFIX):
@@ -110,6 +113,13 @@ class MockApp:
                                   transport.method_from_path(path), params, headers=_headers(environ), url=url,
                                   remote_addr=environ.get("REMOTE_ADDR"), rate_cap=self.control.rate_cap,
                                   secure_channel=None if self._custom else _secure_channel(environ))
+
+    def _console(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if getattr(self, "_web_console", None) is None:
+            from mock_gigya.console import Console  # built on first use: most runs never open it
+
+            self._web_console = Console(self.control, lambda: self.access)
+        return self._web_console(environ, start_response)
 
     def _handler(self) -> Callable[..., tuple[int, dict]]:
         if self._handle is None:
@@ -628,6 +638,8 @@ def _print_banner(server: MockServer, options: dict) -> None:
         f"  secret:       {secret_note}",
         f"  storage:      {options['db_path'] or 'memory (lost when stopped)'}",
         f"  control:      {url}{CONTROL_PREFIX}state",
+        f"  web console:  {url}{CONSOLE_PATH}  (accounts, audit log, faults"
+        + ("; open it once with ?token=<control token>)" if server.access.locked else ")"),
         f"  official SDKs: send 'Host: accounts.{options['data_center']}.gigya.com' to {url}, or use it as http proxy",
     ]
     if options.get("rate_cap"):
