@@ -342,7 +342,7 @@ def _statement(query: str, page_no: int) -> str:
     if text.lower().startswith("select"):
         return text
     where = f" WHERE {text}" if text else ""
-    return f"SELECT * FROM accounts{where} LIMIT {PAGE_SIZE} START {page_no * PAGE_SIZE}"
+    return f"SELECT * FROM accounts{where} START {page_no * PAGE_SIZE} LIMIT {PAGE_SIZE}"  # LIMIT goes last
 
 
 def parse_mix(text: str) -> dict[str, float] | None:
