@@ -105,6 +105,12 @@ class Serve:
             self.process.wait(timeout=15)
 
 
+@pytest.fixture
+def serve():
+    """``serve(*options)``: start another `mock-gigya serve` (the caller stops it)."""
+    return Serve
+
+
 @pytest.fixture(scope="module")
 def served():
     """`mock-gigya serve` with 12 seeded users (md5, bcrypt, pbkdf2; all with PASSWORD)."""

@@ -176,3 +176,19 @@ def test_console_answers_only_on_the_listening_address(served, host):
     port = served.url.rsplit(":", 1)[1]
     answer = requests.get(f"{served.url}/__mock__/ui", headers={"Host": f"{host}:{port}"}, timeout=30)
     assert answer.status_code == 404 and "Sites" not in answer.text
+
+
+def test_locked_console_in_the_browser(browser, serve, shoot):
+    server = serve("--control-token", "browser-token-1")
+    try:
+        browser.get(f"{server.console}")
+        shoot("console-locked")
+        assert "needs the control token" in _text(browser) and SITE not in browser.page_source
+        browser.get(f"{server.console}?token=browser-token-1")
+        sites = {row[0] for row in _rows(browser, "sites")}
+        shoot("console-unlocked")
+        assert SITE in sites and "token=" not in browser.current_url
+        cookie = browser.get_cookie("mock_token")
+        assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["value"] == "browser-token-1"
+    finally:
+        server.stop()
