@@ -9,7 +9,8 @@ Guards, in order, for every ``/__mock__/ui`` request:
 2. **Token** (:class:`mock_gigya.access.ControlAccess`, the control plane's own rule): when the
    control plane is locked, ``/__mock__/ui?token=T`` with the right token sets the ``mock_token``
    cookie (HttpOnly, SameSite=Strict) and redirects to the same page without it; without the token
-   the console shows only a page asking for it, and no data.
+   the console shows only a page asking for it, and no data (a client that does not ask for HTML
+   gets the control plane's JSON 401 instead).
 3. **Forms**: every POST carries the console's form key (a random value printed into its own
    forms) and, when the browser sends ``Origin``, must come from the console's own origin.
    Reset and seed first show a confirmation page; they act only on its confirm button.
@@ -94,6 +95,13 @@ class Console:
             target = request.environ.get("PATH_INFO", CONSOLE_PATH) + (f"?{urlencode(rest)}" if rest else "")
             cookie = f"{COOKIE_NAME}={token}; Path=/__mock__/; HttpOnly; SameSite=Strict"
             return _redirect(start_response, target, [("Set-Cookie", cookie)])
+        if "text/html" not in request.environ.get("HTTP_ACCEPT", ""):  # a script, not a browser: the control
+            from mock_gigya import transport                              # plane's own JSON 401
+            from mock_gigya.access import unauthorized_body
+
+            body = transport.json_bytes(unauthorized_body())
+            start_response("401 Unauthorized", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         return _send(start_response, 401, pages.token_page(wrong=bool(token)))
 
     def _form_ok(self, request: _Request) -> bool:

@@ -71,10 +71,13 @@ def test_pages_carry_no_script_and_forbid_it():
 
 def test_locked_console_asks_for_the_token_and_shows_no_data(locked):
     locked.seed(defaults.DEFAULT_API_KEY, 2)
-    bare = requests.get(f"{locked.url}/__mock__/ui/accounts", timeout=30)
+    html = {"Accept": "text/html,application/xhtml+xml"}  # what a browser asks for
+    bare = requests.get(f"{locked.url}/__mock__/ui/accounts", headers=html, timeout=30)
     assert bare.status_code == 401 and "needs the control token" in bare.text
     assert defaults.DEFAULT_API_KEY not in bare.text and "@" not in bare.text.split("<main>")[1]
-    wrong = requests.get(f"{locked.url}/__mock__/ui?token=nope", timeout=30)
+    script = requests.get(f"{locked.url}/__mock__/ui/accounts", timeout=30)  # curl, requests: the JSON answer
+    assert script.status_code == 401 and "X-Mock-Token" in script.json()["howToPassToken"]
+    wrong = requests.get(f"{locked.url}/__mock__/ui?token=nope", headers=html, timeout=30)
     assert wrong.status_code == 401 and "not the right one" in wrong.text
     assert requests.get(f"{locked.url}/__mock__/state", timeout=30).status_code == 401  # the control plane agrees
 
