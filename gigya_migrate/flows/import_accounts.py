@@ -239,9 +239,9 @@ class HashFormats:
 
     def seen(self, mapping: Mapping, row: dict, password: dict) -> str:
         """Count one converted hash (main thread); returns its format label."""
-        label = _format_label(mapping, row)
         algorithm = (password.get("hashSettings") or {}).get("algorithm") or (
             "compound (crypt string)" if password.get("compoundHashedPassword") else "unknown")
+        label = _format_label(mapping, row, algorithm)
         with self._lock:
             entry = self.table.setdefault(label, {"gigyaAlgorithm": algorithm, "records": 0, "ok": 0})
             entry["records"] += 1
@@ -265,13 +265,16 @@ class HashFormats:
         return counted
 
 
-def _format_label(mapping: Mapping, row: dict) -> str:
-    """The row's declared scheme, else the format the stored hash is recognised as."""
+def _format_label(mapping: Mapping, row: dict, algorithm: str) -> str:
+    """The row's declared scheme, else the format its stored hash is recognised as, else the Gigya
+    algorithm it became (a preset may build the password without a ``password:`` column)."""
     from gigya_migrate.hashing.legacy import detect
 
     spec = mapping.password
-    scheme = str(row.get(spec.scheme) or "").strip() if spec.scheme else ""
-    return scheme or spec.default_scheme or detect(str(row.get(spec.hash) or "")) or "unrecognised"
+    if spec is None or not isinstance(spec.hash, str) or not isinstance(row.get(spec.hash), str):
+        return algorithm
+    scheme = str(row.get(spec.scheme) or "").strip() if isinstance(spec.scheme, str) else ""
+    return scheme or spec.default_scheme or detect(row[spec.hash]) or algorithm
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,

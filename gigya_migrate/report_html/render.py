@@ -170,7 +170,7 @@ def _is_status(document: Mapping[str, Any]) -> bool:
     return "siteAlgorithm" in document and isinstance(document.get("algorithms"), Mapping)
 
 
-_SKIP_FIELDS = {"records", "failedByCode", "steps", "progress", "details", "algorithms", "failures", "history",
+_SKIP_FIELDS = {"passwordless", "records", "failedByCode", "steps", "progress", "details", "algorithms", "failures", "history",
                 "journalTotals", "run", "reconciliation", "warnings", "columns"}
 
 
@@ -237,10 +237,19 @@ def _steps(run: Mapping[str, Any] | None) -> str:
                                                numeric=[1, 2, 3, 4]), _chart(charts.steps_chart(steps)))
 
 
+def _passwordless(run: Mapping[str, Any] | None) -> str:
+    """The import's records written without a password, by reason (never silent)."""
+    reasons = (run or {}).get("passwordless")
+    if not isinstance(reasons, Mapping) or not reasons:
+        return ""
+    return f"<div class=\"note\">{sum(int(n) for n in reasons.values()):,} record(s) without a password: " + \
+        esc(", ".join(f"{reason} {n:,}" for reason, n in reasons.items())) + "</div>"
+
+
 def _hash_formats(run: Mapping[str, Any] | None) -> str:
     formats = ((run or {}).get("details") or {}).get("hashFormats") or {}
     if not formats:
-        return ""
+        return _section("Hash formats seen", _passwordless(run))
     dry = bool((run or {}).get("dryRun"))
     if dry:  # nothing was sent: the records whose hash converted are the ones that would be imported
         headers = ["legacy format", "Gigya algorithm", "records converted"]
@@ -254,7 +263,7 @@ def _hash_formats(run: Mapping[str, Any] | None) -> str:
               "and sent with importFullAccount; <i>imported</i> counts the accounts Gigya accepted.")
            + " Gigya verifies an imported hash at the user's first login and then re-hashes it: prove each format "
              "beforehand with <code>gigya-migrate validate-hashes</code>.</p>")
-    return _section("Hash formats seen", table(headers, rows, numeric=[2, 3, 4]), how)
+    return _section("Hash formats seen", table(headers, rows, numeric=[2, 3, 4]), how, _passwordless(run))
 
 
 def _validation(document: Mapping[str, Any]) -> str:
