@@ -242,7 +242,7 @@ class _HeldPasswords:
 
     The runner runs local steps on a record right after reading it; the bound only drops what a
     resumed run skips without running steps. Should a password ever miss its record, the
-    fill-password step reads it again with getAccountInfo: never copied without one."""
+    fill step reads it again with getAccountInfo: never copied without one."""
 
     _BOUND = 10_000
 
@@ -323,24 +323,31 @@ def _finish_window(state: StateFile, window: DeltaWindow, report: RunReport, cop
 
 
 def _fill_step(source: Any, fields: list[str]) -> list[Step]:
-    """HELP's importFullAccount notes say accounts.search does not return ``password`` and point to
-    getAccountInfo (docs/gigya-api.md §4, open question 7); its search samples show it. So an
-    account that has login IDs (it can have a password) but comes without one is read again with
-    getAccountInfo before the import: no password is silently left behind, and a search that does
-    return passwords costs no extra call."""
-    if "password" not in fields and "*" not in fields:
+    """Groups accounts.search does not return are read again with getAccountInfo before the import.
+
+    ``subscriptions``: HELP's importFullAccount notes say search does not return them and point to
+    getAccountInfo (docs/gigya-api.md §4); the mock follows that. ``password``: the same notes say so
+    too, while HELP's search samples show it (open question 7), so an account that has login IDs (it
+    can have a password) but comes without one is read again. One getAccountInfo per account covers
+    both; an account that needs neither costs no extra call."""
+    wanted = [g for g in ("password", "subscriptions") if g in fields or "*" in fields]
+    if not wanted:
         return []
 
     def fill(record: dict) -> dict:
-        # Runs on the workers, after the rename step (the runner runs local steps first), so the
-        # password read here is put in import shape here.
-        if "password" not in record and _has_login_ids(record) and record.get("UID"):
-            found = as_dict(source.get_account_info(record["UID"], include=["password"]))
-            if _password(found.get("password")):
-                record["password"] = _password(found["password"])
+        # Runs on the workers, after the rename step (the runner runs local steps first), so what is
+        # read here is put in import shape here.
+        missing = [g for g in wanted if g not in record and (g != "password" or _has_login_ids(record))]
+        if not missing or not record.get("UID"):
+            return record
+        found = as_dict(source.get_account_info(record["UID"], include=missing))
+        if "password" in missing and _password(found.get("password")):
+            record["password"] = _password(found["password"])
+        if "subscriptions" in missing and found.get("subscriptions"):
+            record["subscriptions"] = found["subscriptions"]
         return record
 
-    return [Step("fill-password", fill, network=True)]
+    return [Step("fill-from-getAccountInfo", fill, network=True)]
 
 
 def _has_login_ids(record: dict) -> bool:
