@@ -84,10 +84,11 @@ class Profile:
             return _read_secret_file(self.name, Path(os.path.expanduser(self.settings["secret_file"])))
         return None
 
-    def values(self) -> dict[str, Any]:
-        """The site option values this profile gives (``api-key``, ``secret``, ...); no defaults."""
+    def values(self, *, with_secret: bool = True) -> dict[str, Any]:
+        """The site option values this profile gives (``api-key``, ``secret``, ...); no defaults.
+        ``with_secret=False`` leaves the secret unread (one given explicitly replaces it)."""
         values = {option: self.settings[key] for key, option in _SETTINGS.items() if self.settings.get(key)}
-        secret = self.secret()
+        secret = self.secret() if with_secret else None
         if secret:
             values["secret"] = secret
         return values
@@ -125,7 +126,7 @@ def merge_profile(name: str, path: Path, explicit: Mapping[str, Any]) -> dict[st
     profiles = load_profiles(path)
     if name not in profiles:
         raise ProfileError(_unknown(name, path, profiles))
-    merged = profiles[name].values()
+    merged = profiles[name].values(with_secret=not explicit.get("secret"))
     merged.update({option: value for option, value in explicit.items() if value not in (None, "")})
     merged["sign-requests"] = bool(explicit.get("sign-requests") or profiles[name].settings.get("sign_requests"))
     return merged

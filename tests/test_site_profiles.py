@@ -50,6 +50,8 @@ def test_a_profile_runs_a_command_with_its_secret_read_from_the_environment(conf
     assert result.output.startswith("3 accounts")
     missing = _cli("status", "--site", "rehearsal")
     assert missing.exit_code == 2 and "REHEARSAL_SECRET, which is not set" in missing.output
+    given = _cli("status", "--site", "rehearsal", env={"GIGYA_SECRET": SECRET})  # an explicit secret wins
+    assert given.exit_code == 0 and given.output.startswith("3 accounts"), given.output
     listed = _cli("sites", "list", env={"REHEARSAL_SECRET": SECRET})
     assert "rehearsal: 3_mock_site @ http://127.0.0.1" in listed.output and "secret from $REHEARSAL_SECRET" in listed.output
     assert SECRET not in listed.output + result.output
