@@ -79,9 +79,13 @@ class HashStatus:
         share = f" ({100 * self.rehashed / self.total:.0f}%)" if self.total else ""
         lines = [f"{self.total:,} accounts; {self.rehashed:,} logged in and re-hashed{share}; "
                  f"{self.legacy:,} still on legacy hashes",
-                 f"  {'stored algorithm':<20}{'accounts':>10}{'logged in':>11}  state   (logged in: since the import)"]
+                 f"  {'stored algorithm':<20}{'accounts':>10}{'logged in':>11}  state"]
         for name, count in self.accounts.most_common():
             lines.append(f"  {name:<20}{count:>10,}{self.logged_in[name]:>11,}  {self._state(name)}")
+        imported = sum(self.imported_login.values())
+        lines.append("  logged in: since the import" + (f" ({imported:,} accounts with only a lastLogin from before it, "
+                                                          "e.g. imported from the legacy system, not counted)"
+                                                          if imported else ""))
         if self.total and self.legacy == 0:
             lines.append("  no legacy hashes left: the legacy password store can be retired")
         if self.total and self.accounts[NO_PASSWORD] == self.total:

@@ -94,6 +94,7 @@ def test_status_does_not_count_a_last_login_imported_from_the_legacy_system(tmp_
     legacy = {name: value for name, value in counts.items() if name != "pbkdf2"}
     assert sum(v["loggedIn"] for v in legacy.values()) == 0
     assert sum(v["legacyLastLoginOnly"] for v in legacy.values()) == 7
+    assert "7 accounts with only a lastLogin from before it" in result.output
     for line in result.output.splitlines():  # the table never contradicts itself
         if "not logged in since import" in line:
             assert re.search(r"\s0\s+legacy: not logged in since import$", line), line
