@@ -12,6 +12,7 @@ import pytest
 from mock_gigya.backend import AccountsView
 from mock_gigya.faults import FaultInjector
 from mock_gigya.inprocess import MockGigya
+from mock_gigya.receiver import WebhookReceiver
 from mock_gigya.server import MockServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,13 +27,16 @@ def _plain(function) -> str:
     return str(signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
 
 
-CONTROL = ("add_site", "add_app_key", "seed", "seed_account", "accounts", "set_policies", "reset", "state")
+CONTROL = ("add_site", "add_app_key", "seed", "seed_account", "accounts", "set_policies", "reset", "state",
+           "emails", "last_email", "webhook_deliveries", "wait_for_webhooks", "webhook_retry_scale")
 
 
 def _owner(name: str):
     """The class a documented name belongs to: the accounts view, the fixture itself, or its faults."""
     if name in ("find", "all", "count"):
         return AccountsView
+    if name in ("events", "wait_for", "fail_next", "hold", "release"):
+        return WebhookReceiver  # the gigya_webhook_receiver fixture
     return MockGigya if name in CONTROL else FaultInjector
 
 
