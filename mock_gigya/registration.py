@@ -64,6 +64,7 @@ DECISIONS: tuple[tuple[str, str], ...] = (
 def init_registration(backend: Any, api_key: str, params: dict) -> dict:
     """accounts.initRegistration: a fresh regToken (``isLite`` accepted, full accounts only)."""
     backend.site(api_key)
+    backend.store.prune_tokens(int(backend.clock()))  # expired regTokens, vTokens, reset tokens, sessions
     return {"regToken": new_reg_token(backend, api_key, None)}
 
 
@@ -173,6 +174,8 @@ def _new_account(backend: Any, site: Any, email: str, password: str, profile: di
     doc["profile"] = {"email": email, **profile}
     doc["data"] = data
     doc["password"] = backend._site_password(site, password, now)
+    if params.get("username"):
+        doc["loginIDs"]["username"] = str(params["username"]).strip()  # unique like any login ID (403043)
     for name in ("regSource", "lang"):
         if params.get(name):
             doc[name] = str(params[name])

@@ -26,6 +26,8 @@ __all__ = ["JWT_DEFAULT_EXPIRATION", "end_sessions", "get_jwt", "get_jwt_public_
 
 SESSION = "session"
 JWT_KEY = "jwtKey"
+MAX_SESSIONS = 50
+"""Sessions kept per UID; opening one more ends the oldest (I: bounds storage in long rehearsals)."""
 JWT_DEFAULT_EXPIRATION = 300
 """Seconds an accounts.getJWT id_token lives unless ``expiration`` says otherwise (I)."""
 
@@ -36,8 +38,9 @@ DECISIONS: tuple[tuple[str, str], ...] = (
     ("Sessions", "Each successful login, finalizeRegistration or verifyLogin-by-regToken opens a session: "
                  "`sessionInfo{cookieName: glt_<apiKey>, cookieValue}` (browser) or `{sessionToken, sessionSecret}` "
                  "(`targetEnv=mobile`). Sessions last until accounts.logout (which ends all of the UID's) or "
-                 "`sessionExpiration` seconds when > 0 (I). They are observable through accounts.verifyLogin with "
-                 "`UID`; `oauth_token` calls are still refused."),
+                 f"`sessionExpiration` seconds when > 0 (I); at most {MAX_SESSIONS} per UID are kept (the oldest "
+                 "ends, I). They are observable through accounts.verifyLogin with `UID`; `oauth_token` calls are "
+                 "still refused."),
     ("getJWT", f"`targetUID` (or `UID`) -> `id_token`: RS256, header `{{alg, typ, kid, dc}}`, claims `iss` = "
                f"`https://fidm.gigya.com/jwt/<apiKey>/`, `apiKey`, `sub` = UID, `iat`, `exp` = iat + `expiration` "
                f"(default {JWT_DEFAULT_EXPIRATION} s, I), `aud` from `audience`; `fields=profile.email,...` adds "
@@ -69,6 +72,9 @@ def open_session(backend: Any, site: Any, uid: str, params: dict) -> dict:
     expires = int(backend.clock()) + seconds if seconds and seconds > 0 else None
     backend.store.put_token(SESSION, token, site.api_key, {"targetEnv": params.get("targetEnv") or "browser"},
                             uid=uid, expires=expires)
+    open_ones = backend.store.list_tokens(SESSION, api_key=site.api_key, uid=uid)
+    for old in open_ones[:-MAX_SESSIONS]:
+        backend.store.delete_tokens(SESSION, token=old["token"])
     return info
 
 

@@ -420,6 +420,11 @@ class Store:
         rows = self._query(f"SELECT token, api_key, uid, doc, expires FROM tokens WHERE {where} ORDER BY seq", params)
         return [{"token": t, "apiKey": a, "uid": u, "doc": json.loads(d), "expires": e} for t, a, u, d, e in rows]
 
+    def prune_tokens(self, now: int) -> int:
+        """Delete every token whose ``expires`` (Unix seconds) has passed; returns how many went."""
+        with self.tx() as conn:
+            return conn.execute("DELETE FROM tokens WHERE expires IS NOT NULL AND expires < ?", (now,)).rowcount
+
     @staticmethod
     def _token_filter(kind: str, token: str | None, api_key: str | None, uid: str | None) -> tuple[str, tuple]:
         clauses, params = ["kind = ?"], [kind]

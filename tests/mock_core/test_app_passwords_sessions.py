@@ -133,3 +133,16 @@ def test_get_jwt_errors(call, backend, uid):
     assert call("accounts.getJWT")["errorCode"] == 400002
     assert _anonymous(backend, "accounts.getJWT", targetUID=uid)["errorCode"] == 403007
     assert call("accounts.getJWT", targetUID=uid, expiration=-5)["errorCode"] == 400006
+
+
+def test_sessions_per_uid_are_bounded_and_expired_tokens_pruned(call, backend, clock, uid):
+    from mock_gigya import sessions
+
+    for _ in range(sessions.MAX_SESSIONS + 5):
+        call("accounts.login", loginID="ada@example.com", password=OLD)
+    assert len(backend.store.list_tokens("session", uid=uid)) == sessions.MAX_SESSIONS
+    call("accounts.resetPassword", loginID="ada@example.com", sendEmail=False)
+    clock.now += 3601
+    call("accounts.initRegistration")  # prunes what has expired: the reset token, not the sessions
+    assert backend.store.list_tokens("passwordResetToken") == []
+    assert len(backend.store.list_tokens("session", uid=uid)) == sessions.MAX_SESSIONS

@@ -167,3 +167,11 @@ def test_a_pending_registration_is_completed_through_its_regtoken(call):
     assert call("accounts.finalizeRegistration", regToken=token)["errorCode"] == 0
     assert call("accounts.getAccountInfo", regToken=token)["errorCode"] == 400006  # used up by the login
     assert call("accounts.getAccountInfo")["errorCode"] == 400002
+
+
+def test_register_with_a_username_makes_it_a_login_id(call):
+    _, body = _register(call, username="ada", finalizeRegistration=True)
+    assert body["errorCode"] == 0
+    assert call("accounts.login", loginID="ada", password=PASSWORD)["UID"] == body["UID"]
+    _, clash = _register(call, email="other@example.com", username="ADA")
+    assert clash["errorCode"] == 403043
