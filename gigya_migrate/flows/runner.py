@@ -28,7 +28,7 @@ Shape (IdentitySync's dataflow, as a library call)::
   on our rate is recognised and left alone; a site refusing everything pauses every worker for a
   backoff that doubles per event (``backoff_base`` .. ``backoff_max``). Other retryable errors (5xx-like codes,
   409030, 503001, network errors) are retried ``retries`` times with per-record backoff.
-- Output: ``RunReport`` (records in / ok / failed by error code / skipped, per-step duration,
+- Output: ``RunReport`` (records in / ok / failed by error code / skipped, per-step wall-clock and summed worker time,
   input, output, errors path, throughput) returned, and written as JSON to ``report_path``.
   Failed records go to ``errors_path`` (JSONL or CSV): the *original* input record plus
   ``errorCode``, ``errorMessage`` and ``errorStep``, so the file can be fixed and fed back in.
