@@ -51,8 +51,10 @@ ROWS = [("ada@example.com", "Ada", "Lovelace"), ("alan@example.com", "Alan", "Tu
     ({"type": "field.add", "params": {"fields": [{"field": "data.source", "value": "legacy"},
                                                  {"field": "isVerified", "value": True}]}},
      {"email": "ada@example.com", "first": "Ada", "last": "Lovelace", "data": {"source": "legacy"}, "isVerified": True}),
-    ({"type": "field.replace", "params": {"fields": ["email"], "regex": "@example\\.com$", "replacement": "@example.org"}},
-     {"email": "ada@example.org", "first": "Ada", "last": "Lovelace"}),
+    ({"type": "field.replace", "params": {"fields": [{"field": "email", "regex": "@example\\.com$",
+                                                      "replacement": "@example.org"},
+                                                     {"field": "*", "regex": "[aeiou]", "replacement": "_"}]}},
+     {"email": "_d_@_x_mpl_._rg", "first": "Ad_", "last": "L_v_l_c_"}),
     ({"type": "field.evaluate", "params": {"fields": [{"field": "profile.name", "expression": "first + ' ' + last"}]}},
      {"email": "ada@example.com", "first": "Ada", "last": "Lovelace", "profile": {"name": "Ada Lovelace"}}),
 ])
@@ -64,20 +66,35 @@ def test_field_components(tmp_path, step, expected):
 
 
 def test_field_flatten_and_array_extract(tmp_path):
-    data = write_json(tmp_path / "in.json", [{"UID": "u1", "profile": {"email": "a@x.org", "phones": [
-        {"type": "home", "number": "1"}, {"type": "mobile", "number": "2"}]}, "tags": ["a", "b"]}])
+    data = write_json(tmp_path / "in.json", [{"UID": "u1", "profile": {"email": "a@x.org"}, "tags": ["a", "b"],
+                                              "phones": [{"type": "home", "n": "1"}, {"type": "mobile", "n": "2"}]}])
     steps = [{"id": "file", "type": "datasource.read.file", "params": {"path": str(data)}, "next": ["parse"]},
              {"id": "parse", "type": "file.parse.json", "next": ["t"]},
-             {"id": "t", "type": "field.array.extract", "params": {"field": "profile.phones", "matchField": "type",
-                                                                 "matchValue": "mobile", "extractField": "number",
-                                                                 "targetField": "mobile"}, "next": ["flat"]},
-             {"id": "flat", "type": "field.flatten", "params": {"arrayDelimiter": "|", "fields": ["profile", "tags"]},
+             {"id": "t", "type": "field.array.extract", "params": {"field": "phones", "targetField": "phone"},
+              "next": ["flat"]},
+             {"id": "flat", "type": "field.flatten", "params": {"arrayDelimiter": "|", "fields": ["profile", "tags", "phone"]},
               "next": ["out"]},
              *_to_json("out", tmp_path / "o", "o.json")]
     assert _run(tmp_path, steps).exit_code == 0
-    assert _read(tmp_path / "o" / "o.json") == [{
-        "UID": "u1", "profile.email": "a@x.org", "mobile": "2", "tags": "a|b",
-        "profile.phones": '{"type": "home", "number": "1"}|{"type": "mobile", "number": "2"}'}]
+    assert _read(tmp_path / "o" / "o.json") == [
+        {"UID": "u1", "profile.email": "a@x.org", "tags": "a|b", "phone.type": "home", "phone.n": "1"},
+        {"UID": "u1", "profile.email": "a@x.org", "tags": "a|b", "phone.type": "mobile", "phone.n": "2"}]
+
+
+def test_a_split_that_joins_again_in_one_writer_with_a_marker_file(tmp_path):
+    # the shape of the guide's split example: records -> (json file, empty marker) -> the same writer
+    steps = [*_source(tmp_path, ROWS[:2]),
+             {"id": "t", "type": "field.rename",
+              "params": {"fields": [{"sourceField": "first", "targetField": "'profile.firstName'"}]}, "next": ["json", "ok"]},
+             {"id": "json", "type": "file.format.json", "params": {"fileName": "people.json"}, "next": ["w"]},
+             {"id": "ok", "type": "file.empty", "params": {"fileName": "people.ok"}, "next": ["w"]},
+             {"id": "w", "type": "datasource.write.file", "params": {"path": f"{tmp_path}/out/"}}]
+    result = _run(tmp_path, steps)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["people.json", "people.ok"]
+    assert (tmp_path / "out" / "people.ok").read_bytes() == b""
+    assert _read(tmp_path / "out" / "people.json")[0] == {"email": "ada@example.com", "last": "Lovelace",
+                                                          "profile.firstName": "Ada"}
 
 
 def test_dsv_round_trip_with_gzip_and_nested_columns(tmp_path):

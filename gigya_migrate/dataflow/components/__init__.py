@@ -6,7 +6,7 @@
 |             | datasource.write.gigya.importaccount/.account                              |
 | fields.py   | field.rename/.remove/.add/.replace/.flatten/.array.extract/.evaluate       |
 | script.py   | record.evaluate (JavaScript in V8 through mini-racer)                       |
-| files.py    | file.parse.dsv/.json, file.format.dsv/.json, file.compress/.uncompress.gzip,|
+| files.py    | file.parse.dsv/.json, file.format.dsv/.json, file.empty, file.(un)compress.gzip,|
 |             | datasource.read.file / datasource.write.file (gigya-migrate's local folder) |
 | remote.py   | datasource.read/write.sftp, datasource.read/write.amazon.s3                 |
 | http.py     | datasource.write.external.generic                                          |

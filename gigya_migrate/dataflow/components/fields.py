@@ -3,8 +3,8 @@
 Field names are dotted paths into the record (``password.hash``, ``profile.email``), as in the
 copy-accounts sample's ``field.rename``. Parameter names are IdentitySync's where a public
 document shows them (docs/gigya-api.md section 9); ``field.replace``, ``field.flatten`` and
-``field.array.extract`` have no published parameters, so theirs are our choice (marked in
-``dataflow components``).
+``field.array.extract`` show only ``fields``/``field`` in public templates (docs/gigya-api.md DFT),
+so their other parameters and the exact semantics are our choice (marked in ``dataflow components``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Rename(Component):
     """Rename fields (moving a value to a new dotted path)."""
 
     type = "field.rename"
-    summary = "Rename fields: fields[{sourceField, targetField}] (dotted paths move nested values)."
+    summary = ("Rename fields: fields[{sourceField, targetField}]; dotted paths move nested values, a quoted "
+               "'a.b' target is one key")
     params = (Param("fields", "array", required=True, doc="[{sourceField, targetField}]"),)
 
     @classmethod
@@ -54,7 +55,12 @@ class Rename(Component):
         for record in items:
             for pair in self.p["fields"]:
                 if get_path(record, pair["sourceField"], _ABSENT) is not _ABSENT:
-                    set_path(record, pair["targetField"], delete_path(record, pair["sourceField"]))
+                    value = delete_path(record, pair["sourceField"])
+                    target = pair["targetField"]
+                    if len(target) > 1 and target[0] == target[-1] == "'":
+                        record[target[1:-1]] = value  # 'profile.gender': one key holding the dot
+                    else:
+                        set_path(record, target, value)
         return Output(items)
 
 
@@ -100,33 +106,40 @@ class Add(Component):
 
 @register
 class Replace(Component):
-    """Replace text matching a regular expression in string fields."""
+    """Replace text matching regular expressions in string fields (``"*"``: every string field)."""
 
     type = "field.replace"
-    summary = "Replace text matching regex in fields (IdentitySync: 'replacing strings within field values using regex')."
-    params = (
-        Param("fields", "array", required=True, doc="field names (dotted paths)", documented=False),
-        Param("regex", required=True, doc="regular expression (Python syntax, close to Java's)", documented=False),
-        Param("replacement", default="", doc="replacement text; \\1 refers to a group", documented=False),
-    )
+    summary = "Replace regex matches in fields: fields[{field ('*' = every string field), regex, replacement}]."
+    params = (Param("fields", "array", required=True, doc="[{field, regex, replacement}]; field '*' = all"),)
 
     @classmethod
     def check(cls, params: dict) -> None:
-        try:
-            re.compile(params["regex"])
-        except re.error as exc:
-            raise ParamError("regex", f"not a valid regular expression: {exc}") from None
+        _pairs(params, "fields", ("field", "regex"))
+        for item in params["fields"]:
+            try:
+                re.compile(item["regex"])
+            except re.error as exc:
+                raise ParamError("fields", f"regex {item['regex']!r} is not valid: {exc}") from None
 
     def setup(self) -> None:
-        self.pattern = re.compile(self.p["regex"])
+        self.rules = [(f["field"], re.compile(f["regex"]), str(f.get("replacement", ""))) for f in self.p["fields"]]
 
     def process(self, items: list) -> Output:
         for record in items:
-            for name in self.p["fields"]:
-                value = get_path(record, name)
-                if isinstance(value, str):
-                    set_path(record, name, self.pattern.sub(self.p["replacement"], value))
+            for name, pattern, replacement in self.rules:
+                if name == "*":
+                    _replace_all(record, pattern, replacement)
+                elif isinstance(value := get_path(record, name), str):
+                    set_path(record, name, pattern.sub(replacement, value))
         return Output(items)
+
+
+def _replace_all(node: dict, pattern: re.Pattern, replacement: str) -> None:
+    for key, value in node.items():
+        if isinstance(value, str):
+            node[key] = pattern.sub(replacement, value)
+        elif isinstance(value, dict):
+            _replace_all(value, pattern, replacement)
 
 
 @register
@@ -136,7 +149,7 @@ class Flatten(Component):
     type = "field.flatten"
     summary = "Flatten objects to dotted fields (profile.email) and arrays to one delimited string."
     params = (
-        Param("fields", "array", doc="fields to flatten (default: every object and array)", documented=False),
+        Param("fields", "array", doc="fields to flatten (default: every object and array)"),
         Param("delimiter", default=".", doc="joins the names of nested fields", documented=False),
         Param("arrayDelimiter", default=",", doc="joins array values", documented=False),
     )
@@ -169,35 +182,29 @@ class Flatten(Component):
 
 @register
 class ArrayExtract(Component):
-    """Extract one element of an array field (by index or by a field's value) into a field."""
+    """One record per element of an array field (the element replaces the array)."""
 
     type = "field.array.extract"
-    summary = "Take one element of an array field (index, or first whose matchField = matchValue) into targetField."
+    summary = "One record per element of an array field: each copy holds one element (inferred semantics)."
     params = (
-        Param("field", required=True, doc="the array field", documented=False),
-        Param("targetField", required=True, doc="where the element goes", documented=False),
-        Param("index", "integer", default=0, doc="element position when no match is given", documented=False),
-        Param("matchField", doc="pick the first element whose field equals matchValue", documented=False),
-        Param("matchValue", "any", doc="value matchField must have", documented=False),
-        Param("extractField", doc="take only this field of the element", documented=False),
+        Param("field", required=True, doc="the array field"),
+        Param("targetField", doc="where each element goes (default: the array field itself)", documented=False),
     )
 
     def process(self, items: list) -> Output:
+        out = []
         for record in items:
-            value = get_path(record, self.p["field"])
-            element = self._pick(value) if isinstance(value, list) else None
-            if element is not None and self.p["extractField"]:
-                element = get_path(element, self.p["extractField"]) if isinstance(element, dict) else None
-            if element is not None:
-                set_path(record, self.p["targetField"], element)
-        return Output(items)
-
-    def _pick(self, values: list) -> Any:
-        if self.p["matchField"]:
-            return next((v for v in values if isinstance(v, dict)
-                         and get_path(v, self.p["matchField"]) == self.p["matchValue"]), None)
-        index = self.p["index"]
-        return values[index] if -len(values) <= index < len(values) else None
+            values = get_path(record, self.p["field"])
+            if not isinstance(values, list):
+                out.append(record)
+                continue
+            for value in values:
+                copy_ = copy.deepcopy(record)
+                if self.p["targetField"]:
+                    delete_path(copy_, self.p["field"])
+                set_path(copy_, self.p["targetField"] or self.p["field"], copy.deepcopy(value))
+                out.append(copy_)
+        return Output(out)
 
 
 @register

@@ -262,6 +262,19 @@ class FormatJson(_Formatter):
 
 
 @register
+class EmptyFile(_Formatter):
+    """One empty file (a marker such as ``gigya.ok``) once the input has ended."""
+
+    type = "file.empty"
+    summary = "Emit one empty file (a completion marker like gigya.ok) when the input ends."
+    params = (Param("fileName", required=True, doc="the marker's name"),
+              Param("createEmptyFile", "boolean", default=True, doc="also when no record came", documented=False))
+
+    def write(self, target: Path) -> None:
+        target.write_bytes(b"")
+
+
+@register
 class CompressGzip(Component):
     """Gzip each file (name + .gz)."""
 
