@@ -204,16 +204,24 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
     # a dry run calls nothing, not even the read-only lookups: it validates the file and the mapping
     client = site.client(max_retries=0, pool_size=concurrency + 4) if site is not None and not dry_run else None
     api_key = site.api_key if site is not None else "dry-run"
+    # start-up calls (preflight, the first search) are retried like the run's calls: a client of their own
+    # with the SDK's retries, backing off from --backoff as the runner does, since no runner stands behind them
+    from gigya_migrate.retry import RetryPolicy
+
+    startup_retry = RetryPolicy(base_delay=backoff, max_delay=max(30.0, backoff))
+    startup = site.client(pool_size=2, retry_policy=startup_retry) if client is not None else None
     if client is not None and not skip_preflight and not dry_run:
         try:
-            for warning in preflight(client):
+            for warning in preflight(startup):
                 click.echo(f"warning: {warning}", err=True)
         except PreflightError as exc:
             raise click.ClickException(str(exc)) from None
     if client is not None and lookup is None and not resume:
-        lookup = not site_is_empty(client)
+        lookup = not site_is_empty(startup)
         if not lookup:
             click.echo("the site has no accounts yet: no lookups by email needed (--lookup forces them)", err=True)
+    if startup is not None:
+        startup.close()
     job = ImportJob(mapping, client, api_key, policy=policy, lookup=lookup is not False and client is not None)
     if resume and not dry_run and not journal.exists():
         click.echo(f"note: no journal at {journal}: nothing to resume, every record is sent "

@@ -345,7 +345,11 @@ def preflight(client: Any) -> list[str]:
     except GigyaError as exc:
         if exc.error_code in (403003, 403007, 400093, 301001, 403000):  # credentials, permissions, site
             raise PreflightError(f"the site refused the credentials: {exc}") from None
-        return [f"preflight skipped: accounts.getPolicies failed ({exc.error_code}: {exc.message})"]
+        # never skipped silently: with the policy on, every record would fail (400006) and the run "pass"
+        raise PreflightError(
+            f"could not check the site's email verification policy: accounts.getPolicies failed "
+            f"({exc.error_code}: {exc.message}) after its retries. Run again, or pass --skip-preflight "
+            "if you know accountOptions.verifyEmail is off.") from None
     if (policies.account_options or {}).get("verifyEmail"):
         raise PreflightError(
             "the site's email verification policy is on (accountOptions.verifyEmail = true): importFullAccount "
