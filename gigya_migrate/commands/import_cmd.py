@@ -96,6 +96,13 @@ MAPPING_DOC = "docs/mapping.md"
               help="First pause (seconds) of the whole job after a rate limit (403048); doubles up to 30 s.")
 @click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
+@click.option("--outage-timeout", type=click.FloatRange(0, 86400), default=120.0, show_default=True,
+              help="Seconds to keep retrying refused connections (the site, a proxy or the mock restarting) "
+                   "before records fail with 500026; 0 turns it off.")
+@click.option("--retry-failed", is_flag=True,
+              help="With --resume: send again the records that failed for a transient reason (rate limit, 5xx, "
+                   "network), with the same ownership checks as interrupted records, so none is written twice. "
+                   "Also reopens a finished run. Their earlier error lines stay in the error file.")
 @fail_on_errors_option
 @site_options(required=False)
 @library_errors()
@@ -103,7 +110,7 @@ MAPPING_DOC = "docs/mapping.md"
 @html_option("import")
 def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, policy, lookup, dry_run, limit,
                    concurrency, errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight,
-                   progress, fail_on_errors, site):
+                   progress, outage_timeout, retry_failed, fail_on_errors, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
 
     \b
@@ -120,11 +127,14 @@ def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, po
       gigya-migrate import users.csv.gz --mapping mapping.yaml --limit 10
       gigya-migrate import users.csv.gz --mapping mapping.yaml --concurrency 32
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
+      gigya-migrate import users.csv.gz --mapping mapping.yaml --resume --retry-failed   # after an outage
       gigya-migrate import users.errors.jsonl --mapping mapping.yaml
       gigya-migrate import users.csv.gz --mapping mapping.yaml --fail-on-errors   # cron/CI: exit 3 on failures
     """
     from gigya_migrate.flows.mapping import MappingError, load_mapping
 
+    if retry_failed and not resume:
+        raise click.UsageError("--retry-failed goes with --resume (it re-sends the failed records of the journal's run)")
     if site is None and not dry_run:
         raise click.UsageError("No site given: pass --api-key (or set GIGYA_API_KEY), or --mock to target a local "
                                "mock-gigya server; --dry-run needs no site.")
@@ -140,7 +150,7 @@ def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, po
     with _input_file(file, fmt) as path:
         _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
                 errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress,
-                site, mapping_path, fail_on_errors)
+                site, mapping_path, fail_on_errors, outage_timeout=outage_timeout, retry_failed=retry_failed)
 
 
 def _preset(name: str | None):
@@ -174,7 +184,7 @@ class _input_file:  # noqa: N801 - used as a context manager
 
 def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
             errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site,
-            mapping_path, fail_on_errors):
+            mapping_path, fail_on_errors, *, outage_timeout=0.0, retry_failed=False):
     """The import itself, once FILE is a readable file (standard input spooled)."""
     from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
                                                      site_is_empty)
@@ -199,6 +209,7 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
         concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
         errors_path=errors, errors_format=errors_format or ("csv" if errors.name.endswith(".csv") else "jsonl"),
         report_path=report, progress=progress, backoff_base=backoff, backoff_max=max(30.0, backoff),
+        outage_timeout=outage_timeout, retry_failed=retry_failed,
     )
     # max_retries=0: the runner retries, so that a rate limit slows the whole job (shared throttle)
     # a dry run calls nothing, not even the read-only lookups: it validates the file and the mapping

@@ -60,8 +60,10 @@ class RunAlreadyFinished(JournalError):
 class Journal:
     """A run's checkpoint journal in one SQLite file (see module docstring)."""
 
-    def __init__(self, path: str | Path, *, name: str, resume: bool) -> None:
+    def __init__(self, path: str | Path, *, name: str, resume: bool, retry_failed: bool = False) -> None:
+        """``retry_failed`` (with ``resume``) reopens a finished run too: its transient failures are sent again."""
         self.path = Path(path)
+        self._retry_failed = retry_failed
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -74,7 +76,7 @@ class Journal:
         meta = dict(self._db.execute("SELECT name, value FROM meta"))
         has_rows = self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
         if resume:
-            if has_rows and meta.get("finished") == "1" and meta.get("job") in (None, name):
+            if has_rows and meta.get("finished") == "1" and meta.get("job") in (None, name) and not self._retry_failed:
                 counts = self._counts()
                 self._db.close()
                 raise RunAlreadyFinished(self.path, counts)
@@ -129,6 +131,11 @@ class Journal:
                 "the input changed since the interrupted run; resume needs the same input"
             )
         return row[1]
+
+    def code(self, seq: int) -> str | None:
+        """The error code recorded for record ``seq`` (None if it has none)."""
+        row = self._db.execute("SELECT code FROM records WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else row[0]
 
     def owner(self, key: str, seq: int) -> int | None:
         """The position of another record of this run holding ``key`` (pending or done), if any."""

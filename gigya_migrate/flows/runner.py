@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 from gigya_migrate.flows.journal import DONE, FAILED, PENDING, Journal, JournalError
+from gigya_migrate.flows.outage import Outage, never_connected
 from gigya_migrate.flows.throttle import Throttle, ThrottleStopped
 
 __all__ = [
@@ -93,6 +94,8 @@ RATE_LIMIT_CODES = frozenset({403048})
 # Retry with backoff (gigya-api.md section 7, column R): server errors, timeouts, per-UID limits.
 RETRYABLE_CODES = frozenset({409030, 500000, 500001, 500026, 500028, 503001, 504001, 504002})
 ERROR_FIELDS = ("errorCode", "errorMessage", "errorStep")
+TRANSIENT_CODES = frozenset(str(code) for code in (*RATE_LIMIT_CODES, *RETRYABLE_CODES, 500026, 504002, "network-error"))
+"""Failures ``retry_failed`` sends again (as the journal stores codes: text)."""
 
 
 class RecordError(Exception):
@@ -185,6 +188,12 @@ class RunOptions:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     checkpoint_seconds: float = 0.5
+    outage_timeout: float = 0.0
+    """Seconds to keep retrying refused connections (the site down, a proxy or mock restarting)
+    before failing records (see ``outage.py``); 0: the ``retries`` only. The CLI defaults to 120."""
+    retry_failed: bool = False
+    """With ``resume``: records that failed for a transient reason (rate limit, 5xx, network; see
+    ``TRANSIENT_CODES``) are sent again, through ``recover`` since they may have been applied."""
     input: str | None = None
     output: str | None = None
     tallies: Sequence[Tally] = ()
@@ -417,6 +426,7 @@ def _failure(exc: Exception) -> RecordResult:
     code, message, retryable = _classify(exc)
     value = RecordResult(None, ok=False, error_code=code, message=message)
     value._retryable = retryable  # type: ignore[attr-defined]
+    value._unreachable = never_connected(exc)  # type: ignore[attr-defined]  # nothing sent: see outage.py
     return value
 
 
@@ -515,6 +525,7 @@ class _Run:
         self.report.tallies = {t.name: Counter() for t in options.tallies}
         self.report.tally_phrases = {t.name: t.phrase for t in options.tallies}
         self.throttle = Throttle(options.concurrency, base=options.backoff_base, cap=options.backoff_max)
+        self.outage = Outage(options.outage_timeout)  # shared by the workers: see outage.py
         self._counter_lock = threading.Lock()
         self.progress = _Progress(options.progress, name, options.expected, options.limit)
         self.key_name = "key"
@@ -528,10 +539,16 @@ class _Run:
         then switches to the idempotent ``recover`` path.
         Raises ``ThrottleStopped`` when the run stops while the record waits (see ``Throttle.stop``).
         """
-        tries = limited = 0
+        tries = limited = waits = 0
         while True:
             value, elapsed = self._call_once(metrics, call)
             failed = isinstance(value, RecordResult) and not value.ok
+            if getattr(value, "_unreachable", False) and self.outage.refused():  # outage: wait it out
+                waits += 1
+                self.throttle.pause(self.outage.delay(waits))
+                continue
+            if not getattr(value, "_unreachable", False):
+                self.outage.answered()
             is_limited = _rate_limited(value)
             if is_limited and limited < self.options.rate_limit_retries:
                 limited += 1
@@ -634,6 +651,8 @@ class _Run:
                                        message="the record has no key",
                                        record=raw, step="key")
         state = journal.state(seq, key)
+        if state == FAILED and self.options.retry_failed and journal.code(seq) in TRANSIENT_CODES:
+            state = PENDING  # sent again through recover: the failed attempt may have been applied
         if state in (DONE, FAILED):
             self.report.skipped += 1
             return None
@@ -808,7 +827,8 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
         temp_dir = tempfile.TemporaryDirectory(prefix="gigya-migrate-")
         journal = Journal(Path(temp_dir.name) / "journal.sqlite", name=name, resume=False)
     else:
-        journal = Journal(options.journal_path, name=name, resume=options.resume)
+        journal = Journal(options.journal_path, name=name, resume=options.resume,
+                          retry_failed=options.resume and options.retry_failed)
         report.journal_path = str(options.journal_path)
     append = bool(options.resume and not options.dry_run)
     sink = _ErrorSink(options.errors_path, options.errors_format, append)

@@ -1,0 +1,166 @@
+"""An outage is not a permanent failure: refused connections are retried for --outage-timeout, and
+transient failures are sent again by --resume --retry-failed with ownership checks."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gigya_migrate.errors import GigyaConnectionError
+from gigya_migrate.flows.outage import Outage
+from gigya_migrate.flows.runner import RecordResult, RunOptions, run
+from mock_gigya import defaults
+
+sys.path.insert(0, str(Path(__file__).parent))
+from served import Served, free_port  # noqa: E402
+
+SITE = ["--api-key", defaults.DEFAULT_API_KEY, "--user-key", defaults.DEFAULT_USER_KEY,
+        "--secret", defaults.DEFAULT_SECRET]
+
+
+class DownFor:
+    """A writer whose site refuses connections until ``seconds`` after the first call."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.started, self.written = seconds, None, []
+        self.lock = threading.Lock()
+
+    def __call__(self, record: dict) -> RecordResult:
+        with self.lock:
+            self.started = self.started or time.monotonic()
+            down = time.monotonic() - self.started < self.seconds
+            if not down:
+                self.written.append(record["k"])
+        if down:
+            raise GigyaConnectionError("connection refused", maybe_applied=False)
+        return RecordResult(record["k"], ok=True)
+
+
+def _records(n):
+    return ({"k": f"r{i}"} for i in range(n))
+
+
+def test_the_runner_waits_out_a_short_outage():
+    writer = DownFor(1.5)
+    report = run(_records(20), name="t", key=lambda r: r["k"], write=writer,
+                 options=RunOptions(concurrency=4, outage_timeout=30, backoff_base=0.01))
+    assert report.ok == 20 and report.failed == 0
+    assert sorted(writer.written) == sorted(f"r{i}" for i in range(20))
+
+
+def test_without_an_outage_budget_the_records_fail():
+    report = run(_records(5), name="t", key=lambda r: r["k"], write=DownFor(60),
+                 options=RunOptions(concurrency=2, outage_timeout=0, backoff_base=0.01))
+    assert report.failed == 5 and dict(report.failed_by_code) == {500026: 5}
+
+
+def test_a_long_outage_fails_the_records_after_about_the_budget_not_per_record():
+    started = time.monotonic()
+    report = run(_records(40), name="t", key=lambda r: r["k"], write=DownFor(600),
+                 options=RunOptions(concurrency=4, outage_timeout=1.0, backoff_base=0.01))
+    assert report.failed == 40
+    assert time.monotonic() - started < 15  # 40 records x 1 s would be 10 s per worker at least
+
+
+def test_outage_clock_and_delays():
+    now = [0.0]
+    outage = Outage(10, base=0.5, cap=4, clock=lambda: now[0])
+    assert outage.refused() and outage.delay(1) == 0.5 and outage.delay(5) == 4
+    now[0] = 9.0
+    assert outage.refused() and outage.delay(5) == pytest.approx(1.0)  # never past the budget
+    now[0] = 10.0
+    assert not outage.refused()
+    outage.answered()
+    assert outage.refused()  # a new outage starts a new clock
+
+
+# -- the real thing: the mock process dies and restarts during an import --------------------------------
+
+def _users(path: Path, count: int) -> Path:
+    path.write_text("email,name\n" + "".join(f"user{i}@example.com,U{i}\n" for i in range(count)), encoding="utf-8")
+    return path
+
+
+def _cli(*args) -> list[str]:
+    return [sys.executable, "-c", "from gigya_migrate.cli import main; main()", *map(str, args)]
+
+
+@pytest.mark.parametrize("OUTAGE, survives", [("60", True)])  # without the budget: test_without_an_outage_budget
+def test_import_rides_out_a_mock_restart(tmp_path, OUTAGE, survives):
+    db = str(tmp_path / "mock.db")
+    users = _users(tmp_path / "users.csv", 300)
+    server = Served(free_port(), db, "--latency", "0.05")  # ~4 s of import: the kill lands mid-run
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIGYA_")}
+    proc = subprocess.Popen(_cli("import", users, "--base-url", server.url, *SITE,
+                                 "--concurrency", "4", "--outage-timeout", OUTAGE, "--backoff", "0.05",
+                                 "--skip-preflight", "--no-lookup", "--policy", "insert",
+                                 "--report", tmp_path / "report.json"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while _count(server.url) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()  # connections refused (and cut) from here on
+        time.sleep(3.0)  # longer than the runner's own retries (0.05 + 0.1 + 0.2 s)
+        server.start()
+        output, _ = proc.communicate(timeout=180)
+        total = _count(server.url)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.stop()
+    report = json.loads((tmp_path / "report.json").read_text())
+    if not survives:  # without the outage budget the records sent while it was down fail (500026)
+        assert report["records"]["failed"] > 0 and "500026" in report["failedByCode"], report
+        return
+    assert proc.returncode == 0, output
+    assert report["records"]["ok"] == 300 and report["records"]["failed"] == 0, report
+    assert total == 300
+
+
+def _count(url: str) -> int:
+    import requests
+
+    body = requests.post(f"{url}/accounts.search", timeout=30, data={
+        "apiKey": defaults.DEFAULT_API_KEY, "userKey": defaults.DEFAULT_USER_KEY, "secret": defaults.DEFAULT_SECRET,
+        "query": "SELECT count(*) FROM accounts"}).json()
+    return body.get("totalCount") or 0
+
+
+def test_retry_failed_sends_transient_failures_again_without_writing_twice(tmp_path, gigya_server):
+    from click.testing import CliRunner
+
+    from gigya_migrate.cli import main
+
+    users = _users(tmp_path / "users.csv", 12)
+    outputs = ["--report", tmp_path / "report.json", "--errors", tmp_path / "errors.jsonl",
+               "--journal", tmp_path / "journal.sqlite"]
+    args = ["import", users, "--base-url", gigya_server.url, *SITE, "--policy", "insert", "--skip-preflight",
+            "--no-lookup", "--concurrency", "2", "--backoff", "0.01", *outputs]
+    # every importFullAccount is carried out, then its connection dropped: written, but never confirmed
+    gigya_server.faults.drop(times=12 * 4, method="importFullAccount", processed=True)
+    first = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in first.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["records"]["failed"] == 12, report
+    assert gigya_server.accounts(defaults.DEFAULT_API_KEY).count() == 12  # written by the lost attempts
+    gigya_server.faults.clear()
+    again = CliRunner().invoke(main, [str(a) for a in args] + ["--resume", "--retry-failed"])
+    assert again.exit_code == 0, again.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["records"]["ok"] == 12 and report["records"]["failed"] == 0, report
+    assert gigya_server.accounts(defaults.DEFAULT_API_KEY).count() == 12
+
+
+def test_retry_failed_needs_resume(tmp_path):
+    from click.testing import CliRunner
+
+    from gigya_migrate.cli import main
+
+    result = CliRunner().invoke(main, ["import", str(_users(tmp_path / "u.csv", 1)), "--mock", "--retry-failed"])
+    assert result.exit_code == 2 and "--retry-failed goes with --resume" in result.output
