@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-__all__ = ["listen_for_deletions", "parse_address"]
+__all__ = ["listen_for_deletions", "parse_address", "refuse_remote_outputs"]
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -29,6 +29,17 @@ def parse_address(address: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise click.BadParameter(f"expected [HOST]:PORT such as 127.0.0.1:8099, got {address!r}", param_hint="'--listen'")
     return host or "127.0.0.1", number
+
+
+def refuse_remote_outputs(outputs: Any) -> None:
+    """A listener acknowledges each deletion once it is on disk; an sftp:// or s3:// --out is uploaded only
+    when a command ends, so a crash in between would lose acknowledged deletions: refused (exit 2)."""
+    from gigya_migrate.transports import is_remote
+
+    remote = [str(o) for o in outputs if is_remote(o)]
+    if remote:
+        raise click.BadParameter(f"--listen writes local files only ({remote[0]} would be uploaded only at the end); "
+                                 "use a local --out and ship it separately, or --post", param_hint="'--out'")
 
 
 def _check_secret(secret: str | None) -> None:

@@ -134,6 +134,20 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
     return Downstream(sinks, dead_letter=DeadLetter(dead_letter) if dead_letter else None, key=key)
 
 
+def _listen_writes_local_files(function: Callable) -> Callable:
+    """deletions --listen refuses sftp:// and s3:// --out before anything connects (see deletion_listener)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("listen"):
+            from gigya_migrate.commands.deletion_listener import refuse_remote_outputs
+
+            refuse_remote_outputs(kwargs.get("out_paths") or ())
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
 @_command("deletions")
 @site_options(label="the site whose audit log is read")
 @_downstream_options
@@ -170,6 +184,7 @@ def _build_downstream(out_paths, post_url, post_mode, headers, retries, dead_let
               help="--listen: seconds between retries of the parked (dead-letter) deletions.")
 @fail_on_errors_option
 @_job_errors
+@_listen_writes_local_files
 @publish_remote("out_paths", append=True)
 @html_option("deletions")
 def deletions_command(site, out_paths, post_url, post_mode, headers, retries, dead_letter, state_path, report_path,

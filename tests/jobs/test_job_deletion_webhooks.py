@@ -207,6 +207,7 @@ def test_cli_listens_until_interrupted(tmp_path, out):
     (["--listen", "nowhere"], "expected [HOST]:PORT"),
     (["--listen", ":8099", "--since", "2026-01-01T00:00:00Z"], "apply to the audit-log feed only"),
     (["--listen", ":8099", "--webhook-secret", "not base64!"], "not base64"),
+    (["--listen", ":8099", "--out", "sftp://files.example.com/deleted.jsonl"], "writes local files only"),
 ])
 def test_cli_refuses_bad_listen_options(tmp_path, out, args, message):
     proc = _cli("--mock", "--out", str(out), *args, cwd=tmp_path, env={**os.environ, "GIGYA_WEBHOOK_SECRET": ""})
