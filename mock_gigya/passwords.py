@@ -120,8 +120,8 @@ def _finish_reset(backend: Any, site: Any, params: dict) -> dict:
     new = params.get("newPassword")
     if not isinstance(new, str) or not new:
         raise MockGigyaError.missing("newPassword")
-    token = backend.store.get_token(RESET_TOKEN, str(params["passwordResetToken"]))
-    if token is None or token["apiKey"] != site.api_key or token["expires"] < backend.clock():
+    token = backend.store.live_token(RESET_TOKEN, str(params["passwordResetToken"]), site.api_key, backend.clock())
+    if token is None:
         raise MockGigyaError(403025, "Invalid password reset token",
                              details="The passwordResetToken is unknown, already used or expired")
     with backend.store.tx():

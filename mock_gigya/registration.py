@@ -79,8 +79,8 @@ def _reg_token(backend: Any, api_key: str, token: Any) -> dict:
     """The live regToken record, or 400006 (unknown, of another site, or expired)."""
     if not token:
         raise MockGigyaError.missing("regToken")
-    found = backend.store.get_token(REG_TOKEN, str(token))
-    if found is None or found["apiKey"] != api_key or found["expires"] < backend.clock():
+    found = backend.store.live_token(REG_TOKEN, str(token), api_key, backend.clock())
+    if found is None:
         raise MockGigyaError.invalid("regToken", "unknown or expired regToken (valid 1 hour, for one site)")
     return found
 
@@ -257,8 +257,8 @@ def verify_email(backend: Any, api_key: str, params: dict) -> dict:
     from mock_gigya import backend as core
 
     backend.site(api_key)
-    token = backend.store.get_token(VERIFY_TOKEN, str(params.get("vToken") or ""))
-    if token is None or token["apiKey"] != api_key or token["expires"] < backend.clock():
+    token = backend.store.live_token(VERIFY_TOKEN, str(params.get("vToken") or ""), api_key, backend.clock())
+    if token is None:
         raise MockGigyaError.invalid("vToken", "unknown, used or expired verification token")
     email = token["doc"]["email"]
     with backend.store.tx():

@@ -407,6 +407,13 @@ class Store:
         api_key, uid, doc, expires = rows[0]
         return {"apiKey": api_key, "uid": uid, "doc": json.loads(doc), "expires": expires, "token": token}
 
+    def live_token(self, kind: str, token: str, api_key: str, now: float) -> dict | None:
+        """:meth:`get_token` when the token belongs to ``api_key`` and has not expired by ``now``, else None."""
+        found = self.get_token(kind, token)
+        if found is None or found["apiKey"] != api_key:
+            return None
+        return found if found["expires"] is None or found["expires"] >= now else None
+
     def delete_tokens(self, kind: str, *, token: str | None = None, api_key: str | None = None,
                       uid: str | None = None) -> int:
         """Delete the tokens of ``kind`` matching every filter given; returns how many went."""
