@@ -84,7 +84,7 @@ def _report_columns(preset: Any, file: str, sample: int, fmt: str | None) -> lis
 
 def _password_formats(mapping: Any, records: list[dict]) -> dict[str, str]:
     """Source root -> the hash formats seen in it (``passwordHash`` -> ``bcrypt``)."""
-    from gigya_migrate.flows.mapping import _root, lookup
+    from gigya_migrate.flows.values import lookup, root
     from gigya_migrate.hashing import detect
 
     found: dict[str, set[str]] = {}
@@ -94,8 +94,8 @@ def _password_formats(mapping: Any, records: list[dict]) -> dict[str, str]:
             if value in (None, "", [], {}):
                 continue
             name = detect(value) if isinstance(value, str) else "structured"
-            found.setdefault(_root(column), set()).add(mapping.password.force_scheme or name or "unrecognised")
-    return {root: "/".join(sorted(names)) for root, names in found.items()}
+            found.setdefault(root(column), set()).add(mapping.password.force_scheme or name or "unrecognised")
+    return {column: "/".join(sorted(names)) for column, names in found.items()}
 
 
 def _described(column: str, passwords: dict[str, str]) -> str:

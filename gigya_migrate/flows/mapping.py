@@ -44,9 +44,6 @@ step) raise ``RecordError`` for one bad row.
 from __future__ import annotations
 
 import difflib
-import json
-import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -54,8 +51,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gigya_migrate.flows.runner import RecordError
+from gigya_migrate.flows.values import FALSE, TRUE, blank, convert, flat_items, lookup, root, to_gigya_date
 
 __all__ = ["FieldSpec", "Mapping", "MappingError", "PasswordMapping", "load_mapping", "lookup", "to_gigya_date"]
+# lookup and to_gigya_date live in values.py; re-exported here for mapping users
 
 # Gigya's Profile object (fixed schema; custom fields belong in data.*).
 PROFILE_FIELDS = frozenset("""
@@ -164,7 +163,7 @@ class Mapping(BaseModel):
     def verified_column(self) -> str | None:
         """The column deciding per row whether the email is verified (None: one flag for all rows)."""
         flag = self.email_verified
-        return flag if isinstance(flag, str) and flag.strip().lower() not in _TRUE | _FALSE else None
+        return flag if isinstance(flag, str) and flag.strip().lower() not in TRUE | FALSE else None
 
     def email_verified_of(self, row: dict) -> bool:
         """Whether ``row``'s email goes to emails.verified. A per-row column says verified only for a
@@ -172,11 +171,11 @@ class Mapping(BaseModel):
         column = self.verified_column()
         if column is None:
             flag = self.email_verified
-            return flag if isinstance(flag, bool) else flag.strip().lower() in _TRUE
+            return flag if isinstance(flag, bool) else flag.strip().lower() in TRUE
         value = lookup(row, column)
         if isinstance(value, bool):
             return value
-        return _text(value).lower() in _TRUE
+        return _text(value).lower() in TRUE
 
     def columns(self) -> list[str]:
         """Source columns this mapping reads."""
@@ -188,13 +187,13 @@ class Mapping(BaseModel):
 
     def source_roots(self) -> set[str]:
         """The top-level source fields this mapping reads (``user_metadata`` for ``user_metadata.plan``)."""
-        return {_root(c) for c in self.columns()}
+        return {root(c) for c in self.columns()}
 
     def check_columns(self, header: list[str]) -> None:
         """Raise ``MappingError`` if a column this mapping reads is not in ``header``."""
         optional = set(self.hash_columns()[1:] if self.password else [])  # alternatives: one is enough
         wanted = self.columns() if self.strict_columns else [self.login_id]
-        missing = [c for c in wanted if c not in header and _root(c) not in header and c not in optional
+        missing = [c for c in wanted if c not in header and root(c) not in header and c not in optional
                    and not c.endswith("*")]
         if missing:
             hints = "; ".join(f"{c!r}{_suggest(c, header)}" for c in missing)
@@ -240,7 +239,7 @@ class Mapping(BaseModel):
         for column, spec, value in self._field_values(row):
             if value is None or value == "":
                 continue
-            if (converted := _convert(value, spec, column)) is not None:  # a value map may say "nothing"
+            if (converted := convert(value, spec, column)) is not None:  # a value map may say "nothing"
                 _set_path(account, spec.to, converted)
         for target, value in self.add.items():
             _set_path(account, target, value)
@@ -256,7 +255,7 @@ class Mapping(BaseModel):
                 yield column, spec, lookup(row, column)
                 continue
             prefix, read = column[:-1], set(self.columns())
-            for name, value in (_flat_items(row, prefix) if "." in prefix else row.items()):
+            for name, value in (flat_items(row, prefix) if "." in prefix else row.items()):
                 if name.startswith(prefix) and name != prefix and name not in read:
                     yield name, spec.model_copy(update={"to": spec.to.replace("*", name[len(prefix):])}), value
 
@@ -273,7 +272,7 @@ class Mapping(BaseModel):
         if spec is None:
             return None, "no password section in the mapping"
         columns = self.hash_columns()
-        stored = next((v for c in columns if not _blank(v := lookup(row, c))), None)
+        stored = next((v for c in columns if not blank(v := lookup(row, c))), None)
         if stored is None:
             present = any(lookup(row, c) is not None for c in columns)
             reason = "empty hash" if present else "no hash column"
@@ -424,154 +423,6 @@ def _suggest(word: str, choices) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
-
-
-def _flat_items(row: dict, prefix: str):
-    """(``a.b``, value) for the members of the object at ``a`` (``profile.*`` on nested JSON), and the
-    row's own columns (``profile.x`` on a CSV)."""
-    yield from row.items()
-    parent = lookup(row, prefix.rstrip("."))
-    if isinstance(parent, dict):
-        yield from ((f"{prefix}{name}", value) for name, value in parent.items())
-
-
-def _mapped_value(value: Any, spec: FieldSpec) -> Any:
-    key = str(value).strip() if not isinstance(value, bool) else str(value).lower()
-    return spec.values[key] if key in spec.values else spec.values.get("*", value)
-
-
-def _convert(value: Any, spec: FieldSpec, column: str) -> Any:
-    """``value`` (CSV text or a typed JSON value) as ``spec.type``; ``RecordError`` if it is not one."""
-    if spec.values:
-        value = _mapped_value(value, spec)
-    try:
-        converted = _CONVERTERS[spec.type](value, spec)
-    except (ValueError, TypeError, OverflowError):
-        shown = value.strip()[:40] if isinstance(value, str) else value
-        kind = f"{spec.type} ({spec.format})" if spec.format else spec.type
-        raise RecordError("invalid-value", f"column {column!r}: {shown!r} is not a valid {kind}") from None
-    return (not converted) if spec.invert else converted
-
-
-def _to_bool(value: Any, spec: FieldSpec) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
-    raise ValueError(text)
-
-
-def _to_list(value: Any, spec: FieldSpec) -> list:
-    if isinstance(value, list):
-        return value
-    return [part.strip() for part in str(value).split(spec.separator) if part.strip()]
-
-
-def _to_json(value: Any, spec: FieldSpec) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _typed(kind: type) -> Any:
-    def convert(value: Any, spec: FieldSpec) -> Any:
-        if isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
-            raise ValueError(value)
-        return kind(value.strip() if isinstance(value, str) else value)
-    return convert
-
-
-def _keep(value: Any, spec: FieldSpec) -> Any:
-    return value  # JSON input arrives typed; CSV text is kept as text
-
-
-def to_gigya_date(value: Any, fmt: str | None = None) -> str:
-    """A source date as Gigya's ISO-8601 UTC text (``2020-01-02T03:04:05Z``, with ``.mmm`` when the
-    source has milliseconds): the same instant as the source.
-
-    ``fmt``: ``epoch_s``, ``epoch_ms``, ``iso8601``, a ``strptime`` pattern, or None to read ISO 8601
-    text and epoch numbers (seconds below 10^11, else milliseconds). A date without a timezone is UTC.
-    """
-    moment = _parse_date(value, fmt)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    millis = moment.microsecond // 1000
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}Z" if millis else "Z")
-
-
-def _parse_date(value: Any, fmt: str | None) -> datetime:
-    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    text = "" if numeric else str(value).strip()
-    if fmt in ("epoch_s", "epoch_ms") or (fmt is None and (numeric or re.fullmatch(r"-?\d+(\.\d+)?", text))):
-        number = float(value) if numeric else float(text)
-        ms = fmt == "epoch_ms" or (fmt is None and abs(number) >= 1e11)
-        # whole milliseconds: a float of seconds would round 1.001 s to 1.000999 s
-        millis = round(number) if ms else round(number * 1000)
-        return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).replace(microsecond=(millis % 1000) * 1000)
-    if fmt is None or fmt == "iso8601":
-        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return datetime.strptime(text, fmt)
-
-
-def _to_date(value: Any, spec: FieldSpec) -> str:
-    return to_gigya_date(value, spec.format)
-
-
-_CONVERTERS = {"str": _keep, "int": _typed(int), "float": _typed(float), "bool": _to_bool, "json": _to_json,
-               "list": _to_list, "date": _to_date}
-
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+|[^\]=]+=[^\]]*)\]")
-
-
-def _root(path: str) -> str:
-    """The top-level source field of a path (``credentials`` for ``credentials[0].value``)."""
-    match = _PATH_PART.match(path)
-    return match.group(1) if match and match.group(1) else path
-
-
-def lookup(row: dict, path: str) -> Any:
-    """The value at ``path`` in ``row`` (None if absent).
-
-    A column named exactly ``path`` wins (CSV headers may contain dots). Otherwise ``path`` walks
-    into the record: ``a.b`` (object member), ``a[0]`` (list element), ``a[type=password]`` (the
-    first list element whose ``type`` is ``password``); a text value met on the way that holds JSON
-    (Keycloak's ``secretData``) is parsed first.
-    """
-    if path in row:
-        return row[path]
-    node: Any = row
-    for name, index in _PATH_PART.findall(path):
-        node = _parse_json_text(node)
-        if name:
-            node = node.get(name) if isinstance(node, dict) else None
-        elif index.isdigit():
-            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        else:
-            key, _, wanted = index.partition("=")
-            items = node if isinstance(node, list) else []
-            node = next((i for i in items if isinstance(i, dict) and str(i.get(key)) == wanted), None)
-        if node is None:
-            return None
-    return node
-
-
-def _parse_json_text(node: Any) -> Any:
-    if isinstance(node, str) and node.strip()[:1] in ("{", "["):
-        try:
-            return json.loads(node)
-        except json.JSONDecodeError:
-            return node
-    return node
-
-
-def _blank(value: Any) -> bool:
-    # an empty list/object is a value: Keycloak's "credentials": [] says "no password credential"
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _set_path(target: dict, path: str, value: Any) -> None:
