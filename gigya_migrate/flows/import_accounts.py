@@ -271,10 +271,14 @@ def _format_label(mapping: Mapping, row: dict, algorithm: str) -> str:
     from gigya_migrate.hashing.legacy import detect
 
     spec = mapping.password
-    if spec is None or not isinstance(spec.hash, str) or not isinstance(row.get(spec.hash), str):
+    if spec is None:
         return algorithm
-    scheme = str(row.get(spec.scheme) or "").strip() if isinstance(spec.scheme, str) else ""
-    return scheme or spec.default_scheme or detect(row[spec.hash]) or algorithm
+    scheme = str(lookup(row, spec.scheme) or "").strip() if spec.scheme else ""
+    # the first hash column holding text (Auth0's passwordHash / password_hash / custom_password_hash)
+    stored = next((v for c in mapping.hash_columns() if isinstance(v := lookup(row, c), str) and v.strip()), None)
+    if scheme or spec.force_scheme:
+        return scheme or spec.force_scheme
+    return (detect(stored) if stored else None) or spec.default_scheme or algorithm
 
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
