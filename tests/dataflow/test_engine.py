@@ -1,0 +1,61 @@
+"""The engine's run-level outcomes: Ctrl-C records a stopped job, debug traces mask passwords."""
+
+from __future__ import annotations
+
+import pytest
+
+from gigya_migrate.dataflow import History, RunSettings, Variables, parse_dataflow, run_dataflow
+from gigya_migrate.dataflow.components import COMPONENTS, NOTHING, Component, Output
+
+
+class _Records(Component):
+    type = "test.read"
+    role = "reader"
+    takes = NOTHING
+    counts_records = True
+
+    def read(self):
+        yield [{"UID": "u1", "password": {"hash": "c2VjcmV0aGFzaA==", "hashSettings": {"algorithm": "sha1"}},
+                "profile": {"email": "a@example.com"}}]
+        yield [{"UID": "u2"}, {"UID": "u3"}, {"UID": "u4"}]
+
+
+class _Interrupt(Component):
+    type = "test.interrupt"
+
+    def process(self, items):
+        if any(r["UID"] == "u2" for r in items):
+            raise KeyboardInterrupt
+        return Output(items)
+
+
+@pytest.fixture
+def test_components(monkeypatch):
+    monkeypatch.setitem(COMPONENTS, "test.read", _Records)
+    monkeypatch.setitem(COMPONENTS, "test.interrupt", _Interrupt)
+
+
+def _flow():
+    return parse_dataflow({"name": "eng", "steps": [{"id": "r", "type": "test.read", "next": ["i"]},
+                                                    {"id": "i", "type": "test.interrupt"}]}, Variables())
+
+
+def test_ctrl_c_records_a_stopped_job(test_components, tmp_path):
+    history = History(tmp_path / "jobs.sqlite")
+    with pytest.raises(KeyboardInterrupt):
+        run_dataflow(_flow(), site=None, history=history, settings=RunSettings())
+    job = history.jobs()[0]
+    assert (job.status, job.total, job.message) == ("stopped", 4, "stopped by the user (Ctrl-C)")
+    assert job.ended_at is not None
+
+
+def test_debug_traces_three_records_per_step_with_passwords_masked(test_components, tmp_path, monkeypatch):
+    monkeypatch.setattr(_Interrupt, "process", lambda self, items: Output(items))
+    history = History(tmp_path / "jobs.sqlite")
+    result = run_dataflow(_flow(), site=None, history=history, settings=RunSettings(log_level="debug"))
+    assert result.status == "succeeded" and result.processed == 4
+    debug = [t for t in history.trace_of(result.job_id) if t["level"] == "DEBUG"]
+    assert sorted((t["step"], t["data"]["UID"]) for t in debug) == [  # 3 records per step (seed 000)
+        ("i", "u1"), ("i", "u2"), ("i", "u3"), ("r", "u1"), ("r", "u2"), ("r", "u3")]
+    assert debug[0]["data"]["password"] == "<masked>" and debug[0]["data"]["profile"]["email"] == "a@example.com"
+    assert "c2VjcmV0aGFzaA==" not in str(history.trace_of(result.job_id))
