@@ -89,8 +89,8 @@ def run_command(flow_path, vars_path, limit, full, log_level, errors_path, scrip
     \b
     Examples:
       gigya-migrate dataflow run copy-accounts.json --vars vars.yaml --mock
-      GIGYA_VAR_sftpPassword=... gigya-migrate dataflow run export-sftp.json --api-key 3_... \\
-          --user-key AK... --secret ... --data-center eu1 --limit 10
+      export GIGYA_API_KEY=3_... GIGYA_USER_KEY=AK... GIGYA_SECRET=... GIGYA_VAR_sftpPassword=...
+      gigya-migrate dataflow run export-sftp.json --data-center eu1 --limit 10
       gigya-migrate dataflow run import.json --vars vars.yaml --mock --log-level debug
     """
     from gigya_migrate.dataflow import History, RunSettings, run_dataflow
@@ -101,7 +101,7 @@ def run_command(flow_path, vars_path, limit, full, log_level, errors_path, scrip
                                "--secret, --data-center) or --mock")
     errors = errors_path or Path(f"{Path(flow_path).stem}.errors.jsonl")
     settings = RunSettings(limit=limit, full=full, log_level=log_level, errors_path=errors,
-                           script_timeout_ms=script_timeout)
+                           script_timeout_ms=script_timeout, progress=_progress())
     history = History(history_path)
     where = site.describe() if site is not None else "this machine"
     click.echo(f"running {flow.name} ({flow.outline()}) on {where}", err=True)
@@ -113,10 +113,21 @@ def run_command(flow_path, vars_path, limit, full, log_level, errors_path, scrip
         raise click.exceptions.Exit(130) from None
     finally:
         history.close()
+    if settings.progress is not None:
+        click.echo("", err=True)
     click.echo(result.summary())
     if result.status == "failed":
         raise click.ClickException(f"job {result.job_id} failed: {result.message}")
     exit_for_failures(sum(e.get("count", 0) for e in result.errors), fail_on_errors)
+
+
+def _progress():
+    """A one-line counter on stderr when it is a terminal (long reads show they are moving)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    return lambda read: click.echo(f"\r{read:,} records read", err=True, nl=False)
 
 
 @dataflow_group.command("check")

@@ -52,6 +52,7 @@ class RunSettings:
     log_level: str = "info"
     errors_path: Path | None = None
     script_timeout_ms: int = 1000
+    progress: Any = None  # called with the number of records read so far, after each batch
 
 
 @dataclass
@@ -190,6 +191,8 @@ class _Job:
             out = batch if isinstance(batch, Output) else Output(list(batch))
             if counts:
                 out.items = self._take(out.items)
+                if self.ctx.settings.progress is not None:
+                    self.ctx.settings.progress(self.total)
             if step_id == self.flow.entry:
                 metrics.input += len(out.items) + len(out.failed)
             metrics.output += len(out.items)
