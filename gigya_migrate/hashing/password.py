@@ -12,7 +12,7 @@ from gigya_migrate.hashing.crypt import CRYPT_HANDLERS
 from gigya_migrate.hashing.errors import HashSettingsError
 from gigya_migrate.hashing.handler import Handler
 from gigya_migrate.hashing.sap import SapAbap
-from gigya_migrate.hashing.settings import Settings, _suggest, parse_settings
+from gigya_migrate.hashing.settings import PasswordNotEncoded, Settings, _suggest, parse_settings
 
 __all__ = [
     "ALGORITHMS",
@@ -107,8 +107,8 @@ def verify_password(password: str, hashed_password: "str | Mapping", hash_settin
     handler = _resolve(hashed_password, s)
     try:
         return handler.verify(password, hashed_password, s)
-    except UnicodeEncodeError:  # lone surrogates: no UTF-8 bytes, so it cannot be the stored password
-        return False
+    except (UnicodeEncodeError, PasswordNotEncoded):  # lone surrogates / not hex or base64 text for a
+        return False  # $password:hex|base64 template: no such bytes, so it cannot be the stored password
 
 
 _HASH_KEYS = ("hashedPassword", "compoundHashedPassword", "hash")

@@ -10,7 +10,9 @@ Decisions where Gigya says nothing (all *inferred*):
   ``$0x4769677961$salt:base64$0x5F$password:utf16$0x4769677961`` is "Gigya" + salt + "_" + ...).
   The hex run is greedy, so text right after a ``$0x`` token cannot start with a hex digit (use
   another ``$0x`` token for it); an odd number of hex digits is refused. Other text between tokens
-  is taken as UTF-8 (*inferred*: the reference shows none).
+  is taken as UTF-8 (*inferred*: the reference shows none). ``$password:hex`` / ``$password:base64``
+  decode the cleartext as the salt tokens decode the salt (*inferred*); a cleartext that is not such
+  text cannot be the stored password, so it does not verify.
 """
 
 import difflib
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from gigya_migrate.hashing._encoding import decode_salt_b64
 from gigya_migrate.hashing.errors import HashSettingsError
 
-__all__ = ["Settings", "parse_settings", "render_template", "binary_literals", "KNOWN_KEYS"]
+__all__ = ["PasswordNotEncoded", "Settings", "parse_settings", "render_template", "binary_literals", "KNOWN_KEYS"]
 
 KNOWN_KEYS = ("algorithm", "salt", "rounds", "format", "binaryFormat", "URL")
 MAX_SALT_BYTES = 128  # "The max number of salt bits is 1024" (SAP importFullAccount reference)
@@ -150,10 +152,6 @@ def _check_templates(s: Settings) -> None:
 
 
 def _check_binary_token(match: re.Match) -> None:
-    if match.group("name") == "password" and match.group("enc") in ("hex", "base64"):
-        raise HashSettingsError(
-            f"binaryFormat token {match.group(0)!r}: the password can only be encoded as utf8, utf16 or utf32."
-        )
     digits = match.group("hex")
     if digits is not None and (not digits or len(digits) % 2):
         raise HashSettingsError(
@@ -189,8 +187,21 @@ def _render_binary(password: str, s: Settings) -> bytes:
     return b"".join(parts)
 
 
+class PasswordNotEncoded(HashSettingsError):
+    """The cleartext is not text in the encoding a ``$password:hex`` / ``$password:base64`` token names,
+    so it cannot be the stored password (verification answers False; the message never holds it)."""
+
+
 def _encode_token(password: str, salt: str, name: str, encoding: str | None) -> bytes:
+    """The bytes of one ``$password``/``$salt`` token. ``hex``/``base64`` mean the value is written in
+    that encoding and is decoded (documented for the salt; read the same way for the password, I:
+    Gigya's own validator only ever writes utf8/utf16/utf32 after ``$password``)."""
     text = password if name == "password" else salt
+    if name == "password" and encoding in ("hex", "base64"):
+        try:
+            return bytes.fromhex(text) if encoding == "hex" else decode_salt_b64(text)
+        except (ValueError, HashSettingsError):
+            raise PasswordNotEncoded(f"the password is not {encoding} text") from None
     if encoding == "hex":
         try:
             return bytes.fromhex(text)

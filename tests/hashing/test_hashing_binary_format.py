@@ -66,6 +66,18 @@ ENCODINGS = [
     ("$0x00$password$0xFFfe", None, b"\x00" + PASSWORD.encode() + b"\xff\xfe"),
 ]
 
+HEX_PASSWORD, B64_PASSWORD = "c0ffee00", "wP/uAA=="  # the same 4 bytes, written in hex and in base64
+
+
+@pytest.mark.parametrize("template, cleartext", [("$password:hex", HEX_PASSWORD), ("$password:base64", B64_PASSWORD)])
+def test_password_written_in_hex_or_base64_is_decoded_like_the_salt(template, cleartext):
+    """gigya-api.md §3: `<enc>` in hex, base64, utf8, utf16, utf32 for `$password:<enc>` as for `$salt:<enc>`;
+    read (I) as for the salt: the value is written in that encoding."""
+    stored = b64(hashlib.sha256(b"\xc0\xff\xee\x00").digest())
+    settings = {"algorithm": "sha256", "binaryFormat": template}
+    assert verify_password(cleartext, stored, settings)
+    assert not verify_password("not hex or base64!", stored, settings)  # cannot be it: False, no error
+
 
 @pytest.mark.parametrize("template, salt, data", ENCODINGS)
 @pytest.mark.parametrize("algorithm", ["md5", "sha256"])

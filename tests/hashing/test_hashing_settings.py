@@ -40,7 +40,6 @@ MALFORMED = [
     (SHA1_PASSWORD, {"algorithm": "sha1", "salt": "abc", "format": "$password"}, ["has no $salt, so the salt would be ignored"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "format": "$salt"}, ["does not contain $password"]),
     (SHA1_PASSWORD, {"algorithm": "sha1", "format": "$password", "binaryFormat": "$password"}, ["both format and binaryFormat"]),
-    (SHA1_PASSWORD, {"algorithm": "sha1", "binaryFormat": "$password:hex"}, ["password can only be encoded as utf8"]),
     ("AAAAAAAAAAAAAAAAAAAAAAAAAAA=", {"algorithm": "pbkdf2", "salt": "c2Fs*dA=="}, ["salt", "not valid base64", "characters outside"]),
     ("AAAAAAAAAAAAAAAAAAAAAAAAAAA=", {"algorithm": "pbkdf2", "salt": "c2Fsd"}, ["cannot encode whole bytes"]),
     ("AAAAAAAAAAAAAAAAAAAAAAAAAAA=", {"algorithm": "pbkdf2", "format": "$password$salt"}, ["pbkdf2 takes no format"]),
