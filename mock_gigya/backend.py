@@ -1020,6 +1020,8 @@ class Backend:
             seqs = self.store.cursor_seqs(root, state["pos"], size)
             docs = self.store.fetch_seqs(table, seqs)
             page = [docs[s] for s in seqs if s in docs]
+            if (view := self.search_index.view(self, table, api_key)) is not None:  # write-to-search delay
+                page = [seen for seen in map(view, page) if seen is not None]
             nxt = {**state, "root": root, "pos": state["pos"] + len(seqs)}
             more = nxt["pos"] < state["total"]
         else:

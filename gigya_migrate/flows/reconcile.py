@@ -99,7 +99,10 @@ def reconcile_sites(source: Any, target: Any, *, where: str | None = None, check
     for batch in _batches(accounts, _LOOKUP_BATCH):
         found = {a["UID"]: a for a in _lookup(target, [a["UID"] for a in batch], fields)}
         for account in batch:
-            _compare(account, found.get(account["UID"]), fields, report, max_listed)
+            other = found.get(account["UID"])
+            if "subscriptions" in fields:
+                account, other = _with_subscriptions(source, account), other and _with_subscriptions(target, other)
+            _compare(account, other, fields, report, max_listed)
         if progress:
             progress(report.checked)
     report.finished_at = utc_now_iso()
@@ -121,6 +124,15 @@ def _lookup(client: Any, uids: list[str], fields: list[str]) -> Iterator[dict]:
     listed = ", ".join(json.dumps(uid) for uid in uids)
     query = account_query(["UID", *fields], f"UID in ({listed})")
     yield from map(as_dict, client.search_all(query, page_size=len(uids)))
+
+
+def _with_subscriptions(client: Any, account: dict) -> dict:
+    """accounts.search does not return subscriptions (HELP importFullAccount notes): read them with
+    getAccountInfo, one call per account and side, so they are really compared."""
+    if "subscriptions" in account:
+        return account
+    info = as_dict(client.get_account_info(account["UID"], include=["subscriptions"]))
+    return {**account, "subscriptions": info.get("subscriptions") or {}}
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -24,3 +24,14 @@ def test_copy_reads_subscriptions_with_get_account_info(sites, tmp_path):
     for uid in with_subs:
         assert sites.dst.get_account_info(uid, include=["subscriptions"]).raw["subscriptions"] == SUBS
     assert not sites.mock.accounts("3_dst").find(uid=without[0]).get("subscriptions")
+
+
+def test_reconcile_compares_subscriptions_read_with_get_account_info(sites, tmp_path):
+    from gigya_migrate.flows.reconcile import reconcile_sites
+
+    (uid,) = sites.people(1, seed=93, prefix="rs", subscriptions=SUBS)
+    record = sites.mock.accounts("3_src").find(uid=uid)
+    sites.dst.import_full_account(uid, login_ids=record["loginIDs"], profile=record["profile"])  # no subscriptions
+    report = reconcile_sites(sites.src, sites.dst)
+    assert report.differing_count == 1
+    assert any(path.startswith("subscriptions.") for path in report.differing[0]["fields"])

@@ -29,3 +29,24 @@ def test_locked_until_is_selectable(call, clock):
     locked = {r["UID"]: r.get("lockedUntil") for r in rows}
     assert locked["u2"] is None  # not locked: the field is omitted, not ""
     assert locked["u1"] == "2023-11-14T22:14:20.000Z"  # clock 1_700_000_000 s + 60 s lockout
+
+
+def test_search_delay_with_an_ordered_cursor_shows_the_older_version(backend, call, clock):
+    """HELP accounts.search: writes reach search after a short delay (site option searchDelaySeconds)."""
+    from mock_gigya.defaults import DEFAULT_API_KEY
+
+    site = backend.site(DEFAULT_API_KEY)
+    site.options["searchDelaySeconds"] = 5
+    backend.save_site(site)
+    for i in range(3):
+        call("accounts.importFullAccount", UID=f"u{i}", loginIDs={"emails": [f"{i}@example.com"]}, data={"n": i})
+    clock.now += 6
+    call("accounts.setAccountInfo", UID="u1", data={"n": 10})
+    page = call("accounts.search", query="SELECT UID, data.n FROM accounts ORDER BY data.n DESC LIMIT 2", openCursor=True)
+    seen = [(r["UID"], r["data"]["n"]) for r in page["results"]]
+    page = call("accounts.search", cursorId=page["nextCursorId"])
+    seen += [(r["UID"], r["data"]["n"]) for r in page["results"]]
+    assert seen == [("u2", 2), ("u1", 1), ("u0", 0)]  # the index still holds u1's n=1
+    clock.now += 6
+    rows = call("accounts.search", query="SELECT UID FROM accounts ORDER BY data.n DESC")["results"]
+    assert [r["UID"] for r in rows] == ["u1", "u2", "u0"]
