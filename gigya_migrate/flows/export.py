@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from gigya_migrate.flows.progress_series import ProgressSeries
 from gigya_migrate.flows.state import StateFile, iso_from_ms, utc_now_iso
 
 __all__ = [
@@ -248,6 +249,7 @@ class ExportReport:
     started_at: str = field(default_factory=utc_now_iso)
     finished_at: str | None = None
     seconds: float = 0.0
+    progress: list[dict] = field(default_factory=list)  # accounts exported over time (ProgressSeries)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -276,7 +278,8 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
     found = search_accounts(client, query, where=where, page_size=options.page_size, **types)
     if not options.fields:  # the default export is for an ESP or a CRM: no password hashes in it
         found = ({k: v for k, v in record.items() if k != "password"} for record in found)
-    records = _counted(_limited(found, options.limit), report, progress)
+    series = ProgressSeries()  # the HTML report's throughput chart
+    records = _counted(_limited(found, options.limit), report, progress, series)
     if options.dry_run:
         for _ in records:
             pass
@@ -285,6 +288,7 @@ def export_accounts(client: Any, state: StateFile, options: ExportOptions, *,
         if options.limit is None or report.exported < options.limit:  # a --limit run is a test run
             window.commit(state, query=query, out=str(options.out.resolve()))
     report.finished_at, report.seconds = utc_now_iso(), round(time.monotonic() - started, 3)
+    report.progress = series.as_list(report.seconds, report.exported)
     return report
 
 
@@ -311,9 +315,11 @@ def _limited(records: Iterable[dict], limit: int | None) -> Iterator[dict]:
         yield record
 
 
-def _counted(records: Iterable[dict], report: ExportReport, progress: Callable[[int], None] | None) -> Iterator[dict]:
+def _counted(records: Iterable[dict], report: ExportReport, progress: Callable[[int], None] | None,
+             series: ProgressSeries) -> Iterator[dict]:
     for record in records:
         report.exported += 1
+        series.sample(report.exported)
         if progress and report.exported % 500 == 0:
             progress(report.exported)
         yield record

@@ -68,10 +68,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from gigya_migrate.flows.journal import DONE, FAILED, PENDING, Journal, JournalError
 from gigya_migrate.flows.outage import Outage, never_connected
+from gigya_migrate.flows.progress_series import ProgressSeries
 from gigya_migrate.flows.throttle import Throttle, ThrottleStopped
 
 __all__ = [
@@ -302,31 +303,13 @@ class RunReport:
     error: str | None = None  # the run-level error that stopped the run (not set for Ctrl-C)
     tallies: dict[str, Counter] = field(default_factory=dict)
     tally_phrases: dict[str, str] = field(default_factory=dict)
-    # progress over time for the HTML report's throughput chart: (seconds since start, ok, failed),
-    # at most PROGRESS_POINTS samples (when full, every other one goes and the interval doubles)
-    progress: list[tuple[float, int, int]] = field(default_factory=list)
-    _started: float = field(default_factory=time.monotonic, repr=False)
-    _sample_every: float = field(default=0.1, repr=False)
-    _next_sample: float = field(default=0.0, repr=False)
-    PROGRESS_POINTS: ClassVar[int] = 120
+    # progress over time for the HTML report's throughput chart (bounded: see ProgressSeries)
+    progress: ProgressSeries = field(default_factory=ProgressSeries, repr=False)
     details: dict = field(default_factory=dict)  # RunOptions.details, the flow's own counts
 
     def sample_progress(self) -> None:
-        """Note (seconds, ok, failed) if the sampling interval has passed; memory stays bounded."""
-        now = time.monotonic() - self._started
-        if now < self._next_sample:
-            return
-        self.progress.append((round(now, 3), self.ok, self.failed))
-        if len(self.progress) > self.PROGRESS_POINTS:
-            self.progress = self.progress[::2]
-            self._sample_every *= 2
-        self._next_sample = now + self._sample_every
-
-    def _progress_series(self) -> list[dict]:
-        points = [(0.0, 0, 0)] + [p for p in self.progress if p[0] > 0]
-        if points[-1][1:] != (self.ok, self.failed):  # the end of the run
-            points.append((round(max(self.duration, points[-1][0]), 3), self.ok, self.failed))
-        return [{"seconds": s, "ok": ok, "failed": failed} for s, ok, failed in points]
+        """Note the ok / failed counts in the progress series (at most every sampling interval)."""
+        self.progress.sample(self.ok, self.failed)
 
     @property
     def throughput(self) -> float:
@@ -348,7 +331,8 @@ class RunReport:
             "rateLimited": self.rate_limited, "retries": self.retries,
             "journalTotals": self.journal_totals, "error": self.error,
             **{name: dict(counts.most_common()) for name, counts in self.tallies.items()},
-            "progress": self._progress_series(), **({"details": self.details} if self.details else {}),
+            "progress": self.progress.as_list(self.duration, self.ok, self.failed),
+            **({"details": self.details} if self.details else {}),
         }
 
     def summary(self) -> str:

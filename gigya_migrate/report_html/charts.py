@@ -39,6 +39,12 @@ def _chart(kind: str, title: str, **options: Any) -> Any:
     return getattr(pygal, kind)(**settings)
 
 
+def _count_labels(highest: int) -> list[int]:
+    """Whole-number axis labels (about ten) for counts up to ``highest``."""
+    step = max(1, -(-int(highest) // 10))
+    return list(range(0, int(highest) + step, step))
+
+
 def _svg(chart: Any) -> str:
     return _SCRIPT.sub("", chart.render(is_unicode=True))
 
@@ -62,7 +68,9 @@ def cumulative_chart(progress: Sequence[Mapping[str, Any]]) -> str:
     """Records ok and failed so far, over the run's seconds."""
     if len(progress) < 2:
         return ""
-    chart = _chart("XY", "Records finished so far", x_title="seconds since start", y_title="records")
+    highest = max(int(p.get("ok", 0)) + int(p.get("failed", 0)) for p in progress)
+    chart = _chart("XY", "Records finished so far", x_title="seconds since start", y_title="records",
+                   y_labels=_count_labels(highest))
     chart.add("ok", [(float(p["seconds"]), int(p.get("ok", 0))) for p in progress])
     chart.add("failed", [(float(p["seconds"]), int(p.get("failed", 0))) for p in progress])
     return _svg(chart)
@@ -85,7 +93,8 @@ def validation_chart(algorithms: Mapping[str, Mapping[str, int]]) -> str:
         return ""
     names = list(algorithms)
     chart = _chart("StackedBar", "Sample users per algorithm: passed / failed",
-                   height=max(260, 40 + 26 * len(names)), x_label_rotation=20 if len(names) > 6 else 0)
+                   height=max(260, 40 + 26 * len(names)), x_label_rotation=20 if len(names) > 6 else 0,
+                   y_labels=_count_labels(max(int(a.get("rows", 0)) for a in algorithms.values())))
     chart.x_labels = names
     chart.add("passed", [int(algorithms[n].get("passed", 0)) for n in names])
     chart.add("failed", [int(algorithms[n].get("rows", 0)) - int(algorithms[n].get("passed", 0)) for n in names])

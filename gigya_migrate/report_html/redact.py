@@ -24,7 +24,7 @@ _SECRET_PARTS = ("password", "passwd", "pwd", "hash", "salt", "secret", "token",
                  "securityanswer", "secretanswer", "otp", "pin")
 _NOT_SECRET = frozenset({"hashsettings", "hashformat", "hashformats", "hashalgorithm", "haspassword",
                          "passwordalgorithm", "opt", "spinner"})
-_DESCRIBES = ("scheme", "algorithm", "format", "settings", "policy", "count")  # about a secret, not one
+_DESCRIBES = ("scheme", "algorithm", "format", "settings", "policy", "count", "rehash", "less")  # about a secret, not one
 _KEEP = 6  # characters of a hash-like text that stay visible
 # identifiers that look like hex digests (a UID is often 32 hex characters) but are shown whole
 _ID_NAMES = frozenset({"uid", "callid", "id", "provideruid", "apikey", "userkey"})

@@ -180,7 +180,7 @@ def _overview(document: Mapping[str, Any], run: Mapping[str, Any] | None) -> str
         for key, value in source.items():
             if key in _SKIP_FIELDS or isinstance(value, (dict, list)) or value in (None, ""):
                 continue
-            rows.append((key, redact(value, name=key)))
+            rows.append((key, scrub_text(value) if isinstance(value, str) else value))  # our own counters
     if isinstance(document.get("columns"), list) and document["columns"]:
         rows.append(("columns", ", ".join(map(str, document["columns"]))))
     warnings = "".join(f"<div class=\"note\">{esc(scrub_text(str(w)))}</div>" for w in document.get("warnings") or [])
@@ -214,14 +214,20 @@ def _failures(run: Mapping[str, Any] | None, sample: list[dict]) -> str:
     return _section("Failures by error code", codes, note, detail)
 
 
-def _throughput(run: Mapping[str, Any] | None) -> str:
-    if run is None:
+def _throughput(document: Mapping[str, Any], run: Mapping[str, Any] | None) -> str:
+    source = run if run is not None else document
+    progress = source.get("progress")
+    if not isinstance(progress, list):
         return ""
-    progress = run.get("progress") or []
     charts_html = _chart(charts.throughput_chart(progress)) + _chart(charts.cumulative_chart(progress))
-    average = (f"<p>Average: <b>{_fmt(float(run.get('throughputPerSecond', 0)))}</b> records per second over "
-               f"{_fmt(float(run.get('durationSeconds', 0)))} s; rate limited {_fmt(int(run.get('rateLimited', 0)))} "
-               f"times, {_fmt(int(run.get('retries', 0)))} retries.</p>")
+    if run is not None:
+        average = (f"<p>Average: <b>{_fmt(float(run.get('throughputPerSecond', 0)))}</b> records per second over "
+                   f"{_fmt(float(run.get('durationSeconds', 0)))} s; rate limited "
+                   f"{_fmt(int(run.get('rateLimited', 0)))} times, {_fmt(int(run.get('retries', 0)))} retries.</p>")
+    else:
+        seconds, done = float(document.get("seconds") or 0), int(progress[-1].get("ok", 0)) if progress else 0
+        average = f"<p>Average: <b>{_fmt(done / seconds if seconds else 0.0)}</b> records per second over " \
+                  f"{_fmt(seconds)} s.</p>"
     if not charts_html:
         charts_html = "<p class=\"muted\">The run was too short for a time series.</p>"
     return _section("Throughput over time", average, charts_html)
@@ -317,7 +323,7 @@ def _reconciliation(document: Mapping[str, Any]) -> str:
     found = document.get("reconciliation")
     if not isinstance(found, Mapping):
         return ""
-    rows = [(k, redact(v, name=k)) for k, v in found.items() if not isinstance(v, (dict, list))]
+    rows = [(k, scrub_text(v) if isinstance(v, str) else v) for k, v in found.items() if not isinstance(v, (dict, list))]
     lists = [(k, len(v)) for k, v in found.items() if isinstance(v, list)]
     return _section("Reconciliation", table(["field", "value"], rows + [(f"{k} (listed)", n) for k, n in lists]))
 
@@ -335,7 +341,7 @@ def render_report(document: Mapping[str, Any], *, kind: str | None = None, sourc
         sample = failure_sample(run.get("errors"), (run.get("failedByCode") or {}).keys())
     body = "".join([
         _kpis(document, run), _overview(document, run), _failures(run, sample or []), _validation(document),
-        _hash_formats(run), _status(document), _history(document), _throughput(run), _steps(run),
+        _hash_formats(run), _status(document), _history(document), _throughput(document, run), _steps(run),
         _reconciliation(document),
     ])
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -24,7 +24,6 @@ BASE = "/__mock__/ui"
 PAGE_SIZE = 50
 _TABS = (("home", "Overview"), ("accounts", "Accounts"), ("audit", "Audit log"), ("faults", "Faults"),
          ("seed", "Seed"), ("reset", "Reset"))
-_COMPOUND = (("$2", "bcrypt"), ("$1$", "md5_crypt"), ("$S$", "drupal"), ("$P$", "phpass"), ("$H$", "phpass"))
 
 
 def _url(name: str, **params: Any) -> str:
@@ -74,13 +73,20 @@ def password_info(password: Mapping[str, Any] | None, rehash_algorithm: str) -> 
         return {"algorithm": "(no password)", "state": "no password", "rehashed": None}
     settings = password.get("hashSettings") or {}
     stored = str(password.get("hash") or "")
-    algorithm = settings.get("algorithm") or next((n for p, n in _COMPOUND if stored.startswith(p)), "compound")
+    algorithm = settings.get("algorithm") or _compound_name(stored)
     if password.get("_imported"):
         state, rehashed = "imported legacy hash: not re-hashed yet (no login since import)", False
     else:
         state, rehashed = f"the site's own hash ({rehash_algorithm}): re-hashed at login, or set on the site", True
     return {"algorithm": algorithm, "state": state, "rehashed": rehashed, "rounds": settings.get("rounds"),
             "salt": "present" if settings.get("salt") else "none", "created": password.get("created")}
+
+
+def _compound_name(stored: str) -> str:
+    """A crypt-style hash names its own format (``$2b$`` bcrypt ...)."""
+    from gigya_migrate.hashing.legacy import detect
+
+    return detect(stored) or "compound" if stored else "compound"
 
 
 class Views:

@@ -120,6 +120,7 @@ def test_status_html_and_history(cli, gigya_server, site_args, tmp_path, read_pa
     assert algorithms["md5"] == ["2", "0"] and algorithms["pbkdf2"] == ["4", "1"]
     assert "Re-hash progress over time" in page.text
     assert "Share of imported users re-hashed" in page.html  # the chart's title (SVG text)
+    assert "[redacted]" not in page.text  # the report's own counters (rehashed, noPassword) are shown
     runs = page.table_with("run (UTC)")
     assert len(runs) == 3  # header + two runs
     _self_contained(page)
@@ -166,6 +167,8 @@ def test_every_site_job_writes_html(cli, command, gigya_server, site_args, tmp_p
     expected = {"update": "records in", "export": "accounts exported", "deletions": "deletions found",
                 "copy": "records in", "flagged-deletions": "records in"}[command]
     assert expected in page.text
+    if command == "export":
+        assert "Throughput over time" in page.text
     if command in ("update", "copy"):
         kpi = page.text.split("records in")[0].split()[-1]
         assert kpi == "4"  # the four seeded accounts

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from gigya_migrate.flows.progress_series import ProgressSeries
 from gigya_migrate.flows.runner import RunReport
 from gigya_migrate.flows.status_history import ALL_LEGACY, StatusHistory, rehash_shares
 from gigya_migrate.report_html import charts
@@ -38,16 +39,23 @@ def test_scrub_text_keeps_ordinary_words():
 
 
 def test_progress_series_is_bounded_and_ends_at_the_totals():
+    ticks = iter(range(100_000))
+    series = ProgressSeries(points=120, every=0.1, clock=lambda: next(ticks) * 0.05)  # 50 ms per record
+    for done in range(1, 5001):
+        series.sample(done)
+    assert 60 <= len(series.samples) <= 120  # halved when full: bounded, still dense
+    points = series.as_list(250.0, 5000)
+    assert points[0] == {"seconds": 0.0, "ok": 0, "failed": 0}
+    assert points[-1] == {"seconds": 250.0, "ok": 5000, "failed": 0}
+    gaps = {round(b["seconds"] - a["seconds"], 3) for a, b in zip(points[1:-2], points[2:-1])}
+    assert len(gaps) <= 2  # evenly spread (one interval, or two around the last halving)
+
+
+def test_run_report_carries_the_series():
     report = RunReport("import")
-    for done in range(1, 2001):
-        report.ok = done
-        report._next_sample = 0.0  # as if the interval had passed each time
-        report.sample_progress()
-    assert len(report.progress) <= RunReport.PROGRESS_POINTS
-    series = report.as_dict()["progress"]
-    assert series[0] == {"seconds": 0.0, "ok": 0, "failed": 0}
-    assert series[-1]["ok"] == 2000
-    assert [p["ok"] for p in series] == sorted(p["ok"] for p in series)
+    report.ok, report.duration = 3, 1.5
+    report.sample_progress()
+    assert report.as_dict()["progress"][-1] == {"seconds": 1.5, "ok": 3, "failed": 0}
 
 
 def _row(day, counts, site="pbkdf2"):
