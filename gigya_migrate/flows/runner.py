@@ -58,13 +58,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -703,6 +704,9 @@ class _Run:
         """The main loop: read, prepare, submit under a bounded window, collect."""
         window = 2 * max(1, self.options.concurrency)
         in_flight: dict[Future, _Item] = {}
+        # finished futures arrive here (one put per record) instead of polling every future in
+        # flight with concurrent.futures.wait, which costs O(window) lock round trips per record
+        finished: queue.Queue[Future] = queue.Queue()
         batch: list[_Item] = []
         last_checkpoint = time.monotonic()
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency), thread_name_prefix=self.name)
@@ -713,13 +717,20 @@ class _Run:
             journal.checkpoint()  # pending marks are durable before any call is made
             last_checkpoint = time.monotonic()
             for item in batch:
-                in_flight[pool.submit(self._process, item)] = item
+                future = pool.submit(self._process, item)
+                in_flight[future] = item
+                future.add_done_callback(finished.put)
             batch.clear()
 
         def collect(block: bool) -> None:
             if not in_flight:
                 return
-            done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            try:
+                done = [finished.get(block=block)]  # a blocking get still lets Ctrl+C through
+            except queue.Empty:
+                return
+            while not finished.empty():
+                done.append(finished.get_nowait())
             raised = None
             for future in done:
                 item = in_flight.pop(future)

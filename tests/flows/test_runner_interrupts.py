@@ -201,7 +201,7 @@ def test_a_signal_while_the_main_thread_waits_on_the_window_stops_the_run(monkey
 
 
 def waits_on_the_window(thread_id: int, timeout: float = 3.0) -> bool:
-    """True once the thread is blocked in the runner's collect() -> concurrent.futures.wait()."""
+    """True once the thread is blocked in the runner's collect(), waiting for a finished record."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         frame, names = sys._current_frames().get(thread_id), []
