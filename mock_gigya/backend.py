@@ -74,8 +74,9 @@ _NEVER_MS = to_millis(NEVER)
 
 def iso(ms: int) -> str:
     """Gigya's date format: ISO-8601 UTC with milliseconds and a ``Z`` (any year 1..9999)."""
-    moment = _EPOCH + _dt.timedelta(milliseconds=ms)
-    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = _EPOCH + _dt.timedelta(milliseconds=ms)  # no strftime: this runs several times a call
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
 
 
 def _parse_date(name: str, value: Any) -> int:

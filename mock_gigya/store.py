@@ -92,6 +92,7 @@ CREATE INDEX IF NOT EXISTS tokens_owner ON tokens (kind, api_key, uid);
 _TABLES = ("sites", "app_keys", "accounts", "login_ids", "identities", "account_values", "audit", "nonces",
            "cursors", "cursor_rows", "login_state", "tokens")
 _CONFIG_TABLES = ("sites", "app_keys")
+_UNREAD = object()
 _SCAN_COLUMNS = {"accounts": "doc", "audit": "doc"}
 
 
@@ -130,6 +131,9 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        # (table, key) -> the stored JSON text (None: no such row) of sites and application keys,
+        # read on every call (authentication, options) but written almost never
+        self._config_text: dict[tuple[str, str], str | None] = {}
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -172,6 +176,7 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._conn.execute("ROLLBACK")
+                    self._config_text.clear()  # it may hold a write that was just undone
                 raise
             self._depth -= 1
             if outer:
@@ -192,6 +197,7 @@ class Store:
             for table in _TABLES:
                 if not (keep_config and table in _CONFIG_TABLES):
                     conn.execute(f"DELETE FROM {table}")
+            self._config_text.clear()
 
     # ------------------------------------------------------------ configuration
 
@@ -199,11 +205,20 @@ class Store:
         """Insert or replace a site's configuration document."""
         with self.tx() as conn:
             conn.execute("INSERT OR REPLACE INTO sites VALUES (?, ?)", (api_key, _dumps(doc)))
+            self._config_text.pop(("sites", api_key), None)
 
     def get_site(self, api_key: str) -> dict | None:
-        """A site's configuration document, or None."""
-        rows = self._query("SELECT doc FROM sites WHERE api_key = ?", (api_key,))
-        return json.loads(rows[0][0]) if rows else None
+        """A site's configuration document (a fresh copy), or None."""
+        return self._config_doc("sites", "api_key", api_key)
+
+    def _config_doc(self, table: str, key_column: str, key: str) -> dict | None:
+        """A row of ``sites`` or ``app_keys`` as a new dict; its text is read from SQLite once."""
+        with self._lock:
+            text = self._config_text.get((table, key), _UNREAD)
+            if text is _UNREAD:
+                rows = self._conn.execute(f"SELECT doc FROM {table} WHERE {key_column} = ?", (key,)).fetchall()
+                text = self._config_text[(table, key)] = rows[0][0] if rows else None
+        return json.loads(text) if text is not None else None
 
     def site_keys(self) -> list[str]:
         """Every site's apiKey."""
@@ -213,6 +228,7 @@ class Store:
         """Insert or replace an application key."""
         with self.tx() as conn:
             conn.execute("INSERT OR REPLACE INTO app_keys VALUES (?, ?)", (user_key, _dumps(doc)))
+            self._config_text.pop(("app_keys", user_key), None)
 
     def app_key_docs(self) -> list[dict]:
         """Every application key's document, by userKey."""
@@ -220,8 +236,7 @@ class Store:
 
     def get_app_key(self, user_key: str) -> dict | None:
         """An application key's document, or None."""
-        rows = self._query("SELECT doc FROM app_keys WHERE user_key = ?", (user_key,))
-        return json.loads(rows[0][0]) if rows else None
+        return self._config_doc("app_keys", "user_key", user_key)
 
     # ------------------------------------------------------------ accounts
 

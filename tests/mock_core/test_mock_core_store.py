@@ -75,3 +75,29 @@ def test_concurrent_first_logins_rehash_once_and_keep_other_writes(backend: Back
     assert account["password"]["hashSettings"]["algorithm"] == "pbkdf2"
     assert account["data"] == {f"k{i}": i for i in range(0, 32, 4)}
     assert api.handle(backend, "accounts.login", {**CREDS, "loginID": "a@example.com", "password": "password"})[1]["errorCode"] == 0
+
+
+def test_site_and_app_key_documents_are_fresh_copies_kept_in_step_with_writes_and_rollbacks():
+    from mock_gigya.store import Store
+
+    store = Store(":memory:")
+    store.put_site("3_a", {"apiKey": "3_a", "policies": {"x": 1}})
+    first = store.get_site("3_a")
+    first["policies"]["x"] = 99  # a caller mutating its copy changes nothing stored
+    assert store.get_site("3_a")["policies"] == {"x": 1}
+    store.put_site("3_a", {"apiKey": "3_a", "policies": {"x": 2}})
+    assert store.get_site("3_a")["policies"] == {"x": 2}  # a write is seen at once
+    assert store.get_site("3_b") is None
+    store.put_site("3_b", {"apiKey": "3_b"})
+    assert store.get_site("3_b") == {"apiKey": "3_b"}  # an earlier "no such site" is forgotten
+    try:
+        with store.tx():
+            store.put_site("3_a", {"apiKey": "3_a", "policies": {"x": 3}})
+            store.put_app_key("UK", {"userKey": "UK"})
+            assert store.get_site("3_a")["policies"] == {"x": 3}
+            raise RuntimeError("abort")
+    except RuntimeError:
+        pass
+    assert store.get_site("3_a")["policies"] == {"x": 2} and store.get_app_key("UK") is None  # rolled back
+    store.reset()
+    assert store.get_site("3_a") is None
