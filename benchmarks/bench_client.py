@@ -1,104 +1,122 @@
-"""Per-call overhead of ``GigyaClient`` against a local stub server (no Gigya, no mock logic).
+"""``GigyaClient`` per-call cost: its calls/s against a loopback stub vs a bare ``requests`` loop.
 
-Measures, for each credential mode (secret in the body, HMAC-signed, RS256 bearer):
-* the client's own cost per call (encoding, signing, parsing, model) with a session that never
-  touches the network;
-* calls per second over loopback HTTP to a stub answering a fixed importFullAccount body, from one
-  thread and from 8 threads sharing one client (the pooled session).
-Target: client overhead well under 1 ms per call for secret/signed, so the network dominates.
+The stub (another process, so its CPU is not ours) answers every POST with a fixed
+getAccountInfo body. ``client_vs_bare_requests_cN`` is ``GigyaClient.get_account_info`` calls/s
+from N threads sharing one client, over calls/s of N threads sharing one bare
+``requests.Session().post`` sending the very bytes the client sent (same URL, form body and
+headers, captured from the client) and parsing the JSON, both counted per CPU-second of this
+process (a busy machine does not inflate it). The two loops alternate in short rounds so what load
+remains hits both alike; the best round of each counts. Target: >= 0.8.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import socket
-import threading
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterator
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gigya_migrate.client import GigyaClient
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BODY = json.dumps({"callId": "0" * 32, "errorCode": 0, "statusCode": 200, "UID": "u1"}).encode()
-SECRET = base64.b64encode(b"bench-secret").decode()
-PROFILE = {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"}
+from common import ServerProcess, print_records, record  # noqa: E402
 
+from gigya_migrate.client import GigyaClient  # noqa: E402
+from mock_gigya import defaults  # noqa: E402
 
-class _Stub(BaseHTTPRequestHandler):
+STUB = r'''
+import json, socket, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+BODY = json.dumps({"callId": "0" * 32, "errorCode": 0, "statusCode": 200, "statusReason": "OK",
+                   "time": "2026-01-01T00:00:00.000Z", "apiVersion": 2, "UID": "u1", "isActive": True,
+                   "profile": {"email": "ada@example.com", "firstName": "Ada"}, "data": {}}).encode()
+class Stub(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-
     def setup(self):
         super().setup()
-        # Headers and body go out in two writes: without NODELAY, Nagle + delayed ACK add ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_POST(self):  # noqa: N802 - http.server naming
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(BODY)))
-        self.end_headers()
-        self.wfile.write(BODY)
-
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
     def log_message(self, *args):
         pass
+server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+server.daemon_threads = True
+print(f"stub on http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()
+'''
 
 
-class _NoNetwork(requests.Session):
-    """A session answering every POST at once with the stub body (isolates the client's own cost)."""
+def _capture(client: GigyaClient) -> tuple[str, bytes, dict]:
+    """The URL, body and headers the client sends for one getAccountInfo."""
+    sent = {}
+    original = client._session.post
 
-    def post(self, url, **kwargs):
-        response = requests.Response()
-        response.status_code, response._content = 200, BODY
-        return response
+    def spy(url, data=None, headers=None, **kwargs):
+        prepared = requests.Request("POST", url, data=data, headers=headers).prepare()
+        sent.update(url=url, body=prepared.body, headers={**(headers or {}),
+                                                          "Content-Type": prepared.headers["Content-Type"]})
+        return original(url, data=data, headers=headers, **kwargs)
 
-
-def _clients(session_factory, base_url):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    common = dict(base_url=base_url, user_key="UK")
-    return {
-        "secret": GigyaClient("3_b", secret=SECRET, session=session_factory(), **common),
-        "signed": GigyaClient("3_b", secret=SECRET, sign_requests=True, session=session_factory(), **common),
-        "bearer": GigyaClient("3_b", private_key=pem, session=session_factory(), **common),
-    }
+    client._session.post = spy
+    client.get_account_info("u1")
+    del client._session.post
+    body = sent["body"].encode() if isinstance(sent["body"], str) else sent["body"]
+    return sent["url"], body, sent["headers"]
 
 
-def _one_call(client, i):
-    client.import_full_account(f"u{i}", profile=PROFILE, login_ids={"emails": [PROFILE["email"]]})
+def _rate(call: Callable[[], object], threads: int, seconds: float) -> tuple[float, float]:
+    """(calls per CPU-second of this process, calls per wall second) of ``call`` from ``threads``
+    threads for about ``seconds``. The CPU rate holds on a busy machine: other processes do not
+    inflate this process's CPU time (the stub's is its own)."""
+    deadline = time.perf_counter() + seconds
+    counts = [0] * threads
+
+    def loop(i: int) -> None:
+        while time.perf_counter() < deadline:
+            call()
+            counts[i] += 1
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(loop, range(threads)))
+    calls = sum(counts)
+    return calls / max(time.process_time() - cpu, 1e-9), calls / (time.perf_counter() - started)
 
 
-def _rate(client, calls, threads):
-    start = time.perf_counter()
-    if threads == 1:
-        for i in range(calls):
-            _one_call(client, i)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda i: _one_call(client, i), range(calls)))
-    return calls / (time.perf_counter() - start)
+def records(rounds: int = 5, seconds: float = 1.0) -> Iterator[dict]:
+    """client_vs_bare_requests_c1 and _c8."""
+    with ServerProcess([sys.executable, "-c", STUB]) as stub:
+        client = GigyaClient(defaults.DEFAULT_API_KEY, user_key=defaults.DEFAULT_USER_KEY,
+                             secret=defaults.DEFAULT_SECRET, base_url=stub.url, max_retries=0, pool_size=16)
+        url, body, headers = _capture(client)
+        bare = requests.Session()
+        bare.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=16))
+
+        def bare_call() -> object:
+            return bare.post(url, data=body, headers=headers, timeout=60).json()
+
+        for threads in (1, 8):
+            best = {"client": (0.0, 0.0), "bare": (0.0, 0.0)}
+            for _ in range(rounds):
+                best["client"] = max(best["client"], _rate(lambda: client.get_account_info("u1"), threads, seconds))
+                best["bare"] = max(best["bare"], _rate(bare_call, threads, seconds))
+            (client_cpu, client_wall), (bare_cpu, bare_wall) = best["client"], best["bare"]
+            yield record(f"client_vs_bare_requests_c{threads}", client_cpu / bare_cpu, 0.8, "higher", "ratio",
+                         f"GigyaClient.get_account_info {client_cpu:,.0f} calls per CPU-second vs bare "
+                         f"requests.Session().post of the same bytes {bare_cpu:,.0f}, {threads} thread(s), loopback "
+                         f"stub in another process (best of {rounds} alternating {seconds:.0f} s rounds; wall: "
+                         f"{client_wall:,.0f} vs {bare_wall:,.0f} calls/s)")
+        client.close()
+        bare.close()
 
 
 def main() -> None:
-    """Print the client-only cost and loopback throughput per credential mode."""
-    print(f"{'mode':8} {'client-only us/call':>20} {'loopback calls/s (1 thr)':>25} {'(8 thr)':>9}")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        offline = _clients(_NoNetwork, "http://127.0.0.1:9")
-        online = _clients(requests.Session, f"http://127.0.0.1:{server.server_address[1]}")
-        for mode in offline:
-            per_call = 1e6 / _rate(offline[mode], 2000, 1)
-            single = _rate(online[mode], 300, 1)
-            multi = _rate(online[mode], 600, 8)
-            print(f"{mode:8} {per_call:20.0f} {single:25.0f} {multi:9.0f}")
-    finally:
-        server.shutdown()
+    """Print the results (``make bench`` writes them to results.json)."""
+    print_records(records())
 
 
 if __name__ == "__main__":

@@ -1,146 +1,125 @@
-"""Import runner: throughput against the latency bound N / L, and memory as the input file grows.
+"""``gigya-migrate import`` against ``mock-gigya serve`` in another process, and its memory.
 
-1. Latency bound. A site answering every call in L seconds, reached over N connections, can take
-   at most N / L records per second. Measured twice: the runner alone (a writer that sleeps L),
-   and the whole import path (GigyaClient -> ``mock-gigya serve --latency L`` in another process). Target: at least 80% of N / L.
-2. Memory. The same import (map + hash + journal + a writer that answers at once) over gzip CSV
-   files of growing size, each in a fresh process; peak RSS should stay flat as rows grow
-   (target: the largest file within +25% of the smallest's peak). ``BENCH_IMPORT_ROWS`` sets the
-   sizes (default ``10000,100000,1000000``).
+1. Latency bound. A site answering every call in L seconds, reached over N connections, takes at
+   most N / L records per second: ``import_vs_ideal_cN`` is the import's records/s (its own
+   report: records over the run's wall time) over N / L, for 5,000 accounts at L = 50 ms.
+2. ``sustained_calls_per_s_c64_100ms``: 20,000 accounts, 100 ms per call, 64 connections: the
+   ideal is 640/s, Gigya's top documented rate is 630/s.
+3. Rate cap. The mock allows 400 calls/s to the key (a token bucket answering 403048 beyond it,
+   ``--rate-cap 400``) and answers in 50 ms, so 64 connections could send 1,280/s: the import
+   must find the cap and stay just under it (``import_vs_rate_cap``, records/s over the cap) with
+   few refusals (``rate_limited_share``: 403048 answers over all calls).
+4. ``import_with_random_403048_vs_clean``: 10% of calls answer 403048 whatever the rate; the same
+   import with and without them (10,000 accounts, 64 connections, 50 ms).
+5. Memory: peak RSS of a dry run (read, map, convert the hash, journal; no calls) of 100,000 and
+   1,000,000 rows, each in a fresh process.
+
+``BENCH_SCALE`` (default 1) multiplies every account count, for quick runs while developing.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
-import subprocess
 import sys
-import tempfile
-import textwrap
-import time
 from pathlib import Path
+from typing import Iterator
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import SITE, mock_process, print_records, record, run_import, temp_folder, write_users  # noqa: E402
 
-def _records(count: int):
-    for i in range(count):
-        yield {"email": f"user{i}@example.com", "first_name": f"User {i}"}
-
-
-def runner_only(n: int, latency: float, seconds: float = 2.0) -> float:
-    """Records/s of the runner with a writer that takes ``latency`` seconds."""
-    from gigya_migrate.flows.runner import RecordResult, RunOptions, run
-
-    count = int(n / latency * seconds)
-
-    def write(record):
-        time.sleep(latency)
-        return RecordResult(record["email"], ok=True)
-
-    started = time.perf_counter()
-    report = run(_records(count), name="bench", key=lambda r: r["email"], write=write,
-                 options=RunOptions(concurrency=n, progress=False))
-    assert report.ok == count
-    return count / (time.perf_counter() - started)
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
 
-def through_mock(n: int, latency: float, seconds: float = 2.0) -> float:
-    """Records/s of the import flow (client + loopback mock server answering in ``latency``)."""
-    from gigya_migrate.client import GigyaClient
-    from gigya_migrate.flows.import_accounts import ImportJob, import_records
-    from gigya_migrate.flows.mapping import Mapping
-    from gigya_migrate.flows.runner import RunOptions
-    from mock_gigya import defaults
-    from gigya_migrate.demo import MockProcess
-
-    count = int(n / latency * seconds)
-    with MockProcess("--latency", str(latency)) as server:  # its own process: its CPU is not ours
-        client = GigyaClient(defaults.DEFAULT_API_KEY, user_key=defaults.DEFAULT_USER_KEY,
-                             secret=defaults.DEFAULT_SECRET, base_url=server.url, max_retries=0, pool_size=n + 4)
-        job = ImportJob(Mapping(fields={"first_name": "profile.firstName"}), client, defaults.DEFAULT_API_KEY,
-                        lookup=False)
-        started = time.perf_counter()
-        report = import_records(_records(count), job, RunOptions(concurrency=n, progress=False))
-        elapsed = time.perf_counter() - started
-        client.close()
-    assert report.ok == count, report.summary()
-    return count / elapsed
+def _n(count: int) -> int:
+    return max(200, int(count * SCALE))
 
 
-MEMORY_CHILD = textwrap.dedent("""
-    import resource, sys, tempfile, time
-    from pathlib import Path
-    from gigya_migrate.flows.import_accounts import ImportJob, import_file
-    from gigya_migrate.flows.mapping import load_mapping
-    from gigya_migrate.flows.runner import RecordResult, RunOptions
-
-    class InstantSite:  # answers at once: the benchmark measures our memory, not a server's
-        def import_full_account(self, account, import_policy):
-            return type("R", (), {"uid": account["UID"]})()
-
-    path, mapping = sys.argv[1], sys.argv[2]
-    job = ImportJob(load_mapping(mapping), InstantSite(), "3_bench", lookup=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        options = RunOptions(concurrency=8, progress=False, journal_path=Path(tmp) / "j.sqlite",
-                             errors_path=Path(tmp) / "e.jsonl")
-        started = time.perf_counter()
-        report = import_file(path, job, options)
-        elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(report.records_in, report.ok, report.failed, round(elapsed, 1), peak_kb)
-""")
-
-MAPPING = """\
-fields:
-  first_name: profile.firstName
-  last_name: profile.lastName
-  country: profile.country
-password:
-  hash: hash
-  scheme: scheme
-"""
+def _import(folder: Path, count: int, concurrency: int, *serve_options: str) -> tuple[dict, Path]:
+    export = write_users(folder / f"users-{count}.csv.gz", count)
+    with mock_process(*serve_options) as server:
+        report, _ = run_import(export, "--concurrency", str(concurrency), "--base-url", server.url, *SITE,
+                               folder=folder)
+    if report["records"]["ok"] != count:
+        raise RuntimeError(f"import lost records: {report['records']} {report['failedByCode']}")
+    return report, export
 
 
-def _write_export(path: Path, rows: int) -> None:
-    import hashlib
+def latency_bound(folder: Path) -> Iterator[dict]:
+    """import_vs_ideal_c8/c32/c64."""
+    latency, count = 0.05, _n(5000)
+    for n in (8, 32, 64):
+        report, _ = _import(folder, count, n, "--latency", str(latency))
+        ideal = n / latency
+        yield record(f"import_vs_ideal_c{n}", report["throughputPerSecond"] / ideal, 0.9, "higher", "ratio",
+                     f"{count:,} accounts, {n} connections, mock answering in {latency * 1000:.0f} ms: "
+                     f"{report['throughputPerSecond']:,.0f} records/s of an ideal {ideal:,.0f}/s")
 
-    with gzip.open(path, "wt", compresslevel=1, newline="") as handle:
-        handle.write("email,first_name,last_name,country,hash,scheme\n")
-        for i in range(rows):
-            digest = hashlib.md5(f"pw{i}".encode()).hexdigest()
-            handle.write(f"user{i}@example.com,First{i},Last{i},DE,{digest},md5\n")
+
+def sustained(folder: Path) -> Iterator[dict]:
+    """sustained_calls_per_s_c64_100ms."""
+    count = _n(20000)
+    report, _ = _import(folder, count, 64, "--latency", "0.1")
+    yield record("sustained_calls_per_s_c64_100ms", report["throughputPerSecond"], 630, "higher", "calls/s",
+                 f"{count:,} accounts, 64 connections, 100 ms per call (ideal 640/s; 630/s is Gigya's top "
+                 "documented rate)")
 
 
-def memory(rows: int, tmp: Path) -> tuple[int, int, float, int]:
-    """(records in, ok, seconds, peak RSS in kB) of importing a ``rows``-row file in a fresh process."""
-    export, mapping = tmp / f"users-{rows}.csv.gz", tmp / "mapping.yaml"
-    _write_export(export, rows)
-    mapping.write_text(MAPPING)
-    done = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(export), str(mapping)], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
-    records, ok, _failed, seconds, peak = done.stdout.split()
-    export.unlink()
-    return int(records), int(ok), float(seconds), int(peak)
+def rate_cap(folder: Path) -> Iterator[dict]:
+    """import_vs_rate_cap and rate_limited_share."""
+    count, cap = _n(20000), 400
+    report, _ = _import(folder, count, 64, "--latency", "0.05", "--rate-cap", str(cap))
+    calls = report["records"]["ok"] + report["records"]["failed"] + report["rateLimited"] + report["retries"]
+    yield record("import_vs_rate_cap", report["throughputPerSecond"] / cap, 0.9, "higher", "ratio",
+                 f"{count:,} accounts, 64 connections (1,280 calls/s possible at 50 ms) into a key capped at "
+                 f"{cap}/s: {report['throughputPerSecond']:,.0f} records/s")
+    yield record("rate_limited_share", report["rateLimited"] / calls, 0.05, "lower", "share",
+                 f"{report['rateLimited']:,} answers 403048 among {calls:,} importFullAccount calls of that import")
+
+
+def random_refusals(folder: Path) -> Iterator[dict]:
+    """import_with_random_403048_vs_clean."""
+    count = _n(10000)
+    clean, _ = _import(folder, count, 64, "--latency", "0.05")
+    noisy, _ = _import(folder, count, 64, "--latency", "0.05", "--rate-limit-prob", "0.1", "--fault-seed", "1")
+    ratio = noisy["throughputPerSecond"] / clean["throughputPerSecond"]
+    yield record("import_with_random_403048_vs_clean", ratio, 0.6, "higher", "ratio",
+                 f"{count:,} accounts, 64 connections, 50 ms: {noisy['throughputPerSecond']:,.0f} records/s with 10% "
+                 f"random 403048 ({noisy['rateLimited']:,} of them) vs {clean['throughputPerSecond']:,.0f} without")
+
+
+def memory(folder: Path) -> Iterator[dict]:
+    """rss_mb_100k, rss_mb_1m, rss_ratio_1m_vs_100k."""
+    small, large = _n(100_000), _n(1_000_000)
+    peaks = {}
+    for rows in (small, large):
+        export = write_users(folder / f"dry-{rows}.csv.gz", rows)
+        report, peak_kb = run_import(export, "--dry-run", folder=folder)
+        if report["records"]["ok"] != rows:
+            raise RuntimeError(f"dry run lost records: {report['records']}")
+        peaks[rows] = (peak_kb / 1024, report["throughputPerSecond"])
+        export.unlink()
+    label = {small: "100k", large: "1m"}
+    for rows in (small, large):
+        yield record(f"rss_mb_{label[rows]}", peaks[rows][0], 200 if rows == large else None,
+                     "lower" if rows == large else None, "MB",
+                     f"peak RSS of `gigya-migrate import --dry-run` of {rows:,} gzip CSV rows (map, md5 hash "
+                     f"conversion, journal) at {peaks[rows][1]:,.0f} rows/s")
+    yield record("rss_ratio_1m_vs_100k", peaks[large][0] / peaks[small][0], 1.2, "lower", "ratio",
+                 "peak RSS of the 1,000,000-row dry run over the 100,000-row one (flat = streaming)")
+
+
+def records() -> Iterator[dict]:
+    """Every result of this module, in order."""
+    with temp_folder() as tmp:
+        folder = Path(tmp)
+        for part in (latency_bound, sustained, rate_cap, random_refusals, memory):
+            yield from part(folder)
 
 
 def main() -> None:
-    """Print both tables."""
-    latency = 0.05
-    print(f"throughput vs the latency bound N / L (L = {latency * 1000:.0f} ms per call; target >= 80%)")
-    print(f"{'N':>4} {'bound/s':>9} {'runner/s':>9} {'%':>5} {'mock/s':>9} {'%':>5}")
-    for n in (4, 16, 32):
-        bound = n / latency
-        alone, full = runner_only(n, latency), through_mock(n, latency)
-        print(f"{n:>4} {bound:>9.0f} {alone:>9.0f} {100 * alone / bound:>5.0f} {full:>9.0f} {100 * full / bound:>5.0f}")
-    sizes = [int(s) for s in os.environ.get("BENCH_IMPORT_ROWS", "10000,100000,1000000").split(",")]
-    print("\nmemory as the file grows (map + md5 hash + journal + instant writer; target: flat peak RSS)")
-    print(f"{'rows':>10} {'ok':>10} {'seconds':>8} {'rows/s':>8} {'peak MB':>8}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for rows in sizes:
-            records, ok, seconds, peak = memory(rows, Path(tmp))
-            print(f"{records:>10,} {ok:>10,} {seconds:>8.1f} {records / seconds:>8,.0f} {peak / 1024:>8.1f}")
+    """Print the results (``make bench`` writes them to results.json)."""
+    print_records(records())
 
 
 if __name__ == "__main__":

@@ -21,13 +21,19 @@ importFullAccount 0.24 -> 0.29 ms per call.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
+from typing import Iterator
 
 from mock_gigya import api
 from mock_gigya.backend import Backend
 from mock_gigya.defaults import DEFAULT_API_KEY, DEFAULT_SECRET, DEFAULT_USER_KEY
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import record  # noqa: E402
 
 CREDS = {"apiKey": DEFAULT_API_KEY, "userKey": DEFAULT_USER_KEY, "secret": DEFAULT_SECRET}
 
@@ -112,6 +118,68 @@ def _lookups(size: int, lookups: int) -> None:
         median, body = _timed(backend, query, repeat)
         print(f"{size:>8} accounts  {label:<42} {median * 1000:9.2f} ms/call  (totalCount {body['totalCount']})")
     backend.close()
+
+
+SEARCH_ACCOUNTS = int(float(os.environ.get("BENCH_SEARCH_ACCOUNTS", "1000000")))
+CACHE = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "gigya-migrate-bench"))
+
+
+def _store(count: int) -> tuple[Backend, str]:
+    """A mock store holding ``count`` accounts: seeded once into a SQLite file under ``CACHE`` (minutes
+    for a million accounts on a busy machine), then reopened by later runs."""
+    from mock_gigya.store import SCHEMA_VERSION
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"search-{count}-v{SCHEMA_VERSION}.db"
+    if path.exists():
+        backend = Backend(str(path))
+        if backend.has_site(DEFAULT_API_KEY) and backend.accounts(DEFAULT_API_KEY).count() == count:
+            return backend, f"reopened {path}"
+        backend.close()
+        path.unlink()
+    partial = path.with_suffix(".partial")
+    for leftover in CACHE.glob(partial.name + "*"):
+        leftover.unlink()
+    backend = Backend(str(partial))
+    backend.add_default_site()
+    started = time.perf_counter()
+    backend.bulk_seed(DEFAULT_API_KEY, _accounts(count))
+    seconds = time.perf_counter() - started
+    backend.close()
+    partial.rename(path)
+    return Backend(str(path)), f"seeded in {seconds:.0f} s into {path}"
+
+
+def records(count: int | None = None, lookups: int = 200, sample: int = 10) -> Iterator[dict]:
+    """search_selective_ms, search_last_vs_first_page, search_ms_per_100k."""
+    count = count or SEARCH_ACCOUNTS
+    backend, origin = _store(count)
+    try:
+        step = max(1, count // lookups)
+        timings = []
+        for i in range(0, count, step):
+            started = time.perf_counter()
+            _, body = api.handle(backend, "accounts.search", {
+                **CREDS, "query": f'SELECT UID FROM accounts WHERE loginIDs.emails = "user{i}@example.com" LIMIT 2'})
+            timings.append(time.perf_counter() - started)
+            if body["errorCode"] or body["objectsCount"] != 1:
+                raise RuntimeError(body)
+        yield record("search_selective_ms", statistics.median(timings) * 1000, None, None, "ms",
+                     f"median of {len(timings)} accounts.search calls WHERE loginIDs.emails = one address (the import's "
+                     f"existence check) on a site of {count:,} accounts ({origin})")
+        total, pages = _page_through(backend, "SELECT * FROM accounts LIMIT 1000", sample)
+        if total != count:
+            raise RuntimeError(f"the cursor walk returned {total} of {count} accounts")
+        early, late = pages[1:sample + 1], pages[-sample:]
+        ratio = statistics.median(late) / statistics.median(early)
+        yield record("search_last_vs_first_page", ratio, 1.5, "lower", "ratio",
+                     f"median time of the last {sample} pages over pages 2-{sample + 1} of a cursor walk "
+                     f"(SELECT * LIMIT 1000, openCursor) through {count:,} accounts "
+                     f"({statistics.median(early) * 1000:.1f} vs {statistics.median(late) * 1000:.1f} ms a page)")
+        yield record("search_ms_per_100k", sum(pages) * 1000 / (count / 100_000), None, None, "ms",
+                     f"the whole walk: {len(pages):,} pages, {sum(pages):.1f} s for {count:,} accounts")
+    finally:
+        backend.close()
 
 
 def main(argv: list[str] | None = None) -> None:

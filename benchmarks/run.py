@@ -1,29 +1,87 @@
-"""``make bench``: run every ``bench_*.py`` in this folder and print its numbers.
+"""``make bench``: run every benchmark, write ``benchmarks/results.json``, regenerate the README table.
 
-Benchmarks report measurements (throughput, latency, memory) as numbers; they are not pass/fail
-tests. Each module exposes ``main()`` and prints its own table.
+Each ``bench_*.py`` module with a ``records()`` function yields result records (see
+``common.record``): name, value, target, better (higher|lower), unit, detail. They are printed as
+they come, written together to ``results.json`` (a list, in run order, with the run's date and
+duration beside it), then ``table.py`` rewrites the performance table in the README from that file.
+A module that fails is reported and the others still run; the exit status is then 1.
+
+``BENCH_ONLY=bench_client,bench_hashing`` runs some modules only (their results replace the same
+names in an existing results.json); ``BENCH_SCALE`` shrinks the imports (see bench_import.py).
 """
 
+from __future__ import annotations
+
 import importlib.util
+import json
+import os
+import platform
 import sys
+import time
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import print_records  # noqa: E402
+
+RESULTS = HERE / "results.json"
+ORDER = ("bench_client", "bench_hashing", "bench_mock_server", "bench_mock_search", "bench_import")
+
+
+def _modules() -> list[Path]:
+    only = [name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()]
+    names = only or list(ORDER)
+    unknown = [name for name in names if not (HERE / f"{name}.py").exists()]
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: no benchmark called {', '.join(unknown)}; known: {', '.join(ORDER)}")
+    return [HERE / f"{name}.py" for name in names]
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _previous() -> list[dict]:
+    try:
+        return json.loads(RESULTS.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
 
 
 def main() -> int:
-    """Run each benchmark module in turn; a failure in one is reported and the others still run."""
-    failures = 0
-    for path in sorted(HERE.glob("bench_*.py")):
+    """Run the benchmarks, write results.json and the README table; 1 if a benchmark failed."""
+    started = time.monotonic()
+    results, failures = [], []
+    for path in _modules():
         print(f"\n== {path.stem} ==", flush=True)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
+        module_started = time.monotonic()
         try:
-            spec.loader.exec_module(module)
-            module.main()
-        except Exception as exc:  # a broken benchmark must not hide the others
-            failures += 1
-            print(f"{path.stem} failed: {exc!r}", file=sys.stderr)
+            for result in _load(path).records():
+                print_records([result])
+                results.append(result)
+        except Exception:  # a broken benchmark must not hide the others
+            failures.append(path.stem)
+            traceback.print_exc()
+        print(f"   ({time.monotonic() - module_started:.0f} s)", flush=True)
+    if os.environ.get("BENCH_ONLY"):  # a partial run keeps the other names of the last full one
+        names = {r["name"] for r in results}
+        results = [r for r in _previous() if r["name"] not in names] + results
+    seconds = time.monotonic() - started
+    RESULTS.write_text(json.dumps({
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                                              f"Python {platform.python_version()}",
+        "scale": float(os.environ.get("BENCH_SCALE", "1")), "failed": failures, "results": results}, indent=2) + "\n")
+    print(f"\nwrote {RESULTS} ({len(results)} results, {seconds:.0f} s)")
+    from table import update_readme
+
+    print(update_readme())
     return 1 if failures else 0
 
 

@@ -93,7 +93,8 @@ MAPPING_DOC = "docs/mapping.md"
               help="Checkpoint journal (SQLite; default <input>.journal.sqlite).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run: finished records are skipped.")
 @click.option("--backoff", type=click.FloatRange(0.001, 600), default=0.5, show_default=True,
-              help="First pause (seconds) of the whole job after a rate limit (403048); doubles up to 30 s.")
+              help="First pause (seconds) of the whole job when the site refuses every call (403048); "
+                   "doubles up to 30 s. Under a rate cap, calls are paced just under the rate the site accepts.")
 @click.option("--skip-preflight", is_flag=True, help="Do not check the site's email verification policy first.")
 @click.option("--progress/--no-progress", default=None, help="Progress line on stderr (default: on a terminal).")
 @click.option("--outage-timeout", type=click.FloatRange(0, 86400), default=120.0, show_default=True,
