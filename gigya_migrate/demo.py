@@ -238,12 +238,13 @@ def main(users: int = USERS) -> None:
              "--errors", str(OUT / "dry-run.errors.jsonl"), "--report", str(OUT / "dry-run.report.json"))
         _cli("import", str(export), "--mapping", str(mapping), "--concurrency", "8", *site,
              "--errors", str(OUT / "legacy-users.errors.jsonl"), "--report", str(OUT / "legacy-users.report.json"),
-             "--journal", str(OUT / "legacy-users.journal.sqlite"))
+             "--journal", str(OUT / "legacy-users.journal.sqlite"), "--html", str(OUT / "import-report.html"))
         print("\n4. validate the hash formats on a sample of test users")
-        _cli("validate-hashes", str(sample), *site)
+        _cli("validate-hashes", str(sample), *site, "--html", str(OUT / "validate-hashes.html"))
         logged = _log_in_some(server.url, known, 0.3)
         print(f"\n5. a week later: {logged:,} migrated users have logged in once")
-        _cli("status", *site, "--where", 'data.migratedFrom = "legacy-shop"')
+        _cli("status", *site, "--where", 'data.migratedFrom = "legacy-shop"', "--history",
+             str(OUT / "status-history.sqlite"), "--html", str(OUT / "status.html"))
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s; files in {OUT}/")
     print(next_steps())
 
