@@ -15,6 +15,7 @@ A dataflow is ``{"name", "description", "steps": [...]}``; a step is ``{"id", "t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from gigya_migrate.dataflow.variables import Variables, find_names
 __all__ = ["Dataflow", "DataflowError", "Step", "load_dataflow", "parse_dataflow"]
 
 _STEP_KEYS = {"id", "type", "params", "next", "error"}
+_TRAILING_COMMA = re.compile(r"\s*[}\]]")
 
 
 class DataflowError(ValueError):
@@ -68,11 +70,40 @@ def load_dataflow(path: str | Path, variables: Variables | None = None) -> Dataf
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataflowError(f"cannot read {path}: {exc.strerror or exc}") from None
+    lenient = False
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataflowError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    return parse_dataflow(document, variables or Variables(), default_name=path.stem)
+        try:  # the guide's samples carry // comments and trailing commas: accept them, with a warning
+            document, lenient = json.loads(_strip_comments(text)), True
+        except json.JSONDecodeError:
+            raise DataflowError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    flow = parse_dataflow(document, variables or Variables(), default_name=path.stem)
+    if lenient:
+        flow.warnings.append(f"{path.name} is not strict JSON (comments or trailing commas were ignored); "
+                             "IdentitySync's API takes strict JSON")
+    return flow
+
+
+def _strip_comments(text: str) -> str:
+    """``text`` without ``//`` and ``/* */`` comments and trailing commas, outside strings."""
+    out, i, in_string = [], 0, False
+    while i < len(text):
+        char = text[i]
+        if in_string:
+            out.append(text[i:i + 2] if char == "\\" else char)
+            i += 2 if char == "\\" else 1
+            in_string = char != '"'
+            continue
+        if text.startswith("//", i) or text.startswith("/*", i):
+            end = text.find("\n" if text[i + 1] == "/" else "*/", i)
+            i = len(text) if end < 0 else end + (0 if text[i + 1] == "/" else 2)
+            continue
+        if not (char == "," and _TRAILING_COMMA.match(text, i + 1)):
+            out.append(char)
+        in_string = char == '"'
+        i += 1
+    return "".join(out)
 
 
 def parse_dataflow(document: Any, variables: Variables, *, default_name: str = "dataflow") -> Dataflow:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gigya_migrate.dataflow import DataflowError, Variables, VariableError, parse_dataflow
@@ -130,3 +132,19 @@ def test_dataflow_components_lists_every_component_with_its_parameters():
     read = cli("dataflow", "components", "datasource.read.gigya.account").output
     for param in ("select", "from", "where", "deltaField", "batchSize", "maxConcurrency", "apiKey", "userKey", "secret"):
         assert f" {param} " in read
+
+
+def test_the_guides_commented_samples_are_accepted_with_a_warning(tmp_path):
+    # seed 002's "Step Structure" sample keeps // comments and a trailing comma in params
+    data = tmp_path / "in.csv"
+    data.write_text("a,b\n1,2\n")
+    flow = tmp_path / "commented.json"
+    flow.write_text('{"name": "c", "steps": [\n'
+                    '{"id": "file", "type": "datasource.read.file", "params": {"path": "' + str(data) + '"}, "next": ["dsv"]},\n'
+                    '{\n  "id": "dsv", // A name you assign to this step\n  "type": "file.parse.dsv", // The component\n'
+                    '  "params": { // The parameters\n    "columnSeparator": ",",\n  },\n'
+                    '  "next": [ // The next step\n    "rename"\n  ]\n},\n' + json.dumps(RENAME) + "]}")
+    result = cli("dataflow", "check", flow)
+    assert result.exit_code == 0, result.output
+    assert "not strict JSON (comments or trailing commas were ignored)" in result.output
+    assert "dsv [file.parse.dsv] -> rename" in result.output
