@@ -129,7 +129,8 @@ class JobContext:
     def log(self, level: str, step: str | None, message: str, data: Any = None) -> None:
         """A trace entry, kept when ``level`` is within the job's log level; variable values redacted."""
         if LOG_LEVELS.index(level) <= LOG_LEVELS.index(self.settings.log_level):
-            self.history.trace(self.job_id, level.upper(), step, self.variables.redact(message), data)
+            self.history.trace(self.job_id, level.upper(), step, self.variables.redact(message),
+                               _redacted(data, self.variables.redact))
 
     def close(self) -> None:
         """Close clients and remove the scratch folder."""
@@ -279,6 +280,17 @@ def _success_path(flow: Dataflow) -> set[str]:
             seen.add(step_id)
             todo.extend(flow.steps[step_id].next)
     return seen
+
+
+def _redacted(value: Any, redact: Any) -> Any:
+    """``value`` with variable values replaced in every string (a record may carry one)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, redact) for v in value]
+    return value
 
 
 def _masked(record: dict) -> dict:

@@ -59,3 +59,19 @@ def test_debug_traces_three_records_per_step_with_passwords_masked(test_componen
         ("i", "u1"), ("i", "u2"), ("i", "u3"), ("r", "u1"), ("r", "u2"), ("r", "u3")]
     assert debug[0]["data"]["password"] == "<masked>" and debug[0]["data"]["profile"]["email"] == "a@example.com"
     assert "c2VjcmV0aGFzaA==" not in str(history.trace_of(result.job_id))
+
+
+def test_a_variable_value_carried_by_a_record_is_redacted_in_debug_traces(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text("a\n1\n")
+    flow = parse_dataflow({"name": "v", "steps": [
+        {"id": "f", "type": "datasource.read.file", "params": {"path": str(data)}, "next": ["p"]},
+        {"id": "p", "type": "file.parse.dsv", "next": ["add"]},
+        {"id": "add", "type": "field.add", "params": {"fields": [{"field": "token", "value": "Bearer <$tok$>"}]}}]},
+        Variables({"tok": "abc-secret-123"}))
+    history = History(tmp_path / "jobs.sqlite")
+    result = run_dataflow(flow, site=None, history=history, settings=RunSettings(log_level="debug"),
+                          variables=Variables({"tok": "abc-secret-123"}))
+    trace = history.trace_of(result.job_id)
+    assert "abc-secret-123" not in str(trace)
+    assert any(t["data"] and t["data"].get("token") == "Bearer <$tok$>" for t in trace)
