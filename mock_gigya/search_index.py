@@ -20,7 +20,6 @@ import threading
 from typing import Any, Callable
 
 from mock_gigya.query import Query, to_millis
-from mock_gigya.site_options import option
 
 __all__ = ["DECISIONS", "NOT_RETURNED_BY_SEARCH", "SearchIndex", "result_view"]
 
@@ -38,7 +37,7 @@ class SearchIndex:
 
     def delay_ms(self, backend: Any, api_key: str) -> int:
         """The site's write-to-search delay in milliseconds (0: searches see every write at once)."""
-        return int(float(option(backend, backend.site(api_key), "searchDelaySeconds")) * 1000)
+        return int(float(backend.site_option(api_key, "searchDelaySeconds")) * 1000)
 
     def note_write(self, backend: Any, api_key: str, uid: str, before: dict | None, after: dict) -> None:
         """Remember an account write (``before`` is the stored version it replaces, or None)."""

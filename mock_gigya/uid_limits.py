@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from mock_gigya.errors import MockGigyaError
-from mock_gigya.site_options import option
 
 __all__ = ["DECISIONS", "UID_WRITES", "UidLimits", "uid_of"]
 
@@ -47,12 +46,11 @@ class UidLimits:
     def call(self, backend: Any, api_key: str, method: str, params: dict) -> Iterator[None]:
         """Hold one of the UID's concurrency slots for the call, or raise 409030 / 503001."""
         uid = uid_of(params)
-        site = backend.site(api_key) if uid else None
-        if site is None or not option(backend, site, "uidLimits"):
+        if uid is None or not backend.site_option(api_key, "uidLimits"):
             yield
             return
         key = (api_key, uid)
-        self._enter(backend, site, key, method in UID_WRITES)
+        self._enter(backend, key, method in UID_WRITES)
         try:
             yield
         finally:
@@ -61,19 +59,20 @@ class UidLimits:
                 if not self._active[key]:
                     del self._active[key]
 
-    def _enter(self, backend: Any, site: Any, key: tuple[str, str], write: bool) -> None:
+    def _enter(self, backend: Any, key: tuple[str, str], write: bool) -> None:
         now = backend.clock()
+        allowed = int(backend.site_option(key[0], "uidConcurrency"))
         with self._lock:
-            if self._active.get(key, 0) >= int(option(backend, site, "uidConcurrency")):
-                raise MockGigyaError(409030, details=f"More than {option(backend, site, 'uidConcurrency')} concurrent "
-                                                     f"requests for UID {key[1]!r}", uid=key[1])
+            if self._active.get(key, 0) >= allowed:
+                raise MockGigyaError(409030, details=f"More than {allowed} concurrent requests for UID {key[1]!r}",
+                                     uid=key[1])
             if write:
-                self._count_write(backend, site, key, now)
+                self._count_write(backend, key, now)
             self._active[key] = self._active.get(key, 0) + 1
 
-    def _count_write(self, backend: Any, site: Any, key: tuple[str, str], now: float) -> None:
-        window = float(option(backend, site, "uidWindowSeconds"))
-        limit = int(option(backend, site, "uidWritesPerMinute"))
+    def _count_write(self, backend: Any, key: tuple[str, str], now: float) -> None:
+        window = float(backend.site_option(key[0], "uidWindowSeconds"))
+        limit = int(backend.site_option(key[0], "uidWritesPerMinute"))
         times = self._writes.setdefault(key, deque())
         while times and times[0] <= now - window:
             times.popleft()
