@@ -426,9 +426,9 @@ class Backend:
         return doc
 
     def _save(self, api_key: str, doc: dict) -> None:
-        if self.search_index.delay_ms(self, api_key) > 0:  # site option searchDelaySeconds
+        if (delay := self.search_index.delay_ms(self, api_key)) > 0:  # site option searchDelaySeconds
             before = self.store.get_account(api_key, doc["UID"])
-            self.search_index.note_write(self, api_key, doc["UID"], before, doc)
+            self.search_index.note_write(self, api_key, doc["UID"], before, doc, delay)
         self.store.put_account(api_key, doc, login_ids=_login_ids_of(doc), identities=_identities_of(doc))
 
     def _check_unique(self, api_key: str, doc: dict, uid: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import deque
 from typing import Any, Callable
 
 from mock_gigya.query import Query, to_millis
@@ -34,17 +35,28 @@ class SearchIndex:
         self._lock = threading.Lock()
         # (api_key, uid) -> [version before the first unindexed write (None: did not exist), [(ms, doc), ...]]
         self._pending: dict[tuple[str, str], list] = {}
+        self._order: deque[tuple[int, tuple[str, str]]] = deque()  # (written ms, key), oldest first
 
     def delay_ms(self, backend: Any, api_key: str) -> int:
         """The site's write-to-search delay in milliseconds (0: searches see every write at once)."""
         return int(float(backend.site_option(api_key, "searchDelaySeconds")) * 1000)
 
-    def note_write(self, backend: Any, api_key: str, uid: str, before: dict | None, after: dict) -> None:
-        """Remember an account write (``before`` is the stored version it replaces, or None)."""
+    def note_write(self, backend: Any, api_key: str, uid: str, before: dict | None, after: dict, delay_ms: int) -> None:
+        """Remember an account write (``before`` is the stored version it replaces, or None). Writes
+        older than the delay are forgotten as new ones come, so memory holds at most one delay's worth."""
         now = backend.now_ms()
         with self._lock:
+            self._forget_indexed(now - delay_ms)
             entry = self._pending.setdefault((api_key, uid), [copy.deepcopy(before), []])
             entry[1].append((now, copy.deepcopy(after)))
+            self._order.append((now, (api_key, uid)))
+
+    def _forget_indexed(self, cutoff: int) -> None:
+        while self._order and self._order[0][0] <= cutoff:
+            _, key = self._order.popleft()
+            entry = self._pending.get(key)
+            if entry is not None and entry[1][-1][0] <= cutoff:
+                del self._pending[key]
 
     def view(self, backend: Any, table: str, api_key: str) -> Callable[[dict], dict | None] | None:
         """A function mapping a stored row to what search sees (None: not visible yet), or None
@@ -78,6 +90,7 @@ class SearchIndex:
         """Forget every pending write (Backend.reset)."""
         with self._lock:
             self._pending.clear()
+            self._order.clear()
 
 
 def result_view(backend: Any, api_key: str, query: Query, doc: dict) -> dict:

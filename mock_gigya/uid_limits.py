@@ -40,6 +40,7 @@ class UidLimits:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._writes: dict[tuple[str, str], deque[float]] = {}
+        self._order: deque[tuple[float, tuple[str, str]]] = deque()  # every counted write, oldest first
         self._active: dict[tuple[str, str], int] = {}
 
     @contextmanager
@@ -73,6 +74,7 @@ class UidLimits:
     def _count_write(self, backend: Any, key: tuple[str, str], now: float) -> None:
         window = float(backend.site_option(key[0], "uidWindowSeconds"))
         limit = int(backend.site_option(key[0], "uidWritesPerMinute"))
+        self._forget_before(now - window)
         times = self._writes.setdefault(key, deque())
         while times and times[0] <= now - window:
             times.popleft()
@@ -80,6 +82,15 @@ class UidLimits:
             raise MockGigyaError(503001, details=f"Too many calls for UID {key[1]!r}: at most {limit} writes per "
                                                  f"{window:g} s; retry later", uid=key[1])
         times.append(now)
+        self._order.append((now, key))
+
+    def _forget_before(self, cutoff: float) -> None:
+        """Drop the windows of UIDs not written since ``cutoff``: memory holds one window of writes."""
+        while self._order and self._order[0][0] <= cutoff:
+            _, key = self._order.popleft()
+            times = self._writes.get(key)
+            if times is not None and (not times or times[-1] <= cutoff):
+                del self._writes[key]
 
     def hold(self, api_key: str, uid: str, slots: int) -> None:
         """Occupy ``slots`` concurrency slots of a UID (tests: simulate other callers in flight)."""

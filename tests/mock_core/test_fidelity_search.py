@@ -50,3 +50,15 @@ def test_search_delay_with_an_ordered_cursor_shows_the_older_version(backend, ca
     clock.now += 6
     rows = call("accounts.search", query="SELECT UID FROM accounts ORDER BY data.n DESC")["results"]
     assert [r["UID"] for r in rows] == ["u1", "u2", "u0"]
+
+
+def test_search_delay_memory_holds_only_one_delay_of_writes(backend, call, clock):
+    from mock_gigya.defaults import DEFAULT_API_KEY
+
+    site = backend.site(DEFAULT_API_KEY)
+    site.options["searchDelaySeconds"] = 1
+    backend.save_site(site)
+    for i in range(50):
+        call("accounts.importFullAccount", UID=f"u{i}", loginIDs={"emails": [f"{i}@example.com"]})
+        clock.now += 0.5
+    assert len(backend.search_index._pending) <= 3  # the writes of the last second, not all 50

@@ -68,3 +68,11 @@ def test_server_wide_option(backend, call):
     backend.server_options["uidWritesPerMinute"] = 2
     call("accounts.importFullAccount", UID="u1", loginIDs={"emails": ["a@example.com"]})
     assert [_write(call), _write(call)] == [0, 503001]
+
+
+def test_write_windows_are_forgotten_after_they_pass(backend, call, clock):
+    _with_limits(backend)
+    for i in range(40):
+        call("accounts.importFullAccount", UID=f"m{i}", loginIDs={"emails": [f"m{i}@example.com"]})
+        clock.now += 10
+    assert len(backend.uid_limits._writes) <= 7  # the UIDs written in the last minute, not all 40
