@@ -594,18 +594,24 @@ def _first_char(path: str | Path, encoding: str | None = None) -> str:
 
 
 def _first_line_is_wrapper(path: str | Path, encoding: str | None = None) -> bool:
-    """True when a file starting with ``{`` is one document wrapping the records (``{"users": [...]}``,
-    pretty-printed over lines or on one line), False for JSON Lines (one account object per line)."""
+    """True when a file starting with ``{`` is one document wrapping the records (``{"users": [...]}``),
+    False for JSON Lines (one account object per line).
+
+    A wrapper is pretty-printed (its first line is an unfinished ``{``, ``{"users": [`` or
+    ``{"realm": "x",``) or minified on the only line of the file. A JSON Lines file whose first line
+    is broken or whose first account has a ``data`` list stays JSON Lines: its other lines are read.
+    """
     try:
         with open_text(path, encoding=encoding) as handle:
             line = next((text for text in handle if text.strip()), "")
+            more = next((text for text in handle if text.strip()), None) is not None
     except _BROKEN_STREAM:
         return False  # the reader reports it with its line
     try:
         value = json.loads(line)
     except json.JSONDecodeError:
-        return True  # an object spread over lines: one document, not records
-    return isinstance(value, dict) and any(isinstance(value.get(k), list) for k in RECORD_KEYS)
+        return line.strip() == "{" or line.strip().endswith(("[", "{", ","))
+    return not more and isinstance(value, dict) and any(isinstance(value.get(k), list) for k in RECORD_KEYS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -189,3 +189,17 @@ def test_mapping_doc_has_an_example_per_feature_and_is_linked():
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
     assert "docs/mapping.md" in readme
     assert "docs/mapping.md" in invoke("import", "--help").output
+
+
+def test_json_lines_are_not_mistaken_for_a_wrapper(tmp_path):
+    from gigya_migrate.flows.steps import read_records
+
+    lines = [json.dumps({"email": "a@x.org", "data": [1, 2]}), '{"email": "b@x.org", "na', json.dumps({"email": "c@x.org"})]
+    path = tmp_path / "users.json"
+    path.write_text("\n".join(lines) + "\n")
+    records = list(read_records(path))
+    assert [r.get("email") for r in records if isinstance(r, dict)] == ["a@x.org", "c@x.org"]  # nothing after is lost
+    path.write_text('{"email": "b@x.org", "na\n' + lines[2] + "\n")  # a broken first line too
+    assert [r.get("email") for r in read_records(path) if isinstance(r, dict)] == ["c@x.org"]
+    path.write_text(json.dumps({"users": [{"email": "a@x.org"}, {"email": "b@x.org"}]}))  # minified wrapper
+    assert [r["email"] for r in read_records(path)] == ["a@x.org", "b@x.org"]
