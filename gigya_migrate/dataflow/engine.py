@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gigya_migrate.dataflow.components import Component, Failure, Output
+from gigya_migrate.dataflow.components import RECORDS, Component, Failure, Output
 from gigya_migrate.dataflow.history import History
 from gigya_migrate.dataflow.model import Dataflow
 from gigya_migrate.dataflow.variables import Variables
@@ -149,6 +149,9 @@ class _Job:
         self.remaining = context.settings.limit
         self.total = self.failed_main = self.unhandled = 0
         self.main_path = _success_path(flow)
+        self.terminals = {s for s in self.main_path if flow.steps[s].component.takes == RECORDS
+                          and (not flow.steps[s].next or flow.steps[s].component.gives != RECORDS)}
+        self.completed: Counter = Counter()
         self.debugged: Counter = Counter()
         self._sink = None
 
@@ -171,9 +174,16 @@ class _Job:
                 self._route(step_id, Output(items))
 
     def _push(self, step_id: str, items: list) -> None:
-        if items:
-            self.metrics[step_id].input += len(items)
-            self._drain(step_id, self.components[step_id].process(items))
+        if not items:
+            return
+        metrics = self.metrics[step_id]
+        metrics.input += len(items)
+        before = (metrics.output, metrics.errors)
+        self._drain(step_id, self.components[step_id].process(items))
+        if step_id in self.terminals:  # records that completed the success path here
+            passed = metrics.output - before[0]
+            self.completed[step_id] += passed if self.components[step_id].gives == RECORDS else (
+                len(items) - (metrics.errors - before[1]))
 
     def _drain(self, step_id: str, result: Any) -> None:
         """Route what a step produced: one ``Output``, or batches (``Output`` or lists) from a
@@ -266,6 +276,12 @@ class _Job:
             except Exception:  # noqa: BLE001 - closing must not hide the job's own outcome
                 pass
 
+    def processed(self) -> int:
+        """Records that completed the flow: those that entered it, less those failed on the success
+        path, and (for a job that stopped early) no more than the most that reached an end step."""
+        done = max(self.completed.values(), default=0)
+        return max(min(self.total - self.failed_main, done), 0)
+
     def error_rows(self) -> list[dict]:
         return [{"step": s, "errorCode": c, "errorMessage": self.first_message[(s, c)], "count": n}
                 for (s, c), n in self.errors.most_common()]
@@ -330,7 +346,7 @@ def run_dataflow(flow: Dataflow, *, site: Any, history: History, settings: RunSe
     finally:
         job.close()
     result.total, result.unhandled = job.total, job.unhandled
-    result.processed = max(job.total - job.failed_main, 0)
+    result.processed = job.processed()
     result.steps = [m.as_dict() for m in job.metrics.values()]
     result.errors = job.error_rows()
     if result.status == "succeeded" and not job.unhandled and settings.limit is None:

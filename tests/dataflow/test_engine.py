@@ -75,3 +75,17 @@ def test_a_variable_value_carried_by_a_record_is_redacted_in_debug_traces(tmp_pa
     trace = history.trace_of(result.job_id)
     assert "abc-secret-123" not in str(trace)
     assert any(t["data"] and t["data"].get("token") == "Bearer <$tok$>" for t in trace)
+
+
+def test_a_job_that_fails_midway_counts_only_what_completed(test_components, tmp_path, monkeypatch):
+    def process(self, items):
+        if any(r["UID"] == "u2" for r in items):
+            raise RuntimeError("the target went away")
+        return Output(items)
+
+    monkeypatch.setattr(_Interrupt, "process", process)
+    history = History(tmp_path / "jobs.sqlite")
+    result = run_dataflow(_flow(), site=None, history=history, settings=RunSettings())
+    assert (result.status, result.total, result.processed) == ("failed", 4, 1)
+    assert result.message == "RuntimeError: the target went away"
+    assert not result.watermark_committed

@@ -11,8 +11,8 @@ start is recorded only when the whole job succeeds (``commit``); the shared
 ``flows.export.delta_window`` computes it, as for ``copy`` and ``export``.
 
 A Gigya error on one record fails that record (its ``errorCode`` and message go with it to the
-error path); a refusal of the credentials or the site (``SITE_REFUSAL_CODES``) stops the job,
-since every record would fail the same way.
+error path); a refusal of the credentials or the site (``SITE_REFUSAL_CODES``), or a site that
+cannot be reached at all, stops the job, since every record would fail the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from gigya_migrate.dataflow.components.base import (NOTHING, Component, Failure, Output, Param, ParamError,
                                                     each_concurrently, get_path, register)
-from gigya_migrate.errors import GigyaError
+from gigya_migrate.errors import GigyaConnectionError, GigyaError
 from gigya_migrate.flows.export import account_query, as_dict, delta_window, search_accounts
 from gigya_migrate.flows.import_accounts import SITE_REFUSAL_CODES
 
@@ -47,8 +47,8 @@ def _check_site(params: dict) -> None:
 
 def _failure(record: dict, exc: Exception) -> Failure:
     if isinstance(exc, GigyaError):
-        if exc.error_code in SITE_REFUSAL_CODES:
-            raise exc  # the job stops: every record would be refused the same way
+        if exc.error_code in SITE_REFUSAL_CODES or (isinstance(exc, GigyaConnectionError) and not exc.maybe_applied):
+            raise exc  # the job stops: every record would be refused (or find nobody answering) the same way
         return Failure(record, exc.error_code if exc.error_code is not None else "gigya-error", exc.reason)
     return Failure(record, "invalid-record", str(exc))
 
