@@ -53,6 +53,7 @@ class RunSettings:
     errors_path: Path | None = None
     script_timeout_ms: int = 1000
     progress: Any = None  # called with the number of records read so far, after each batch
+    client_options: dict = field(default_factory=dict)  # passed to every GigyaClient (max_retries...)
 
 
 @dataclass
@@ -118,7 +119,8 @@ class JobContext:
             site = self.site
             self._clients[key] = GigyaClient(
                 api_key or site.api_key, user_key=user_key or site.user_key, secret=secret or site.secret,
-                data_center=site.data_center, base_url=site.base_url, sign_requests=site.sign_requests)
+                data_center=site.data_center, base_url=site.base_url, sign_requests=site.sign_requests,
+                **self.settings.client_options)
         return self._clients[key]
 
     def scratch(self, name: str) -> Path:

@@ -276,3 +276,4 @@ def test_lookup_behaviours(sites, tmp_path):
                                                    "UID": "known", "profile": {"lastName": "FromGigya"}}]
     bad = _read(tmp_path / "bad" / "bad.json")
     assert [(b["first"], b["errorCode"]) for b in bad] == [("Alan", "lookup-mismatch")]
+

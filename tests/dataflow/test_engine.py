@@ -89,3 +89,24 @@ def test_a_job_that_fails_midway_counts_only_what_completed(test_components, tmp
     assert (result.status, result.total, result.processed) == ("failed", 4, 1)
     assert result.message == "RuntimeError: the target went away"
     assert not result.watermark_committed
+
+
+def test_a_site_nobody_answers_fails_the_job_once_not_every_record(tmp_path):
+    import socket
+
+    from gigya_migrate.commands._common import SiteTarget
+
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "in.csv"
+    data.write_text("uid,email\nu1,a@example.com\nu2,b@example.com\n")
+    flow = parse_dataflow({"name": "down", "steps": [
+        {"id": "f", "type": "datasource.read.file", "params": {"path": str(data)}, "next": ["p"]},
+        {"id": "p", "type": "file.parse.dsv", "next": ["w"]},
+        {"id": "w", "type": "datasource.write.gigya.importaccount"}]}, Variables())
+    site = SiteTarget("3_x", user_key="AK", secret="c2VjcmV0", base_url=f"http://127.0.0.1:{port}")
+    result = run_dataflow(flow, site=site, history=History(tmp_path / "jobs.sqlite"),
+                          settings=RunSettings(client_options={"max_retries": 0}))
+    assert result.status == "failed" and "cannot connect to" in result.message
+    assert result.errors == []  # no per-record error lines: the job stopped at the first refusal
