@@ -77,8 +77,11 @@ def is_lite_search(backend: Any, params: dict) -> bool:
     if "lite" in types:
         return True
     query = params.get("query")
-    if isinstance(query, str) and " emailaccounts" in " ".join(query.lower().split()):
-        return True
+    if isinstance(query, str) and "emailaccounts" in query.lower():
+        try:  # the FROM clause decides, not a string constant that happens to say emailAccounts
+            return _parse(query).source == "emailAccounts"
+        except MockGigyaError:
+            return False  # the accounts path reports the syntax error
     cursor = params.get("cursorId")
     found = backend.store.get_cursor(str(cursor)) if cursor else None
     return bool(found and found[1].get("table") == _CURSOR_TABLE)
@@ -95,7 +98,7 @@ def search(backend: Any, api_key: str, params: dict) -> dict:
         if params.get("query"):
             raise MockGigyaError.invalid("cursorId", "cursorId cannot be sent together with query")
         return _next_page(backend, api_key, str(params["cursorId"]))
-    query = parse_query(params.get("query"), sources=("accounts", "emailAccounts"), encrypted=frozenset({"email"}))
+    query = _parse(params.get("query"))
     if query.group_by or query.aggregates and not query.count_only:
         raise MockGigyaError.invalid("query", "mock_gigya does not support GROUP BY or aggregates over lite accounts")
     rows = _matching(backend, api_key, query)
@@ -109,6 +112,10 @@ def search(backend: Any, api_key: str, params: dict) -> dict:
     page = rows[start:start + (query.limit or 300)]
     return {"results": [query.project(_shown(query, d)) for d in page], "objectsCount": len(page),
             "totalCount": len(rows)}
+
+
+def _parse(text: Any) -> Query:
+    return parse_query(text, sources=("accounts", "emailAccounts"), encrypted=frozenset({"email"}))
 
 
 def _account_types(value: Any) -> set[str]:
@@ -163,7 +170,7 @@ def _next_page(backend: Any, api_key: str, cursor_id: str) -> dict:
         raise MockGigyaError.invalid("cursorId", "unknown cursorId")
     if found[2] < backend.clock():
         raise MockGigyaError.invalid("cursorId", "the cursor expired")
-    query = parse_query(found[1]["query"], sources=("accounts", "emailAccounts"), encrypted=frozenset({"email"}))
+    query = _parse(found[1]["query"])
     return _page(backend, api_key, query, found[1], _matching(backend, api_key, query))
 
 

@@ -72,3 +72,11 @@ def test_what_is_not_supported_answers_400006_naming_it(call):
     assert grouped["errorCode"] == 400006 and "GROUP BY" in grouped["errorDetails"]
     assert call("accounts.search", query="SELECT count(*) FROM emailAccounts")["results"] == [{"count(*)": 1}]
     assert call("accounts.search", query="SELECT * FROM accounts", accountTypes="guest")["errorCode"] == 400006
+
+
+def test_a_string_saying_emailaccounts_does_not_make_a_lite_search(call):
+    _lite(call, "lite@example.com")
+    call("accounts.importFullAccount", UID="full1", loginIDs={"emails": ["full@example.com"]},
+         data={"note": "from emailAccounts"})
+    rows = call("accounts.search", query='SELECT UID FROM accounts WHERE data.note = "from emailAccounts"')["results"]
+    assert rows == [{"UID": "full1"}]

@@ -76,3 +76,15 @@ def test_write_windows_are_forgotten_after_they_pass(backend, call, clock):
         call("accounts.importFullAccount", UID=f"m{i}", loginIDs={"emails": [f"m{i}@example.com"]})
         clock.now += 10
     assert len(backend.uid_limits._writes) <= 7  # the UIDs written in the last minute, not all 40
+
+
+def test_serve_site_option_is_parsed_and_bad_ones_refused():
+    from click.testing import CliRunner
+
+    from mock_gigya.server import _site_options, main
+
+    assert _site_options(("uidLimits=true", "searchDelaySeconds=1.5")) == {"uidLimits": True, "searchDelaySeconds": 1.5}
+    for bad, message in (("uidLimits", "NAME=VALUE"), ("uidLimit=true", "unknown site option"),
+                         ("nestedObjects=deep", "expected one of merge, replace")):
+        result = CliRunner().invoke(main, ["serve", "--port", "0", "--site-option", bad])
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
