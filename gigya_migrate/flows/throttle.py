@@ -144,7 +144,9 @@ class Throttle:
 
     def _set_rate(self, rate: float | None, now: float) -> None:
         self.rate = None if rate is None else max(rate, 1.0 / max(self.window, 1e-9), 0.1)
-        self._next_slot = now if self.rate is not None else float("-inf")
+        # slots already handed out stay booked: workers wait for them (up to concurrency / rate
+        # seconds ahead); the new spacing starts after the last one
+        self._next_slot = max(self._next_slot, now) if self.rate is not None else float("-inf")
 
     # -- windows ---------------------------------------------------------------------------------
     def _open_window(self, now: float) -> None:
@@ -172,6 +174,8 @@ class Throttle:
         if excess:
             self._cut(accepted, (share, self.rate, False), now)
             return
+        if self.ceiling is not None and accepted > self.ceiling:  # the site took more than we thought
+            self.ceiling = accepted
         probing_above = self.rate is not None and self.ceiling is not None and self.rate > self.ceiling
         if share < self.background or not probing_above:  # an overshoot must not raise the background
             self.background += 0.3 * (share - self.background)

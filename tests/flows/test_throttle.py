@@ -217,3 +217,33 @@ def test_an_import_into_a_rate_capped_mock_stays_under_the_cap():
     assert report.throughput <= 150 * 1.5
     # refusals are the first second or two's overshoot (finding the cap), not a steady share
     assert refused <= 2 * 150
+
+
+def test_paced_slots_are_never_handed_out_twice_by_many_waiting_workers():
+    # 16 real threads wait for their paced slots at once (the case a one-thread simulation cannot
+    # show); changing the rate while they wait must not book the same seconds again
+    import threading
+    import time
+
+    throttle = Throttle(16, window=1000.0)  # no window closes: the rate stays what the test sets
+    with throttle._cond:
+        throttle._set_rate(40.0, time.monotonic())
+    starts: list[float] = []
+    stop_at = time.monotonic() + 1.5
+
+    def worker():
+        while time.monotonic() < stop_at:
+            started = throttle.acquire()
+            starts.append(started)
+            throttle.release(started)
+            with throttle._cond:  # what a window close does: set the (same) rate again
+                throttle._set_rate(40.0, time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    elapsed = max(starts) - min(starts)
+    # 40 slots a second, whatever the load: a loaded machine can only start fewer
+    assert len(starts) <= 40 * elapsed + 2
