@@ -24,7 +24,7 @@ starts a little under it, and keeps the global pause for a site that accepts not
   an overshoot's refusals cannot pass for background.
 - **Increase.** After a clean window in which pacing was the bound, the rate grows: halfway back
   to ``(1 - margin) * ceiling`` when below it, then by ``growth`` (2%) a window, 1.5 times more
-  each clean window up to 10%, probing for a cap that rose (another client of the key stopped).
+  each clean window up to 5%, probing for a cap that rose (another client of the key stopped).
 - **Hard block.** A 403048 before any call succeeded, or ``concurrency`` 403048s in a row with no
   success between them, means the site accepts nothing now: every worker pauses for a backoff
   that doubles per event (``base`` .. ``cap`` seconds, jittered) and halves again as calls
@@ -174,8 +174,6 @@ class Throttle:
         if excess:
             self._cut(accepted, (share, self.rate, False), now)
             return
-        if self.ceiling is not None and accepted > self.ceiling:  # the site took more than we thought
-            self.ceiling = accepted
         probing_above = self.rate is not None and self.ceiling is not None and self.rate > self.ceiling
         if share < self.background or not probing_above:  # an overshoot must not raise the background
             self.background += 0.3 * (share - self.background)
@@ -196,10 +194,10 @@ class Throttle:
         if self.rate < target:
             self._set_rate(max(self.rate * (1 + self.growth), (self.rate + target) / 2), now)
             return
-        # probing above the ceiling: 2%, 3%, 4.5% ... (at most 10%) a clean window, so a cap that
+        # probing above the ceiling: 2%, 3%, 4.5%, 5% a clean window, so a cap that
         # rose is found in seconds; a cut starts the probe over
         self._set_rate(self.rate * (1 + self._step), now)
-        self._step = min(0.10, self._step * 1.5)
+        self._step = min(0.05, self._step * 1.5)
 
     # -- hard block ------------------------------------------------------------------------------
     def _pause_all(self, started: float, now: float) -> None:
