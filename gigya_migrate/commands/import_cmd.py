@@ -251,10 +251,10 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
                              warn=_warner(preset), header=header)
     except InputError as exc:  # the file broke off mid-run: what was read before is done
         raise click.ClickException(
-            f"{exc}. The records before it were processed (report -> {report}); replace the file with a "
-            "complete copy and run the same command with --resume.") from None
+            f"{_named(exc, path, file)}. The records before it were processed (report -> {report}); replace the "
+            "file with a complete copy and run the same command with --resume.") from None
     except (MappingError, ValueError) as exc:
-        raise click.BadParameter(str(exc), param_hint="FILE / --mapping") from None
+        raise click.BadParameter(_named(exc, path, file), param_hint="FILE / --mapping") from None
     except RunAlreadyFinished as finished:
         already_finished(finished, fail_on_errors)
         return
@@ -274,6 +274,11 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
     click.echo(result.summary())
     publish(result.as_dict())
     exit_for_failures(result.failed, fail_on_errors)
+
+
+def _named(exc: Exception, path: str, file: str) -> str:
+    """The error text with standard input's temporary copy called "standard input"."""
+    return str(exc).replace(str(path), "standard input") if file == "stdin" else str(exc)
 
 
 def _warner(preset: Any):

@@ -203,3 +203,18 @@ def test_json_lines_are_not_mistaken_for_a_wrapper(tmp_path):
     assert [r.get("email") for r in read_records(path) if isinstance(r, dict)] == ["c@x.org"]
     path.write_text(json.dumps({"users": [{"email": "a@x.org"}, {"email": "b@x.org"}]}))  # minified wrapper
     assert [r["email"] for r in read_records(path)] == ["a@x.org", "b@x.org"]
+
+
+@pytest.mark.parametrize("name", ["auth0", "firebase", "keycloak", "cognito", "okta", "magento2", "wordpress",
+                                  "django"])
+def test_every_preset_prints_a_mapping_that_loads_back_unchanged(tmp_path, name):
+    result = CliRunner().invoke(main, ["mapping", "init", "--from", name])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "mapping.yaml").write_text(result.stdout, encoding="utf-8")
+    assert load_mapping(tmp_path / "mapping.yaml").model_dump() == get_preset(name).to_mapping().model_dump()
+
+
+def test_empty_standard_input_is_refused_by_name():
+    result = CliRunner().invoke(main, ["import", "-", "--from", "auth0", "--dry-run"], input=b"")
+    assert result.exit_code == 2 and "standard input is empty" in result.output
+    assert "gigya-migrate-stdin" not in result.output  # the temporary copy is not what the user gave
