@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from gigya_migrate.flows.progress_series import ProgressSeries
 from gigya_migrate.flows.downstream import Downstream, DownstreamError, Outcome
 from gigya_migrate.flows.state import StateFile, iso_from_ms, ms_from_iso, utc_now_iso
 
@@ -111,6 +112,7 @@ class DeletionReport:
     would_send: list[dict[str, Any]] = field(default_factory=list)
     started_at: str = field(default_factory=utc_now_iso)
     finished_at: str | None = None
+    progress: list[dict] = field(default_factory=list)  # accepted (ok) / parked (failed) over time
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (``would_send`` left out; it goes to the listing)."""
@@ -189,6 +191,7 @@ def propagate_deletions(client: Any, downstream: Downstream | None, state: State
                             watermark_before=section.get("watermark"))
     recent: dict[str, int] = dict(section.get("recentCallIds", {}))
     report_out = _UidReport(uid_report)
+    series = ProgressSeries()  # accepted / parked over time, for the HTML report's chart
     try:
         if downstream is not None and not options.dry_run:
             _retry_dead_letters(downstream, report, report_out)
@@ -197,12 +200,14 @@ def propagate_deletions(client: Any, downstream: Downstream | None, state: State
                              skip_cid=None if options.include_flagged else FLAGGED_CID)
         for batch in _batches(events, options.batch_size, options.limit):
             _settle(batch, downstream, state, options, report, recent, report_out)
+            series.sample(report.accepted, report.parked)
             if progress:
                 progress(report.found)
     finally:
         report_out.close()
     report.watermark_after = state.job(options.job).get("watermark")
     report.finished_at = utc_now_iso()
+    report.progress = series.as_list(series.elapsed(), report.accepted, report.parked)
     return report
 
 

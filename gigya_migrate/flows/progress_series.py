@@ -35,6 +35,10 @@ class ProgressSeries:
             self._every *= 2
         self._next = now + self._every
 
+    def elapsed(self) -> float:
+        """Seconds since the series started."""
+        return round(self._clock() - self._started, 3)
+
     def as_list(self, seconds: float, ok: int, failed: int = 0) -> list[dict]:
         """JSON form, from (0, 0, 0) to the final counts at ``seconds`` (the job's duration)."""
         points = [(0.0, 0, 0)] + [p for p in self.samples if p[0] > 0]

@@ -225,7 +225,8 @@ def _throughput(document: Mapping[str, Any], run: Mapping[str, Any] | None) -> s
                    f"{_fmt(float(run.get('durationSeconds', 0)))} s; rate limited "
                    f"{_fmt(int(run.get('rateLimited', 0)))} times, {_fmt(int(run.get('retries', 0)))} retries.</p>")
     else:
-        seconds, done = float(document.get("seconds") or 0), int(progress[-1].get("ok", 0)) if progress else 0
+        last = progress[-1] if progress else {}
+        seconds, done = float(document.get("seconds") or last.get("seconds") or 0), int(last.get("ok", 0))
         average = f"<p>Average: <b>{_fmt(done / seconds if seconds else 0.0)}</b> records per second over " \
                   f"{_fmt(seconds)} s.</p>"
     if not charts_html:

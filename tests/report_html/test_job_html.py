@@ -152,6 +152,12 @@ def test_every_site_job_writes_html(cli, command, gigya_server, site_args, tmp_p
     elif command == "export":
         args = ["export", "--out", tmp_path / "out.csv", "--fields", "UID,profile.email", *site_args]
     elif command == "deletions":
+        import requests
+
+        for uid in [a["UID"] for a in gigya_server.accounts(key).all()][:2]:  # two deletions in the audit log
+            answer = requests.post(f"{gigya_server.url}/accounts.deleteAccount", timeout=30, data={
+                "apiKey": key, "userKey": site_args[5], "secret": site_args[7], "UID": uid}).json()
+            assert answer["errorCode"] == 0, answer
         args = ["deletions", "--full", "--out", tmp_path / "deleted.csv", *site_args]
     elif command == "flagged-deletions":
         args = ["flagged-deletions", "--dry-run", *site_args]
@@ -167,8 +173,10 @@ def test_every_site_job_writes_html(cli, command, gigya_server, site_args, tmp_p
     expected = {"update": "records in", "export": "accounts exported", "deletions": "deletions found",
                 "copy": "records in", "flagged-deletions": "records in"}[command]
     assert expected in page.text
-    if command == "export":
+    if command in ("export", "deletions"):
         assert "Throughput over time" in page.text
+    if command == "deletions":
+        assert "2 deletions found 2 accepted downstream" in page.text
     if command in ("update", "copy"):
         kpi = page.text.split("records in")[0].split()[-1]
         assert kpi == "4"  # the four seeded accounts
