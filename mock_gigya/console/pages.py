@@ -192,7 +192,9 @@ class Views:
                          ("rounds", info.get("rounds")), ("salt", info.get("salt")), ("set", info.get("created"))]
         if reveal and stored.get("password"):
             password_rows.append(("hash", stored["password"].get("hash")))
-        reveal_link = "" if reveal or not stored.get("password") else (
+        shown = ("<p class=\"muted small\" id=\"hash-shown\">The stored hash is shown because it was asked for."
+                 "</p>") if reveal and stored.get("password") else ""
+        reveal_link = shown if reveal or not stored.get("password") else (
             f"<p><a id=\"reveal\" href=\"{esc(_url('account', site=site, uid=uid, reveal='hash'))}\">Show the stored "
             "hash</a> <span class=\"muted small\">(shown only when asked)</span></p>")
         sections = [

@@ -21,10 +21,12 @@ def _text(browser) -> str:
 
 def _wait_for(browser, element_id: str, text: str) -> str:
     """Wait (a click returns before the next page loads) until #element_id holds ``text``."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, 30, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+    # while the page navigates a lookup may fail in several ways (no such element yet, stale element,
+    # "aborted by navigation"): all mean "not yet"
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
         lambda d: text in d.find_element(By.ID, element_id).text)
     return browser.find_element(By.ID, element_id).text
 
@@ -80,7 +82,7 @@ def test_account_page_shows_rehash_state_and_hides_the_hash(browser, served, sho
     assert password["algorithm"] == "pbkdf2" and "re-hashed" in password["state"]
 
     browser.find_element(By.ID, "reveal").click()
-    _wait_for(browser, "password", "hash")
+    _wait_for(browser, "hash-shown", "shown because it was asked for")
     shoot("console-account-hash-shown")
     shown = dict(_rows(browser, "password"))["hash"]
     assert len(shown) > 20 and shown not in requests.get(
