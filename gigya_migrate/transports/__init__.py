@@ -1,7 +1,8 @@
 """Where files live: a local folder, an SFTP server or an S3 bucket, behind one small interface.
 
-The dataflow components ``datasource.read/write.sftp`` and ``datasource.read/write.amazon.s3``
-and the commands ``import``, ``export`` and ``deletions --out`` share these transports, so
+The dataflow components ``datasource.read/write.file`` (``local.py``), ``datasource.read/write.sftp``
+(``sftp.py``) and ``datasource.read/write.amazon.s3`` (``s3.py``) and the commands ``import``,
+``export`` and ``deletions --out`` share these transports, so
 ``gigya-migrate import sftp://...`` and an IdentitySync SFTP step move files the same way.
 
 Locations are URLs::

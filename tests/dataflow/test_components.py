@@ -221,7 +221,7 @@ def test_a_run_level_failure_is_a_failed_job_with_exit_1(tmp_path):
     steps = [{"id": "file", "type": "datasource.read.file", "params": {"path": str(tmp_path / "missing")},
               "next": ["parse"]}, {"id": "parse", "type": "file.parse.json"}]
     result = _run(tmp_path, steps)
-    assert result.exit_code == 1 and "failed: FileNotFoundError" in result.output
+    assert result.exit_code == 1 and "failed: TransportError" in result.output and "missing: no such file or folder" in result.output
     assert "failed" in cli("jobs", "list").output
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -350,18 +349,16 @@ class ReadFile(Component):
     check = classmethod(lambda cls, params: _regex(params))
 
     def read(self) -> Iterator[list]:
-        from gigya_migrate.transports import RemoteFile
+        from gigya_migrate.transports.local import LocalTransport
 
         path = Path(self.p["path"]).expanduser()
         if path.is_file():
             yield [DataFile(path.name, path)]
             return
-        if not path.is_dir():
-            raise FileNotFoundError(f"{path}: no such file or folder")
-        entries = [RemoteFile(str(p), p.stat().st_size, p.stat().st_mtime) for p in path.iterdir() if p.is_file()]
-        for entry in listed_files(entries, self.p["fileNameRegex"], self.p["sortBy"], self.p["sortOrder"]):
+        listed = LocalTransport().list(str(path))
+        for entry in listed_files(listed, self.p["fileNameRegex"], self.p["sortBy"], self.p["sortOrder"]):
             self.job.log("info", self.step_id, f"reading {entry.name}")
-            yield [DataFile(entry.name, Path(entry.path))]
+            yield [DataFile(entry.name, Path(entry.path))]  # read in place: no component changes a file
 
 
 @register
@@ -375,12 +372,11 @@ class WriteFile(Component):
     params = (Param("path", required=True, doc="a folder (ending in /) or a file path", documented=False),)
 
     def process(self, items: list) -> Output:
+        from gigya_migrate.transports.local import LocalTransport
+
         target = Path(self.p["path"]).expanduser()
         for file in items:
             dest = target / file.name if (self.p["path"].endswith("/") or target.is_dir()) else target
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            partial = dest.with_name(f".partial-{dest.name}")
-            shutil.copyfile(file.path, partial)
-            os.replace(partial, dest)
+            LocalTransport().upload(file.path, str(dest))
             self.job.log("info", self.step_id, f"wrote {dest}")
         return Output()
