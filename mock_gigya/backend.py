@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from mock_gigya import defaults, query_limits
+from mock_gigya.audit_retention import AuditRetention
 from mock_gigya.errors import MockGigyaError
 from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, exact_text, parse_query, to_millis
 from mock_gigya.store import INDEXED_FIELDS, Store
@@ -241,6 +242,7 @@ class Backend:
 
         self.uid_limits = UidLimits()
         self.search_index = SearchIndex()
+        self.audit_retention = AuditRetention()  # how much audit log is kept (mock_gigya/audit_retention.py)
 
     # -------------------------------------------------------------- configuration
 
@@ -1073,6 +1075,7 @@ class Backend:
         """Append one audit record (api.py writes one per call, with secrets already removed)."""
         if self.has_site(api_key):
             self.store.add_audit(api_key, self.now_ms(), record)
+            self.audit_retention.written(self, api_key)
 
 
 # ------------------------------------------------------------------ module helpers

@@ -41,6 +41,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from mock_gigya import __version__, defaults, transport
+from mock_gigya.audit_retention import DEFAULT_MAX_AGE_DAYS, DEFAULT_MAX_RECORDS
 from mock_gigya.access import ENV_VAR as CONTROL_TOKEN_ENV, ControlAccess, is_loopback_host, unauthorized_body
 from mock_gigya.console.app import CONSOLE_PATH
 from mock_gigya.control import CONTROL_PREFIX, MockControl
@@ -523,6 +524,10 @@ def main() -> None:
 @click.option("--site-option", "site_options", multiple=True, callback=lambda ctx, param, value: _site_options(value),
               metavar="NAME=VALUE", help="Mock behaviour switch for every site, repeatable: uidLimits=true (503001/409030 "
                                          "per-UID limits), searchDelaySeconds=1, nestedObjects=replace (see SUPPORTED.md).")
+@click.option("--audit-max-records", type=click.IntRange(0), default=DEFAULT_MAX_RECORDS, show_default=True,
+              help="Audit records kept per site; older ones are deleted (0 = no limit).")
+@click.option("--audit-max-age-days", type=click.FloatRange(0), default=DEFAULT_MAX_AGE_DAYS, show_default=True,
+              help="Days an audit record is kept (0 = no limit).")
 @click.option("--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(**options: Any) -> None:
     """Serve the mock Gigya API over HTTP until Ctrl+C.
@@ -552,6 +557,8 @@ def serve(**options: Any) -> None:
         raise click.ClickException(f"cannot use --db {options['db_path']}: {exc}")
     except Exception as exc:  # a refused start-up (bad --db file, bad hash mix ...) exits 1, no traceback
         raise click.ClickException(f"{type(exc).__name__}: {exc}")
+    server.backend.audit_retention.configure(max_records=options["audit_max_records"],
+                                             max_age_days=options["audit_max_age_days"])
     _print_banner(server, options)
     signal.signal(signal.SIGTERM, lambda *_: server.request_shutdown())
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import (account_rules, api, auth, backend, lite, passwords, query_limits, rate_cap, registration,
-                        search_index, sessions, site_options, transport, uid_limits, webhooks)
+from mock_gigya import (account_rules, api, audit_retention, auth, backend, lite, passwords, query_limits, rate_cap,
+                        registration, search_index, sessions, site_options, transport, uid_limits, webhooks)
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -162,6 +162,10 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                   "`X-Mock-Gigya-Country` header, else \"ZZ\": the mock cannot geolocate, I). Removed from `params`: "
                   + ", ".join(f"`{p}`" for p in sorted(api._SECRET_PARAMS)) + ". The write-to-query delay is the "
                   "site option `searchDelaySeconds` (off by default)."),
+    ("Audit retention", f"At most {audit_retention.DEFAULT_MAX_RECORDS:,} records per site and "
+                        f"{audit_retention.DEFAULT_MAX_AGE_DAYS:g} days by default (oldest deleted first, checked every "
+                        "1,000 writes); `serve --audit-max-records / --audit-max-age-days` (0 = no limit). Gigya's own "
+                        "retention is not client-settable (inferred)."),
     ("audit.search", "`SELECT *` and `FROM auditLog` only; WHERE/ORDER BY/START/LIMIT and cursors as accounts.search; "
                      "no encrypted fields."),
     ("IP lockout", "`security.ipLockout.hourlyFailedLoginThreshold` failed logins (wrong password or unknown "
