@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo bench clean browser
+.PHONY: setup test demo bench chaos clean browser
 
 setup: $(STAMP)
 
@@ -33,6 +33,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The full-size chaos import (README "Reliability"): 20,000 accounts, 5 importer SIGKILLs, 2 mock restarts.
+chaos: $(STAMP)
+	CHAOS_ACCOUNTS=20000 CHAOS_IMPORTER_KILLS=5 CHAOS_MOCK_RESTARTS=2 CHAOS_FIGURES=chaos-figures.json \
+		$(BIN)/python -m pytest tests/reliability/test_chaos.py -q -s -p no:cacheprovider -o timeout=7200
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache demo-output

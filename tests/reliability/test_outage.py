@@ -2,9 +2,6 @@
 transient failures are sent again by --resume --retry-failed with ownership checks."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,9 +12,6 @@ from gigya_migrate.errors import GigyaConnectionError
 from gigya_migrate.flows.outage import Outage
 from gigya_migrate.flows.runner import RecordResult, RunOptions, run
 from mock_gigya import defaults
-
-sys.path.insert(0, str(Path(__file__).parent))
-from served import Served, free_port  # noqa: E402
 
 SITE = ["--api-key", defaults.DEFAULT_API_KEY, "--user-key", defaults.DEFAULT_USER_KEY,
         "--secret", defaults.DEFAULT_SECRET]
@@ -79,57 +73,12 @@ def test_outage_clock_and_delays():
     assert outage.refused()  # a new outage starts a new clock
 
 
-# -- the real thing: the mock process dies and restarts during an import --------------------------------
+# The real thing (the mock process SIGKILLed and restarted during an import) is part of test_chaos.py.
+
 
 def _users(path: Path, count: int) -> Path:
     path.write_text("email,name\n" + "".join(f"user{i}@example.com,U{i}\n" for i in range(count)), encoding="utf-8")
     return path
-
-
-def _cli(*args) -> list[str]:
-    return [sys.executable, "-c", "from gigya_migrate.cli import main; main()", *map(str, args)]
-
-
-@pytest.mark.parametrize("OUTAGE, survives", [("60", True)])  # without the budget: test_without_an_outage_budget
-def test_import_rides_out_a_mock_restart(tmp_path, OUTAGE, survives):
-    db = str(tmp_path / "mock.db")
-    users = _users(tmp_path / "users.csv", 300)
-    server = Served(free_port(), db, "--latency", "0.05")  # ~4 s of import: the kill lands mid-run
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIGYA_")}
-    proc = subprocess.Popen(_cli("import", users, "--base-url", server.url, *SITE,
-                                 "--concurrency", "4", "--outage-timeout", OUTAGE, "--backoff", "0.05",
-                                 "--skip-preflight", "--no-lookup", "--policy", "insert",
-                                 "--report", tmp_path / "report.json"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 60
-        while _count(server.url) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        server.kill()  # connections refused (and cut) from here on
-        time.sleep(3.0)  # longer than the runner's own retries (0.05 + 0.1 + 0.2 s)
-        server.start()
-        output, _ = proc.communicate(timeout=180)
-        total = _count(server.url)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        server.stop()
-    report = json.loads((tmp_path / "report.json").read_text())
-    if not survives:  # without the outage budget the records sent while it was down fail (500026)
-        assert report["records"]["failed"] > 0 and "500026" in report["failedByCode"], report
-        return
-    assert proc.returncode == 0, output
-    assert report["records"]["ok"] == 300 and report["records"]["failed"] == 0, report
-    assert total == 300
-
-
-def _count(url: str) -> int:
-    import requests
-
-    body = requests.post(f"{url}/accounts.search", timeout=30, data={
-        "apiKey": defaults.DEFAULT_API_KEY, "userKey": defaults.DEFAULT_USER_KEY, "secret": defaults.DEFAULT_SECRET,
-        "query": "SELECT count(*) FROM accounts"}).json()
-    return body.get("totalCount") or 0
 
 
 def test_retry_failed_sends_transient_failures_again_without_writing_twice(tmp_path, gigya_server):
