@@ -282,6 +282,9 @@ def _runner_options(name: str) -> Callable:
             click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
                          help=f"Checkpoint journal for --resume [default: .gigya-migrate/{name}-<site>-<job hash>"
                               ".journal.sqlite]."),
+            click.option("--outage-timeout", type=click.FloatRange(0, 86400), default=120.0, show_default=True,
+                         help="Seconds to keep retrying refused connections (the site or a proxy restarting) "
+                              "before accounts fail with 500026; 0 turns it off."),
         ]
         for option in reversed(options):
             function = option(function)
@@ -291,7 +294,8 @@ def _runner_options(name: str) -> Callable:
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path, fail_on_errors=False, *, source: str | None = None, target: str | None = None, job: Any = None):
+                 journal_path, fail_on_errors=False, outage_timeout=120.0, *, source: str | None = None,
+                 target: str | None = None, job: Any = None):
     """The runner's options. The default journal is named after the job's definition (``job``:
     query, assignments...), so --resume continues *this* job and never skips records because a
     different job once finished them."""
@@ -305,7 +309,8 @@ def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, 
         Path(journal).parent.mkdir(parents=True, exist_ok=True)
     fmt = "csv" if errors_path.suffix.lower() == ".csv" else "jsonl"
     return RunOptions(concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
-                      errors_path=errors_path, errors_format=fmt, report_path=report_path, input=source, output=target)
+                      errors_path=errors_path, errors_format=fmt, report_path=report_path, input=source, output=target,
+                      outage_timeout=outage_timeout)
 
 
 def _runner_errors(function: Callable) -> Callable:

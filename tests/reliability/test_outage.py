@@ -113,3 +113,20 @@ def test_retry_failed_needs_resume(tmp_path):
 
     result = CliRunner().invoke(main, ["import", str(_users(tmp_path / "u.csv", 1)), "--mock", "--retry-failed"])
     assert result.exit_code == 2 and "--retry-failed goes with --resume" in result.output
+
+
+@pytest.mark.parametrize("command", ["copy", "update", "flagged-deletions", "import"])
+def test_site_jobs_take_the_outage_timeout(command):
+    from click.testing import CliRunner
+
+    from gigya_migrate.cli import main
+
+    assert "--outage-timeout" in CliRunner().invoke(main, [command, "--help"]).output
+
+
+def test_the_site_jobs_pass_it_to_the_runner(tmp_path):
+    from gigya_migrate.commands.site_jobs import _run_options
+
+    options = _run_options("update", "3_k", 4, None, True, False, tmp_path / "e.jsonl", tmp_path / "r.json", None,
+                           outage_timeout=7.5)
+    assert options.outage_timeout == 7.5
