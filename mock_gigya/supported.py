@@ -262,7 +262,7 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
     ("importFullAccount ignored properties", "listed in the response (field name not published)",
      "listed in `failedProperties`"),
     ("getAccountInfo `findBy`", "documented parameter, shape not public here",
-     "`{\"field\": email\|username\|loginID\|UID, \"value\": ...}`"),
+     "`{\"field\": email\\|username\\|loginID\\|UID, \"value\": ...}`"),
 )
 """What stays different on purpose: the table SUPPORTED.md shows under "Differences from real Gigya"."""
 

@@ -41,3 +41,21 @@ def test_unknown_lazy_name_raises_attribute_error():
         assert "no_such_name" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+def test_sources_compile_without_warnings():
+    """An invalid escape such as '\\|' is a DeprecationWarning today and a SyntaxError in a later Python."""
+    import pathlib
+    import warnings
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    problems = []
+    for package in ("gigya_migrate", "mock_gigya"):
+        for path in sorted((root / package).rglob("*.py")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+                except (SyntaxError, SyntaxWarning, DeprecationWarning) as exc:
+                    problems.append(f"{path.relative_to(root)}: {exc}")
+    assert problems == []
