@@ -26,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from gigya_migrate.flows.progress_series import ProgressSeries
+
 __all__ = ["STATUS_FIELDS", "HashStatus", "hash_status"]
 
 STATUS_FIELDS = "UID, lastLoginTimestamp, password.hashSettings.algorithm, password.hash, password.created"
@@ -47,6 +49,9 @@ class HashStatus:
     """Per algorithm: accounts that logged in after the import (see the module docstring)."""
     imported_login: Counter = field(default_factory=Counter)
     """Per algorithm: accounts whose only ``lastLogin`` predates the import (the legacy system's)."""
+    seconds: float = 0.0
+    progress: list[dict] = field(default_factory=list)
+    """Accounts counted over time, for the HTML report's throughput chart."""
 
     @property
     def total(self) -> int:
@@ -69,7 +74,8 @@ class HashStatus:
                 "noPassword": self.accounts[NO_PASSWORD], "siteAlgorithm": self.site_algorithm,
                 "algorithms": {name: {"accounts": n, "loggedIn": self.logged_in[name],
                                       "legacyLastLoginOnly": self.imported_login[name]}
-                               for name, n in self.accounts.most_common()}}
+                               for name, n in self.accounts.most_common()},
+                "seconds": self.seconds, "progress": self.progress}
 
     def summary(self) -> str:
         """The printed report: one line, then the per-algorithm table."""
@@ -116,15 +122,18 @@ def hash_status(client: Any, *, where: str | None = None, site_algorithm: str = 
     query = f"SELECT {STATUS_FIELDS} FROM accounts"
     if where:
         query += f" WHERE {where}"
-    status = HashStatus(site_algorithm=site_algorithm)
+    status, series = HashStatus(site_algorithm=site_algorithm), ProgressSeries()
     for account in client.search_all(query, page_size=page_size):
         name = _algorithm(account.password)
         status.accounts[name] += 1
+        series.sample(status.total)
         if _logged_in_after_import(account, imported_at, site_row=name == site_algorithm,
                                    legacy=name not in (site_algorithm, NO_PASSWORD)):
             status.logged_in[name] += 1
         elif account.last_login_timestamp:
             status.imported_login[name] += 1
+    status.seconds = series.elapsed()
+    status.progress = series.as_list(status.seconds, status.total)
     return status
 
 

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 from gigya_migrate.flows.deletions import TEST_USER_CID
 from gigya_migrate.flows.import_accounts import SITE_REFUSAL_CODES, SiteRefused
 from gigya_migrate.flows.mapping import Mapping, lookup
+from gigya_migrate.flows.progress_series import ProgressSeries
 from gigya_migrate.flows.runner import BadRecord, RecordError
 
 __all__ = ["HashCheck", "ValidationReport", "validate_sample", "STAGES"]
@@ -59,6 +60,9 @@ class ValidationReport:
 
     checks: list[HashCheck] = field(default_factory=list)
     site: str = ""
+    seconds: float = 0.0
+    progress: list[dict] = field(default_factory=list)
+    """Sample users passed (ok) / failed over time, for the HTML report's throughput chart."""
 
     @property
     def failed(self) -> list[HashCheck]:
@@ -78,7 +82,8 @@ class ValidationReport:
         return {"site": self.site,
                 "algorithms": {a: {"passed": p, "rows": n} for a, (p, n) in self.by_algorithm().items()},
                 "failures": [{"loginID": c.login_id, "algorithm": c.algorithm, "stage": c.stage, "message": c.message}
-                             for c in self.failed]}
+                             for c in self.failed],
+                "seconds": self.seconds, "progress": self.progress}
 
     def table(self) -> str:
         """The printed per-algorithm pass/fail table, then each failure with its stage and reason."""
@@ -103,8 +108,13 @@ def validate_sample(rows: Iterable[Any], client: Any, *, mapping: Mapping, passw
     row would fail alike); test users of earlier rows are already removed by then.
     """
     report = ValidationReport(site=site)
+    series, passed = ProgressSeries(), 0
     for row in rows:
         report.checks.append(_check_row(row, client, mapping, password_column, keep))
+        passed += report.checks[-1].ok
+        series.sample(passed, len(report.checks) - passed)
+    report.seconds = series.elapsed()
+    report.progress = series.as_list(report.seconds, passed, len(report.checks) - passed)
     return report
 
 

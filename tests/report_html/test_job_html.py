@@ -89,9 +89,14 @@ def test_validate_hashes_html_has_the_per_algorithm_table(cli, tmp_path, site_ar
          "hash": bcrypt.hashpw(b"correct horse", bcrypt.gensalt(rounds=4)).decode(), "scheme": ""},
     ]
     sample = _write_csv(tmp_path / "sample.csv", rows)
-    result = cli("validate-hashes", sample, "--html", tmp_path / "v.html", *site_args)
+    result = cli("validate-hashes", sample, "--html", tmp_path / "v.html", "--report", tmp_path / "v.json",
+                 *site_args)
     assert result.exit_code == 3  # one sample user fails (main's "records failed" status): the page is still written
+    progress = json.loads((tmp_path / "v.json").read_text())["progress"]
+    assert progress[0] == {"seconds": 0.0, "ok": 0, "failed": 0} and progress[-1]["ok"] == 2
+    assert progress[-1]["failed"] == 1 and progress[-1]["seconds"] > 0
     page = read_page(tmp_path / "v.html")
+    assert "Throughput over time" in page.text and "Records finished so far" in page.html  # the section, its chart
     table = {row[0]: row[1:] for row in page.table_with("format / algorithm")[1:]}
     assert table["md5"] == ["2", "1", "1", "FAIL"]
     assert table["bcrypt"] == ["1", "1", "0", "PASS"]
@@ -115,7 +120,9 @@ def test_status_html_and_history(cli, gigya_server, site_args, tmp_path, read_pa
     assert second.exit_code == 0, second.output
     report = json.loads((tmp_path / "s2.json").read_text())
     assert [row["algorithms"].get("md5", {}).get("accounts") for row in report["history"]] == [3, 2]
+    assert report["progress"][-1]["ok"] == report["total"] >= 6  # accounts counted over time
     page = read_page(tmp_path / "s2.html")
+    assert "Throughput over time" in page.text and "Records finished so far" in page.html
     algorithms = {row[0]: row[1:3] for row in page.table_with("stored algorithm")[1:]}
     assert algorithms["md5"] == ["2", "0"] and algorithms["pbkdf2"] == ["4", "1"]
     assert "Re-hash progress over time" in page.text
