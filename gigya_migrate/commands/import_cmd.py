@@ -267,6 +267,7 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
             f"permission, then run the same command with --resume (report -> {report}).") from None
     except RunInterrupted as stopped:
         click.echo(stopped.report.summary())
+        publish(stopped.report.as_dict())  # --html still gets its page (exit 130 is not a RunInterrupted)
         raise click.exceptions.Exit(130) from None
     finally:
         if client is not None:

@@ -204,3 +204,26 @@ def test_report_html_redraws_a_saved_report(cli, legacy_csv, tmp_path, read_page
     assert "would be written" in page.text and "records converted" in page.text
     bad = cli("report-html", source)  # a CSV is not a JSON report
     assert bad.exit_code == 2 and "not a JSON report" in bad.output
+
+
+def test_import_stopped_by_ctrl_c_still_writes_its_html(cli, legacy_csv, site_args, tmp_path, read_page, monkeypatch):
+    """The import turns Ctrl-C into exit 130 itself; its --html page must still be written (like its JSON)."""
+    from gigya_migrate.flows.import_accounts import ImportJob
+
+    source, mapping, _ = legacy_csv
+    real_write, calls = ImportJob.write, []
+
+    def interrupted_write(self, item):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # what Ctrl-C does to the main thread, here from inside the job
+        return real_write(self, item)
+
+    monkeypatch.setattr(ImportJob, "write", interrupted_write)
+    result = cli("import", source, "--mapping", mapping, "--concurrency", "1", "--html", tmp_path / "stopped.html",
+                 *site_args)
+    assert result.exit_code == 130, result.output
+    page = read_page(tmp_path / "stopped.html")
+    assert "This run was interrupted: run the same command with --resume to finish it." in page.text
+    assert "5 records in" not in page.text  # not every record was read and sent before the stop
+    _self_contained(page)
