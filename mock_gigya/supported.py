@@ -245,6 +245,10 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
     # (what, real Gigya, the mock) — where a rehearsal on the mock can pass and production fail, or the reverse.
     ("`custom` hash algorithm", "calls the customer's hash service at `hashSettings.URL`",
      "refused at import (400006): the service's contract is not public"),
+    ("A `salt` with md5/sha1/sha256/sha512/sha1_hashbytes/sha512Hexa and no `format`/`binaryFormat`",
+     "not documented where the salt goes (the import may be accepted and hash it one way or the other)",
+     "refused at import (400006) asking for `$salt$password` or `$password$salt`: a guessed default would fail "
+     "logins for the wrong reason (docs/hash-algorithms.md §3.5)"),
     ("Hash algorithms marked inferred/uncertain", "SAP's own construction (not published)",
      "the most likely definition (docs/hash-algorithms.md); confirm with `validate-hashes` on a real test site"),
     ("Per-UID limits (503001 / 409030)", "always on: 5 writes per UID per minute, 5 concurrent calls per UID",

@@ -82,3 +82,20 @@ def test_supported_md_lists_site_options_and_differences():
     assert "## Differences from real Gigya" in text and "`custom` hash algorithm" in text
     for name in site_options.OPTIONS:
         assert f"| `{name}` |" in text
+
+
+def test_a_template_less_salt_is_refused_and_listed_as_a_difference(call):
+    """hash-algorithms.md §3.5: the docs never say where a salt without a template goes for the plain
+    digests, so the mock refuses the import; a rehearsal can then fail where production may not, which
+    SUPPORTED.md's differences table must say."""
+    from pathlib import Path
+
+    from mock_gigya import supported
+
+    answer = call("accounts.importFullAccount", UID="tplless", loginIDs='{"emails": ["tplless@example.com"]}',
+                  password='{"hashedPassword": "1B2M2Y8AsgTpgAmY7PhCfg==", '
+                           '"hashSettings": {"algorithm": "md5", "salt": "c2FsdA=="}}')
+    assert answer["errorCode"] == 400006 and "$salt$password" in answer["errorDetails"]
+    differences = Path(supported.TARGET).read_text(encoding="utf-8").split("## Differences from real Gigya")[1]
+    differences = differences.split("\n## ")[0]
+    assert "A `salt` with md5" in differences and "no `format`/`binaryFormat`" in differences
