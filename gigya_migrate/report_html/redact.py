@@ -20,8 +20,8 @@ __all__ = ["REDACTED", "is_secret_name", "redact", "scrub_text"]
 REDACTED = "[redacted]"
 
 # name fragments, compared case-insensitively against the field name without separators
-_SECRET_PARTS = ("password", "passwd", "pwd", "hash", "salt", "secret", "token", "credential", "privatekey",
-                 "securityanswer", "secretanswer", "otp", "pin")
+_SECRET_PARTS = ("password", "passwd", "pwd", "pw", "hash", "salt", "secret", "token", "credential", "privatekey",
+                 "securityanswer", "secretanswer", "otp", "pin")  # parts of 3 letters or fewer match the whole name
 _NOT_SECRET = frozenset({"hashsettings", "hashformat", "hashformats", "hashalgorithm", "haspassword",
                          "passwordalgorithm", "opt", "spinner"})
 _DESCRIBES = ("scheme", "algorithm", "format", "settings", "policy", "count", "rehash", "less")  # about a secret, not one
@@ -43,7 +43,8 @@ def is_secret_name(name: str) -> bool:
     folded = re.sub(r"[^a-z]", "", str(name).lower())
     if folded in _NOT_SECRET or any(part in folded for part in _DESCRIBES):
         return False
-    return any(part == folded or (len(part) > 3 and part in folded) for part in _SECRET_PARTS)
+    words = set(re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()))  # user_pw, userPw
+    return any(part == folded or part in words or (len(part) > 3 and part in folded) for part in _SECRET_PARTS)
 
 
 def scrub_text(text: str) -> str:

@@ -28,6 +28,8 @@ MD5 = "5f4dcc3b5aa765d61d8327deb882cf99"
     ({"_raw": f"ada@x.io,{DJANGO},extra"}, {"_raw": "ada@x.io,pbkdf2… extra".replace(" ", ",")}),
     ({"col3": MD5}, {"col3": "5f4dcc…"}),
     ({"emails": ["a@x.io", "b@x.io"], "password": ""}, {"emails": ["a@x.io", "b@x.io"], "password": ""}),
+    ({"user_pw": "hunter2", "PW": "hunter2", "userPw": "x", "pwned": "no", "pin_code": "1234", "spinner": "y"},
+     {"user_pw": REDACTED, "PW": REDACTED, "userPw": REDACTED, "pwned": "no", "pin_code": REDACTED, "spinner": "y"}),
 ])
 def test_redact(record, expected):
     assert redact(record) == expected
