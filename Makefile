@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP) browser
+test: $(STAMP) browser node-sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/browser) drive Debian's chromium through chromedriver. Installed here when
@@ -28,6 +28,16 @@ browser:
 	else echo "note: no chromium/chromedriver and not root: the browser tests skip" \
 		"(sudo apt-get install chromium chromium-driver)"; fi
 
+# The unmodified Node `gigya` SDK (tests/mock_service/test_node_sdk.py) from the npm registry, into a
+# project-local folder; skipped with a note where node/npm are missing or the registry cannot be reached.
+NODE_SDK := .node-sdk
+node-sdk:
+	@if [ -f $(NODE_SDK)/node_modules/gigya/package.json ]; then :; \
+	elif command -v npm >/dev/null && command -v node >/dev/null; then \
+		mkdir -p $(NODE_SDK) && (cd $(NODE_SDK) && npm install --no-audit --no-fund --silent gigya@3.0.1 >/dev/null 2>&1) \
+		|| echo "note: could not install the npm gigya package: the Node SDK test will skip"; \
+	else echo "note: no node/npm: the Node SDK test skips"; fi
+
 demo: $(STAMP)
 	$(BIN)/python -m gigya_migrate.demo
 
@@ -40,4 +50,4 @@ chaos: $(STAMP)
 		$(BIN)/python -m pytest tests/reliability/test_chaos.py -q -s -p no:cacheprovider -o timeout=7200
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache demo-output
+	rm -rf $(VENV) $(NODE_SDK) build *.egg-info .pytest_cache demo-output

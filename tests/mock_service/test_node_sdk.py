@@ -5,9 +5,9 @@ It signs with the userKey's secret, puts Date.now() (milliseconds) in `timestamp
 to accounts.us1.gigya.com through CONNECT, which the mock intercepts with its throwaway CA. The SDK
 pins its own CA bundle, so the test turns certificate checks off for that one Node process.
 
-Needs `node` and the package; skipped otherwise. To install it where the test looks:
-    mkdir -p ~/.cache/gigya-migrate/node-sdk && cd ~/.cache/gigya-migrate/node-sdk && npm install gigya@3.0.1
-(or set GIGYA_NODE_SDK_DIR to a folder whose node_modules holds `gigya`).
+Needs `node` and the package; `make test` installs `gigya@3.0.1` from the npm registry into the
+project's `.node-sdk/` folder (target `node-sdk`), and the test skips only where that could not be
+done. GIGYA_NODE_SDK_DIR names another folder whose node_modules holds `gigya`.
 """
 
 import json
@@ -21,10 +21,10 @@ import requests
 
 from mock_gigya import defaults
 
-SDK_DIR = Path(os.environ.get("GIGYA_NODE_SDK_DIR", Path.home() / ".cache/gigya-migrate/node-sdk"))
+SDK_DIR = Path(os.environ.get("GIGYA_NODE_SDK_DIR", Path(__file__).resolve().parents[2] / ".node-sdk"))
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (SDK_DIR / "node_modules/gigya/package.json").exists(),
-    reason="node or the `gigya` npm package is not installed (see module docstring)",
+    reason="node or the `gigya` npm package is not installed (`make node-sdk` installs it; see module docstring)",
 )
 
 SCRIPT = r"""
