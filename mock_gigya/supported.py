@@ -232,7 +232,7 @@ def render() -> str:
 
 def _site_option_lines() -> list[str]:
     lines = ["", "## Site options", "",
-             "Per site (`add_site(options=...)`, the control plane's `POST /__mock__/site` `options`) or for every "
+             "Per site (`add_site(options=...)`, the control plane's `POST /__mock__/sites` `options`) or for every "
              "site (`mock-gigya serve --site-option NAME=VALUE`, `Backend.server_options`); a site's own value wins.",
              "", "| option | default | what it does |", "| --- | --- | --- |"]
     for name, spec in site_options.OPTIONS.items():
