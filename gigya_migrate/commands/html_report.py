@@ -92,7 +92,11 @@ def report_html_command(report: Path, out_path: Path | None, kind: str | None) -
     if out_path.resolve() == report.resolve():
         raise click.BadParameter("is the REPORT itself; choose another path", param_hint="'--out'")
     _check(out_path)
-    _write(out_path, document, kind or _guess_kind(document))
+    try:
+        _write(out_path, document, kind or _guess_kind(document))
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:  # a report edited by hand, or another tool's
+        raise click.BadParameter(f"not a gigya-migrate run report: a field has an unexpected shape "
+                                 f"({type(exc).__name__}: {exc})", param_hint="REPORT") from None
 
 
 def _guess_kind(document: dict) -> str:

@@ -227,3 +227,16 @@ def test_import_stopped_by_ctrl_c_still_writes_its_html(cli, legacy_csv, site_ar
     assert "This run was interrupted: run the same command with --resume to finish it." in page.text
     assert "5 records in" not in page.text  # not every record was read and sent before the stop
     _self_contained(page)
+
+
+@pytest.mark.parametrize("document", [
+    {"records": {}, "progress": [1, 2]}, {"history": [1]}, {"records": {}, "steps": [1]},
+    {"algorithms": {"md5": 3}, "siteAlgorithm": "pbkdf2"},
+])
+def test_report_html_refuses_a_misshapen_report_with_a_message(cli, tmp_path, document):
+    """A report edited by hand (or another tool's JSON) is refused with exit 2, not a traceback."""
+    (tmp_path / "odd.json").write_text(json.dumps(document), encoding="utf-8")
+    result = cli("report-html", tmp_path / "odd.json", "--out", tmp_path / "odd.html")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "not a gigya-migrate run report" in result.output
+    assert not (tmp_path / "odd.html").exists()
