@@ -71,9 +71,7 @@ def _report_columns(preset: Any, file: str, sample: int, fmt: str | None) -> lis
         raise ValueError(f"{file} holds no records the {preset.name} preset can read")
     mapping = preset.to_mapping()
     seen = list(dict.fromkeys(key for record in records for key in record))
-    read = mapping.source_roots() | set(mapping.columns())
-    prefixes = tuple(c[:-1] for c in mapping.fields if c.endswith("*"))
-    mapped = [k for k in seen if k in read or (prefixes and k.startswith(prefixes))]
+    mapped = [k for k in seen if mapping.reads(k)]
     unmapped = [k for k in seen if k not in mapped]
     passwords = _password_formats(mapping, records)
     click.echo(f"read {len(records)} record(s) of {file}", err=True)

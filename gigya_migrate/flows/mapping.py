@@ -189,6 +189,13 @@ class Mapping(BaseModel):
         """The top-level source fields this mapping reads (``user_metadata`` for ``user_metadata.plan``)."""
         return {root(c) for c in self.columns()}
 
+    def reads(self, column: str) -> bool:
+        """Whether this mapping reads the top-level source ``column`` (by name, as a path's root, or
+        through a ``prefix*`` field such as ``custom:*``)."""
+        prefixes = tuple(c[:-1] for c in self.fields if c.endswith("*"))
+        return (column in self.columns() or column in self.source_roots()
+                or bool(prefixes) and column.startswith(prefixes))
+
     def check_columns(self, header: list[str]) -> None:
         """Raise ``MappingError`` if a column this mapping reads is not in ``header``."""
         optional = set(self.hash_columns()[1:] if self.password else [])  # alternatives: one is enough
@@ -207,9 +214,8 @@ class Mapping(BaseModel):
             found.append("the mapping has no password section: accounts are imported WITHOUT passwords "
                          "(their users will have to reset them)")
         if header is not None and not self.passthrough:
-            read = set(self.columns()) | self.source_roots()
             # the error columns of a fed-back error file are not data: no need to mention them
-            unread = [c for c in header if c not in read and c not in ("errorCode", "errorMessage", "errorStep")
+            unread = [c for c in header if not self.reads(c) and c not in ("errorCode", "errorMessage", "errorStep")
                       and not c.startswith("_")]
             if unread:
                 found.append(f"input columns the mapping does not read (not imported): {', '.join(unread)}")

@@ -430,6 +430,9 @@ def test_cognito_says_once_that_no_hashes_exist_and_maps_custom_attributes(tmp_p
     assert "the mapping has no password section" not in result.output  # said once, by the preset
     account = gigya_server.accounts(API_KEY).find(email=next(iter(ex.created)))
     assert account["data"]["plan"] == "gold" and account["data"]["tenant_id"] == "0"
+    # imported through `custom:*`, so never listed as a column the mapping does not read
+    unread = next(line for line in result.output.splitlines() if "the mapping does not read" in line)
+    assert "cognito:mfa_enabled" in unread and "custom:" not in unread
 
 
 def test_auth0_job_keeps_metadata_and_marks_social_users(tmp_path, gigya_server, site_args):
