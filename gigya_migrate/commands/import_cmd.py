@@ -403,6 +403,8 @@ def validate_hashes_command(sample, mapping_path, fmt, delimiter, login_column, 
                                    "check the credentials and the application key's permissions") from None
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
+    if not report.checks:  # "0/0 passed" would let a script take a check of nothing for a pass
+        raise click.BadParameter(f"{Path(sample).name} has no rows: nothing was checked.", param_hint="SAMPLE")
     click.echo(report.table())
     if report_path:
         _write_json(report_path, report.as_dict())

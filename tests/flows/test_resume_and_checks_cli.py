@@ -96,6 +96,15 @@ def test_validate_hashes_reports_each_failure_and_removes_test_users(tmp_path, g
     assert kept.exit_code == 3 and gigya_server.accounts(API_KEY).count() == 7
 
 
+def test_validate_hashes_refuses_a_sample_without_rows(tmp_path, gigya_server, site_args):
+    # like check-hashes: a check of no user is bad usage (exit 2), never "0/0 passed" and exit 0
+    sample = tmp_path / "sample.csv"
+    sample.write_text("email,password,hash,scheme,salt\n", encoding="utf-8")
+    result = invoke("validate-hashes", sample, *site_args)
+    assert result.exit_code == 2 and "sample.csv has no rows" in result.output, result.output
+    assert "passed" not in result.output
+
+
 def test_status_counts_rehashed_and_legacy_users(tmp_path, gigya_server, site_args, mapping_file, users, csv_of):
     rows, passwords = users(12, formats=("bcrypt", "md5_hex", "sha256_salted"))
     invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file, *site_args)
