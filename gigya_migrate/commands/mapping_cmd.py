@@ -37,7 +37,9 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
     \b
     The mapping goes to standard output, the findings to standard error, so:
       gigya-migrate mapping init --from auth0 password-hashes.json > mapping.yaml
-      gigya-migrate import password-hashes.json --mapping mapping.yaml --mock --dry-run
+      gigya-migrate import password-hashes.json --from auth0 --mapping mapping.yaml --mock --dry-run
+    Keep --from next to --mapping: the preset still names the column of a headerless CSV (Firebase)
+    and says up front which records cannot keep their password.
     Columns the file has and the mapping does not read are listed (and kept as a comment at the end
     of the mapping): add them under `fields:` to import them.
     """
@@ -48,6 +50,8 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
     preset = get_preset(preset_name)
     text = (f"# gigya-migrate mapping for {preset.title}: {preset.exports}\n"
             "# The mapping language, with an example per feature: docs/mapping.md\n"
+            f"# Import with: gigya-migrate import FILE --from {preset.name} --mapping THIS_FILE  (--from keeps the\n"
+            "# preset's column names for a headerless CSV and its note on records that lose their password)\n"
             + yaml.safe_dump(preset.mapping, sort_keys=False, allow_unicode=True, width=100))
     unmapped: list[str] = []
     if file:

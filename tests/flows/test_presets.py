@@ -461,3 +461,23 @@ def test_okta_users_api_json_reads_nested_profiles(tmp_path, gigya_server, site_
     assert zoe["isActive"] is False and zoe["profile"]["lastName"] == "Ødegård"
     assert zoe["data"]["okta"] == {"id": "00u1", "login": "zoe@okta.example", "costCenter": "cc-7"} and zoe["createdTimestamp"] == 1_600_000_000_123
     assert accounts.find(email="ana@okta.example")["isActive"] is True
+
+
+def test_the_import_command_mapping_init_prints_reads_a_headerless_firebase_csv(tmp_path, gigya_server, site_args):
+    # the documented workflow: mapping init > mapping.yaml, edit, then the import line the file names
+    path, ex = firebase_csv(tmp_path, rng(21))
+    printed = invoke("mapping", "init", "--from", "firebase", path)
+    assert printed.exit_code == 0, printed.output
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(printed.stdout, encoding="utf-8")
+    line = next(text for text in printed.stdout.splitlines() if "Import with: gigya-migrate import" in text)
+    words = line.split("gigya-migrate ", 1)[1].split("(")[0].split()
+    args = [str(path) if w == "FILE" else str(mapping) if w == "THIS_FILE" else w for w in words]
+    result = invoke(*args, *site_args)
+    assert result.exit_code == 0, result.output
+    assert f"{ex.records} records in, {ex.records} ok, 0 failed" in result.output  # the first line is a user
+    assert result.output.count("Firebase's modified scrypt") == 1  # the up-front note is kept
+    assert gigya_server.accounts(API_KEY).count() == ex.records
+    # without --from, the first user would be read as a header row: refused, never silently dropped
+    bare = invoke("import", path, "--mapping", mapping, "--dry-run")
+    assert bare.exit_code == 2, bare.output
