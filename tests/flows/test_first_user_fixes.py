@@ -58,6 +58,29 @@ def test_every_job_command_takes_fail_on_errors():
         assert "--fail-on-errors" in result.output, command
 
 
+def test_copy_and_update_exit_3_on_failed_accounts_only_with_fail_on_errors(tmp_path, gigya_server, monkeypatch):
+    # the README's table: 0 once the run completes, 3 with --fail-on-errors when records failed
+    monkeypatch.chdir(tmp_path)
+    gigya_server.add_site("3_target", user_key=defaults.DEFAULT_USER_KEY, secret=defaults.DEFAULT_SECRET)
+    gigya_server.seed(API_KEY, 4, seed=1)
+    keys = ["--user-key", defaults.DEFAULT_USER_KEY, "--secret", defaults.DEFAULT_SECRET]
+    site = ["--base-url", gigya_server.url, "--api-key", API_KEY, *keys]
+    copy = ["copy", "--full", "--from-base-url", gigya_server.url, "--from-api-key", API_KEY,
+            *[f"--from-{k[2:]}" if k.startswith("--") else k for k in keys],
+            "--to-base-url", gigya_server.url, "--to-api-key", "3_target",
+            *[f"--to-{k[2:]}" if k.startswith("--") else k for k in keys]]
+    for command, method in ((copy, "importFullAccount"), (["update", "--where", "isRegistered = true",
+                                                           "--set", "data.segment=x", *site], "setAccountInfo")):
+        for strict, expected in ((False, 0), (True, 3)):
+            gigya_server.faults.script(method, times=1, error=400006)  # one account refused, not retried
+            extra = ["--fail-on-errors"] if strict else []
+            result = invoke(*command, *extra, "--state", tmp_path / f"{method}-{strict}.json") \
+                if command is copy else invoke(*command, *extra)
+            assert result.exit_code == expected, (command[0], strict, result.output)
+            assert "failed" in result.output, result.output
+        gigya_server.faults.clear()
+
+
 def test_the_readme_exit_code_table_matches_the_code():
     text = README.read_text(encoding="utf-8")
     section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
