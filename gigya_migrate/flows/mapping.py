@@ -51,7 +51,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gigya_migrate.flows.runner import RecordError
-from gigya_migrate.flows.values import FALSE, TRUE, blank, convert, flat_items, lookup, root, to_gigya_date
+from gigya_migrate.flows.values import (FALSE, TRUE, blank, column_label, convert, flat_items, lookup, root,
+                                        to_gigya_date)
 
 __all__ = ["FieldSpec", "Mapping", "MappingError", "PasswordMapping", "load_mapping", "lookup", "to_gigya_date"]
 # lookup and to_gigya_date live in values.py; re-exported here for mapping users
@@ -205,7 +206,7 @@ class Mapping(BaseModel):
         if missing:
             hints = "; ".join(f"{c!r}{_suggest(c, header)}" for c in missing)
             raise MappingError(f"the mapping reads columns the input does not have: {hints}. "
-                               f"Input columns: {', '.join(header)}")
+                               f"Input columns: {', '.join(column_label(c) for c in header)}")
 
     def warnings(self, header: list[str] | None = None) -> list[str]:
         """What this mapping leaves out without failing a record: no password section, unread columns."""
@@ -424,7 +425,7 @@ def _suggest(word: str, choices) -> str:
     if not close:
         lowered = {c.lower(): c for c in choices}
         close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {column_label(close[0])!r}?)" if close else ""
 
 
 def _text(value: Any) -> str:

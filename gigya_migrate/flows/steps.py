@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from gigya_migrate import control_chars
 from gigya_migrate.flows.runner import BadRecord
+from gigya_migrate.flows.values import column_label
 
 __all__ = [
     "FORMATS",
@@ -244,7 +245,9 @@ def _header(rows, path) -> list[str]:
                          "or give the right --delimiter / --format") from None
     header = [name.strip().lstrip("\ufeff") for name in header]
     if len(set(header)) != len(header):
-        raise ValueError(f"{path}: the header repeats a column name: {header}")
+        repeated = ", ".join(repr(column_label(name)) for name in dict.fromkeys(header) if header.count(name) > 1)
+        raise ValueError(f"{path}: the header repeats column names ({repeated}): is the first row a header? A CSV "
+                         "without one (Firebase's) is read with --from; or give the right --format / --delimiter")
     return header
 
 

@@ -163,3 +163,13 @@ def _parse_json_text(node: Any) -> Any:
 def blank(value: Any) -> bool:
     # an empty list/object is a value: Keycloak's "credentials": [] says "no password credential"
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+LABEL_CHARS = 24
+"""How much of a column name a message shows: a data row read as a header (a CSV without one) would
+otherwise print a user's whole password hash or salt as a "column name"."""
+
+
+def column_label(name: str) -> str:
+    """``name`` as error messages show it: clipped to ``LABEL_CHARS`` characters."""
+    return name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "\u2026"

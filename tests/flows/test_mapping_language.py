@@ -218,3 +218,21 @@ def test_empty_standard_input_is_refused_by_name():
     result = CliRunner().invoke(main, ["import", "-", "--from", "auth0", "--dry-run"], input=b"")
     assert result.exit_code == 2 and "standard input is empty" in result.output
     assert "gigya-migrate-stdin" not in result.output  # the temporary copy is not what the user gave
+
+
+def test_a_csv_without_a_header_row_never_prints_its_first_users_hash(tmp_path):
+    # the first row is read as the header: the refusal names columns, and a "column" here is a user's
+    # hash (md5 of "password", RFC 1321-style published digest) that must not reach the terminal
+    digest = "5f4dcc3b5aa765d61d8327deb882cf99"
+    path = tmp_path / "users.csv"
+    path.write_text(f"ana@example.org,{digest}\nbob@example.org,{digest}\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("login_id: email\npassword:\n  hash: password\n  default_scheme: md5\n", encoding="utf-8")
+    result = invoke("import", path, "--mapping", mapping, "--dry-run")
+    assert result.exit_code == 2 and "does not have: 'email'" in result.output, result.output
+    assert digest not in result.output and digest[:20] in result.output  # clipped, still recognisable
+    path.write_text(f"ana@example.org,{digest},{digest}\n", encoding="utf-8")  # a repeated "name"
+    result = invoke("import", path, "--mapping", mapping, "--dry-run")
+    assert result.exit_code == 2 and "repeats column names" in result.output, result.output
+    assert digest not in result.output
+

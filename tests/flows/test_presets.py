@@ -480,4 +480,6 @@ def test_the_import_command_mapping_init_prints_reads_a_headerless_firebase_csv(
     assert gigya_server.accounts(API_KEY).count() == ex.records
     # without --from, the first user would be read as a header row: refused, never silently dropped
     bare = invoke("import", path, "--mapping", mapping, "--dry-run")
-    assert bare.exit_code == 2, bare.output
+    assert bare.exit_code == 2 and "is the first row a header?" in bare.output, bare.output
+    first = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert first[3] and first[3] not in bare.output and first[4] not in bare.output  # its hash and salt
