@@ -65,9 +65,14 @@ class Journal:
         self.path = Path(path)
         self._retry_failed = retry_failed
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:  # another file given as --journal: name it (exit 2), not "file is not a database"
+            self._db.close()
+            raise JournalError(f"journal {self.path} cannot be used ({exc}): it is not a gigya-migrate journal, or "
+                               "another run holds it; give another --journal path") from None
         self._open_run(name, resume)
         self._db.execute("BEGIN")
 

@@ -81,6 +81,19 @@ def test_copy_and_update_exit_3_on_failed_accounts_only_with_fail_on_errors(tmp_
         gigya_server.faults.clear()
 
 
+def test_a_journal_that_is_not_one_is_bad_usage_and_left_untouched(tmp_path, gigya_server, site_args, users,
+                                                                     csv_of, mapping_file):
+    # README: exit 2 for "a bad ... journal, refused before anything was sent" (it was exit 1, "file is not a database")
+    rows, _ = users(2, formats=("md5_hex",))
+    journal = tmp_path / "notes.txt"
+    journal.write_text("my notes, given as --journal by mistake\n", encoding="utf-8")
+    result = invoke("import", csv_of(tmp_path / "users.csv", rows), "--mapping", mapping_file, "--journal", journal,
+                    *site_args)
+    assert result.exit_code == 2 and f"journal {journal} cannot be used" in result.output, result.output
+    assert journal.read_text(encoding="utf-8") == "my notes, given as --journal by mistake\n"
+    assert gigya_server.accounts(API_KEY).count() == 0
+
+
 def test_the_readme_exit_code_table_matches_the_code():
     text = README.read_text(encoding="utf-8")
     section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
