@@ -109,8 +109,9 @@ password:
 """
 
 
-def run_import(export: Path, *options: str, folder: Path) -> tuple[dict, int]:
-    """``gigya-migrate import`` in a fresh process: (its JSON report, its peak RSS in kB)."""
+def run_import(export: Path, *options: str, folder: Path) -> tuple[dict, int, float]:
+    """``gigya-migrate import`` in a fresh process: (its JSON report, its peak RSS in kB, the CPU
+    seconds it used, start-up included)."""
     mapping = folder / "mapping.yaml"
     mapping.write_text(MAPPING)
     report = folder / f"{export.stem}.{time.monotonic_ns()}.report.json"
@@ -125,7 +126,7 @@ def run_import(export: Path, *options: str, folder: Path) -> tuple[dict, int]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 3) or not report.exists():
         raise RuntimeError(f"gigya-migrate import failed ({child.returncode}):\n{output[-2000:]}")
-    return json.loads(report.read_text()), usage.ru_maxrss
+    return json.loads(report.read_text()), usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def temp_folder() -> tempfile.TemporaryDirectory:
