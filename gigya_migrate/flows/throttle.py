@@ -171,6 +171,8 @@ class Throttle:
             # once more, deeper: a cap whose first estimate a saved-up burst inflated shows now
             self._cut(accepted, (probe[0], probe[1], True), now)
             return
+        if excess and limited == calls:
+            return  # nothing accepted: a hard block, which the pause handles; no rate to learn
         if excess:
             self._cut(accepted, (share, self.rate, False), now)
             return
@@ -207,6 +209,9 @@ class Throttle:
         self.resume_at = max(self.resume_at, now + self.delay * (0.5 + self._jitter() / 2))
         self.last_penalty = now
         self._successes = 0
+        if self._calls >= self.min_calls and self._limited < self._calls:  # what the site accepted
+            # so far (if anything) still sets the pace after the pause
+            self._close_window(now)
         self._open_window(self.resume_at)  # the pause is not a window of refusals
 
     def _reward(self) -> None:

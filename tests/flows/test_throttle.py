@@ -215,8 +215,9 @@ def test_an_import_into_a_rate_capped_mock_stays_under_the_cap():
     assert report.rate_limited == refused
     # the cap lets 150/s plus a one-second burst through: 600 records need at least ~3 s
     assert report.throughput <= 150 * 1.5
-    # refusals are the first second or two's overshoot (finding the cap), not a steady share
-    assert refused <= 2 * 150
+    # refusals are the overshoot of finding the cap (the bucket's saved-up second hides it at
+    # first, then two or three windows' excess), not a steady share: bounded whatever the run's length
+    assert refused <= 3 * 150
 
 
 def test_paced_slots_are_never_handed_out_twice_by_many_waiting_workers():
