@@ -60,6 +60,13 @@ def _previous() -> list[dict]:
         return []
 
 
+def _previous_seconds() -> int | None:
+    try:
+        return json.loads(RESULTS.read_text())["seconds"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def main() -> int:
     """Run the benchmarks, write results.json and the README table; 1 if a benchmark failed."""
     started = time.monotonic()
@@ -79,15 +86,19 @@ def main() -> int:
             failures.append(path.stem)
             traceback.print_exc()
         print(f"   ({time.monotonic() - module_started:.0f} s)", flush=True)
-    if os.environ.get("BENCH_ONLY"):  # a partial run keeps the other names of the last full one
+    seconds = time.monotonic() - started
+    rerun = []
+    if os.environ.get("BENCH_ONLY"):  # a partial run keeps the other names (and duration) of the last full one
         names = {r["name"] for r in results}
         results = [r for r in _previous() if r["name"] not in names] + results
-    seconds = time.monotonic() - started
+        rerun = [path.stem for path in modules]
+        seconds = _previous_seconds() or seconds
     RESULTS.write_text(json.dumps({
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "seconds": round(seconds), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                                               f"Python {platform.python_version()}",
-        "scale": float(os.environ.get("BENCH_SCALE", "1")), "failed": failures, "results": results}, indent=2) + "\n")
+        "scale": float(os.environ.get("BENCH_SCALE", "1")), "rerun": rerun, "failed": failures,
+        "results": results}, indent=2) + "\n")
     print(f"\nwrote {RESULTS} ({len(results)} results, {seconds:.0f} s)")
     from table import update_readme
 
