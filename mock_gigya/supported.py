@@ -173,8 +173,8 @@ DECISIONS: tuple[tuple[str, str], ...] = (
                    "default off; accounts.rba.unlock with `ip` clears it. Only callers that pass `remote_addr` "
                    "to api.handle (the HTTP server) have an address."),
     ("Not enforced", "`captcha` thresholds; `accountOptions.loginIdentifiers` (emails and usernames always log in); per-UID "
-                     "limits 409030 / 503001 unless the site option `uidLimits` is on; 403048 (script it with the "
-                     "mock's faults); client-side (apiKey-only) getAccountInfo/setAccountInfo with a `regToken`."),
+                     "limits 409030 / 503001 unless the site option `uidLimits` is on; 403048 unless a rate cap is set (site option `rateCap` or `serve --rate-cap N`: a token bucket "
+                     "per API key; the real per-key rates are not published per site) or scripted with the mock's faults; client-side (apiKey-only) getAccountInfo/setAccountInfo with a `regToken`."),
     ("Login response", "`UIDSignature` = HMAC-SHA1(site secret, `signatureTimestamp_UID`); `sessionInfo` is "
                        "`{cookieName: glt_<apiKey>, cookieValue}` for browser, `{sessionToken, sessionSecret}` for "
                        "`targetEnv=mobile`; `isNewUser` false; account groups per `include` (default profile,data)."),
