@@ -9,6 +9,8 @@ traceback (exit 0: the run completed and the report says what failed; exit 3 wit
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,17 @@ __all__ = ["COMMANDS", "import_command", "status_command", "validate_hashes_comm
 
 _DEFAULT_HISTORY = ".gigya-migrate/status-history.sqlite"  # status_history.DEFAULT_HISTORY, without importing it
 _FORMATS = click.Choice(["csv", "tsv", "dsv", "json", "jsonl"], case_sensitive=False)
+
+
+def _publish_kept(report: Path) -> None:
+    """Hand a finished run's saved JSON report to ``--html`` (a file that is missing or not a JSON
+    object is left for ``report-html`` to refuse; the resume itself still says what it found)."""
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(document, dict):
+        publish(document)
 
 
 def _default_path(input_path: str, suffix: str) -> Path:
@@ -256,6 +269,7 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
     except (MappingError, ValueError) as exc:
         raise click.BadParameter(_named(exc, path, file), param_hint="FILE / --mapping") from None
     except RunAlreadyFinished as finished:
+        _publish_kept(report)  # --html draws the finished run's own report
         already_finished(finished, fail_on_errors)
         return
     except JournalError as exc:

@@ -168,6 +168,12 @@ def test_resume_of_a_finished_run_says_so_and_keeps_its_report(tmp_path, gigya_s
     assert report.read_text() == finished  # the finished run's report, not an empty one
     strict = invoke("import", source, "--mapping", mapping_file, "--resume", "--fail-on-errors", *site_args)
     assert strict.exit_code == 3 and report.read_text() == finished
+    page = tmp_path / "finished.html"
+    drawn = invoke("import", source, "--mapping", mapping_file, "--resume", "--html", page, *site_args)
+    assert drawn.exit_code == 0, drawn.output
+    assert report.read_text() == finished
+    text = page.read_text()  # the finished run's counts, not an empty run's
+    assert '<div class="value">5</div><div class="label">ok</div>' in text
 
 
 # --- per-step table ----------------------------------------------------------------------------------
