@@ -16,12 +16,6 @@ how duplicate keys in one input file are caught without holding every key in mem
 Only the runner's main thread touches the connection (SQLite objects are not shared across
 threads), and WAL mode with ``synchronous=NORMAL`` keeps commits cheap while surviving a killed
 process (an OS crash may lose the last commits; those records then resume as ``pending``).
-
-Marks are buffered in memory and written by one multi-row statement at the next checkpoint (or
-earlier, when a lookup needs them): every SQLite statement releases the GIL, and with dozens of
-worker threads the main thread then waits for it again, so one statement per mark made the journal
-the run's bottleneck. ``state`` skips its query for positions past the highest row written (a
-fresh run's common case).
 """
 
 from __future__ import annotations
@@ -32,9 +26,6 @@ from pathlib import Path
 __all__ = ["Journal", "JournalError", "RunAlreadyFinished"]
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-
-_FLUSH_ROWS = 500
-"""Marks per INSERT statement (4 parameters each, well under SQLite's 32,766-parameter limit)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
@@ -73,9 +64,6 @@ class Journal:
         """``retry_failed`` (with ``resume``) reopens a finished run too: its transient failures are sent again."""
         self.path = Path(path)
         self._retry_failed = retry_failed
-        self._marks: dict[int, tuple[int, str | None, str, str | None]] = {}  # seq -> row, not yet written
-        self._marked_keys: dict[str | None, int] = {}  # key -> how many buffered marks carry it
-        self._high = -1  # no row has a larger seq (buffered marks included)
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -114,16 +102,12 @@ class Journal:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('job', ?)", (name,))
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('finished', '0')")
         self.resumed_counts = self._counts() if resume else {}
-        high = self._db.execute("SELECT max(seq) FROM records").fetchone()[0]
-        self._high = -1 if high is None else high
 
     def _counts(self) -> dict[str, int]:
-        self._flush()
         return dict(self._db.execute("SELECT state, count(*) FROM records GROUP BY state"))
 
     def checkpoint(self) -> None:
         """Commit everything marked so far (the runner calls this before sending new records)."""
-        self._flush()
         if self._db.in_transaction:  # not after a Ctrl-C that landed between COMMIT and BEGIN
             self._db.execute("COMMIT")
         self._db.execute("BEGIN")
@@ -136,10 +120,6 @@ class Journal:
     def close(self, *, commit: bool = True) -> None:
         """Commit and close, leaving the run resumable. ``commit=False`` drops the marks made since
         the last checkpoint instead (the runner does when the error lines could not be written)."""
-        if commit:
-            self._flush()
-        self._marks.clear()
-        self._marked_keys.clear()
         if self._db.in_transaction:
             self._db.execute("COMMIT" if commit else "ROLLBACK")
         self._db.close()
@@ -147,10 +127,6 @@ class Journal:
     # -- records ----------------------------------------------------------------------------
     def state(self, seq: int, key: str | None) -> str | None:
         """The recorded state of record ``seq`` (None if never seen); refuses a changed input."""
-        if seq > self._high:
-            return None
-        if seq in self._marks:
-            self._flush()
         row = self._db.execute("SELECT key, state FROM records WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             return None
@@ -163,15 +139,11 @@ class Journal:
 
     def code(self, seq: int) -> str | None:
         """The error code recorded for record ``seq`` (None if it has none)."""
-        if seq in self._marks:
-            self._flush()
         row = self._db.execute("SELECT code FROM records WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else row[0]
 
     def owner(self, key: str, seq: int) -> int | None:
         """The position of another record of this run holding ``key`` (pending or done), if any."""
-        if key in self._marked_keys:  # only this key's buffered marks can change the answer
-            self._flush()
         row = self._db.execute(
             "SELECT seq FROM records WHERE key = ? AND seq != ? AND state != ? LIMIT 1", (key, seq, FAILED)
         ).fetchone()
@@ -179,36 +151,12 @@ class Journal:
 
     def mark(self, seq: int, key: str | None, state: str, code: object = None) -> None:
         """Record the state of record ``seq`` (committed at the next checkpoint)."""
-        previous = self._marks.pop(seq, None)
-        if previous is not None:
-            self._forget_key(previous[1])
-        self._marks[seq] = (seq, key, state, None if code is None else str(code))
-        self._marked_keys[key] = self._marked_keys.get(key, 0) + 1
-        self._high = max(self._high, seq)
-
-    def _forget_key(self, key: str | None) -> None:
-        left = self._marked_keys[key] - 1
-        if left:
-            self._marked_keys[key] = left
-        else:
-            del self._marked_keys[key]
-
-    def _flush(self) -> None:
-        """Write the buffered marks, in the order made, a few hundred rows per statement."""
-        if not self._marks:
-            return
         if not self._db.in_transaction:  # never autocommit a mark ahead of its error line
             self._db.execute("BEGIN")
-        rows = list(self._marks.values())
-        for start in range(0, len(rows), _FLUSH_ROWS):
-            chunk = rows[start:start + _FLUSH_ROWS]
-            self._db.execute(
-                "INSERT OR REPLACE INTO records (seq, key, state, code) VALUES "
-                + ",".join(["(?, ?, ?, ?)"] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
-        self._marks.clear()
-        self._marked_keys.clear()
+        self._db.execute(
+            "INSERT OR REPLACE INTO records (seq, key, state, code) VALUES (?, ?, ?, ?)",
+            (seq, key, state, None if code is None else str(code)),
+        )
 
     def totals(self) -> dict[str, int]:
         """Records per state over the whole job, this run and the interrupted ones before it."""
