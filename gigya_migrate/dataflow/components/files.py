@@ -282,13 +282,7 @@ class CompressGzip(Component):
     takes = gives = FILES
 
     def process(self, items: list) -> Output:
-        out = []
-        for file in items:
-            target = self.job.scratch(f"{file.name}.gz")
-            with open(file.path, "rb") as source, gzip.open(target, "wb") as sink:
-                shutil.copyfileobj(source, sink)
-            out.append(DataFile(f"{file.name}.gz", target))
-        return Output(out)
+        return _recoded(self.job, items, lambda name: f"{name}.gz", open, gzip.open)
 
 
 @register
@@ -300,17 +294,28 @@ class UncompressGzip(Component):
     takes = gives = FILES
 
     def process(self, items: list) -> Output:
-        out = []
-        for file in items:
-            name = file.name[:-3] if file.name.endswith(".gz") else f"{file.name}.out"
-            target = self.job.scratch(name)
-            try:
-                with gzip.open(file.path, "rb") as source, open(target, "wb") as sink:
-                    shutil.copyfileobj(source, sink)
-            except (OSError, EOFError) as exc:
-                raise OSError(f"{file.name} is not a complete gzip file: {exc}") from None
-            out.append(DataFile(name, target))
-        return Output(out)
+        def unzipped(name: str) -> str:
+            return name[:-3] if name.endswith(".gz") else f"{name}.out"
+
+        return _recoded(self.job, items, unzipped, gzip.open, open, broken="is not a complete gzip file")
+
+
+def _recoded(job, items: list, rename, read, write, broken: str | None = None) -> Output:
+    """Each file copied through ``read`` -> ``write`` openers into the job's scratch under ``rename(name)``;
+    with ``broken``, a file that cannot be read fails as ``<name> <broken>: <reason>``."""
+    out = []
+    for file in items:
+        name = rename(file.name)
+        target = job.scratch(name)
+        try:
+            with read(file.path, "rb") as source, write(target, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+        except (OSError, EOFError) as exc:
+            if broken is None:
+                raise
+            raise OSError(f"{file.name} {broken}: {exc}") from None
+        out.append(DataFile(name, target))
+    return Output(out)
 
 
 def listed_files(files: list, regex: str | None, sort_by: str, sort_order: str) -> list:
