@@ -17,7 +17,50 @@ from gigya_migrate.commands import MODULES
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# where each command lives, so running one imports only its module (see _LazyGroup); a name missing
+# here (a new command) is still found, by loading every module
+_HOMES = {"check-hashes": "check_hashes", "import": "import_cmd", "validate-hashes": "import_cmd",
+          "status": "import_cmd", "mapping": "mapping_cmd", "deletions": "site_jobs", "copy": "site_jobs",
+          "reconcile": "site_jobs", "export": "site_jobs", "update": "site_jobs",
+          "flagged-deletions": "site_jobs", "sites": "sites", "dataflow": "dataflow_cmd",
+          "jobs": "dataflow_cmd", "report-html": "html_report"}
+
+
+class _LazyGroup(click.Group):
+    """The top-level group: a command's module is imported when the command is looked up, so
+    ``gigya-migrate import`` starts without the dataflow engine, the site jobs and the rest
+    (start-up CPU is a share of every record's cost in an import of a few thousand accounts).
+    ``commands``, ``list_commands`` and ``--help`` load every module, so the list stays whole."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._pending = list(MODULES)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        """Every command (loads the modules not loaded yet)."""
+        while self._pending:
+            self._load(self._pending[0])
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self._commands and _HOMES.get(cmd_name) in self._pending:
+            self._load(_HOMES[cmd_name])
+        if cmd_name not in self._commands:
+            return self.commands.get(cmd_name)
+        return self._commands[cmd_name]
+
+    def _load(self, name: str) -> None:
+        self._pending.remove(name)
+        for command in import_module(f"gigya_migrate.commands.{name}").COMMANDS:
+            self._commands[command.name] = command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gigya-migrate")
 @click.option("--config", type=click.Path(dir_okay=False), envvar="GIGYA_MIGRATE_CONFIG", expose_value=False,
               callback=lambda ctx, _, value: ctx.meta.__setitem__("gigya_migrate.config", value),
@@ -49,15 +92,6 @@ def _stop_on_sigterm() -> None:
 def _raise_interrupt(signum, frame):  # noqa: ARG001 (signal handler signature)
     raise KeyboardInterrupt
 
-
-def _register() -> None:
-    for name in MODULES:
-        module = import_module(f"gigya_migrate.commands.{name}")
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 from gigya_migrate import __version__
 from gigya_migrate.datacenters import api_url, domain_for, normalize_method
@@ -230,6 +231,7 @@ class GigyaClient:
         self._clock_offset = 0.0
         self._lock = threading.Lock()
         self._environments: dict[str, dict[str, Any]] = {}
+        self._targets: dict[str, tuple[str, HTTPAdapter, dict[str, Any]]] = {}  # see _post
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -330,9 +332,7 @@ class GigyaClient:
         # the form body encoded once, here: what requests would send, without its per-call checks
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         try:
-            # no redirects: a 307/308 would replay the body (and its secret) to wherever it points
-            response = self._session.post(url, data=urllib.parse.urlencode(data), headers=headers,
-                                          timeout=self.timeout, allow_redirects=False, **self._environment(url))
+            response = self._post(url, urllib.parse.urlencode(data), headers)
         except requests.ConnectTimeout as exc:
             raise GigyaTimeout(f"connect timeout: {exc}", method=method, maybe_applied=False) from None
         except requests.Timeout as exc:
@@ -349,6 +349,37 @@ class GigyaClient:
         body = self._parse(method, response, redact)
         _log.debug("%s -> errorCode %s callId %s", method, body.get("errorCode"), body.get("callId"))
         return body
+
+    def _post(self, url: str, body: str, headers: dict[str, str]) -> requests.Response:
+        """POST ``body`` and read the whole answer; never follows a redirect (a 307/308 would
+        replay the body, and its secret, to wherever it points).
+
+        The client's own session: the request goes straight to the session's adapter, prepared
+        here as ``Session.post`` would prepare it (the session's headers, then the call's, then
+        ``Content-Length``; proxies and CA bundle from ``_environment``). ``Session.request``
+        would merge the same settings again on every call, at about half of a call's CPU. The
+        session's cookie jar is not used: Gigya's REST API sets no cookie a server-side call
+        needs. An injected session goes through ``Session.post`` as given (its hooks, auth,
+        cookies and ``trust_env``).
+        """
+        if not self._owns_session:
+            return self._session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False)
+        target = self._targets.get(url)
+        if target is None:
+            target = self._targets[url] = self._target(url)
+        prepared_url, adapter, environment = target
+        prepared = requests.PreparedRequest()
+        prepared.method, prepared.url, prepared.body = "POST", prepared_url, body
+        prepared.headers = CaseInsensitiveDict({**self._session.headers, **headers, "Content-Length": str(len(body))})
+        response = adapter.send(prepared, timeout=self.timeout, **environment)
+        response.content  # noqa: B018 - the whole body now (as Session.send does): the connection goes back
+        return response
+
+    def _target(self, url: str) -> tuple[str, HTTPAdapter, dict[str, Any]]:
+        """The prepared URL, the adapter and the environment of calls to ``url`` (computed once)."""
+        probe = requests.PreparedRequest()
+        probe.prepare_url(url, None)
+        return probe.url, self._session.get_adapter(probe.url), self._environment(url)
 
     def _environment(self, url: str) -> dict[str, Any]:
         """Proxies and CA bundle from the environment for ``url``'s host, read once per host
@@ -386,7 +417,7 @@ class GigyaClient:
     def _parse(self, method: str, response: requests.Response, redact: tuple[str, ...]) -> dict:
         secrets = (self._secret or "", *redact)
         try:
-            body = response.json()
+            body = json.loads(response.content)  # bytes: UTF-8/16/32 detected as Response.json does
         except ValueError:
             body = None
         if not isinstance(body, dict) or "errorCode" not in body:

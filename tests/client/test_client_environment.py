@@ -50,14 +50,14 @@ def test_no_proxy_and_the_ca_bundle_are_resolved_like_requests_does(monkeypatch,
 def test_the_form_body_is_what_requests_would_have_encoded():
     sent = {}
 
-    class Capture(requests.Session):
-        def post(self, url, data=None, headers=None, **kwargs):
-            sent.update(data=data, headers=headers)
+    class Capture(requests.adapters.HTTPAdapter):
+        def send(self, request, **kwargs):
+            sent.update(data=request.body, headers=request.headers)
             raise requests.ConnectionError("captured")
 
     client = GigyaClient(defaults.DEFAULT_API_KEY, user_key="UK", secret=defaults.DEFAULT_SECRET,
                          base_url="http://127.0.0.1:9", max_retries=0)
-    client._session = Capture()
+    client._session.mount("http://", Capture())
     try:
         client.call("accounts.search", query='SELECT * FROM accounts WHERE profile.email = "a+b@example.com" & é')
     except Exception:  # noqa: BLE001 - the capture raises
