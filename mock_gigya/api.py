@@ -8,6 +8,7 @@ site's audit log with secrets, passwords and signatures removed.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -57,11 +58,15 @@ class Method:
     aliases: tuple[str, ...] = field(default=())
 
     def param(self, name: str) -> Param | None:
-        """The declared parameter called ``name`` (exact, then case-insensitive for UID spellings)."""
+        """The declared parameter called ``name`` (exact match), or None."""
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Param]:
+        by_name: dict[str, Param] = {}
         for p in self.params:
-            if p.name == name:
-                return p
-        return None
+            by_name.setdefault(p.name, p)  # the first declaration wins, as the linear search did
+        return by_name
 
 
 COMMON_PARAMS: tuple[Param, ...] = (
@@ -350,7 +355,7 @@ def _decode_params(method: Method, raw: Mapping[str, Any]) -> dict:
     for param in method.params:
         if param.required and out.get(param.name) in (None, ""):
             raise MockGigyaError.missing(param.name)
-    input_checks.check_params(out)  # NUL / control characters: 400006 (mock_gigya/input_checks.py)
+    input_checks.check_params(out, raw)  # NUL / control characters: 400006 (mock_gigya/input_checks.py)
     return out
 
 
@@ -403,7 +408,7 @@ def _country(headers: Mapping[str, str] | None) -> str:
 def _user_key_details(backend: Backend, user_key: str) -> dict:
     """``userKeyDetails{name, description, emailDomain}`` (DEVA; TS gigya-audit.ts). The mock's keys
     carry no console name, so the name is the key itself unless one was given to add_app_key (I)."""
-    app = backend.app_key(user_key) or {}
+    app = backend.app_key_view(user_key) or {}
     return {"name": str(app.get("name") or user_key), "description": str(app.get("description") or "application key"),
             "emailDomain": str(app.get("emailDomain") or "example.com")}
 

@@ -91,7 +91,7 @@ def authenticate(
     api_key = params.get("apiKey")
     if not api_key:
         raise MockGigyaError.missing("apiKey")
-    site = backend.site(str(api_key))  # 400093 when unknown
+    site = backend.site_view(str(api_key))  # 400093 when unknown; read only
     _check_data_center(site, method, url)
     url = url or default_url(method, site.data_center)
     authorization = _header(headers, "Authorization") or ""
@@ -128,7 +128,7 @@ def _check_data_center(site: Any, method: str, url: str | None) -> None:
 
 
 def _app_key_for(backend: Any, site: Any, user_key: Any) -> dict:
-    app = backend.app_key(str(user_key)) if user_key else None
+    app = backend.app_key_view(str(user_key)) if user_key else None  # read only
     if app is None or app.get("partnerId") != site.partner_id:
         raise MockGigyaError(403005, details=f"Unauthorized user: userKey {user_key!r} is not valid for this site")
     return app

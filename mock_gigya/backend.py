@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import json
 import re
 import secrets
@@ -73,6 +74,7 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _NEVER_MS = to_millis(NEVER)
 
 
+@functools.lru_cache(maxsize=4096)  # a call formats the same few instants several times
 def iso(ms: int) -> str:
     """Gigya's date format: ISO-8601 UTC with milliseconds and a ``Z`` (any year 1..9999)."""
     moment = _EPOCH + _dt.timedelta(milliseconds=ms)  # no strftime: this runs several times a call
@@ -147,8 +149,17 @@ def _deep_merge(target: dict, changes: dict, *, remove_nulls: bool = True) -> di
         elif isinstance(value, dict):
             target[key] = _deep_merge({}, value, remove_nulls=remove_nulls)
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = _copied(value)
     return target
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any) -> Any:
+    """``copy.deepcopy`` of a JSON value; strings and numbers are returned as they are (they cannot
+    change), which skips deepcopy's bookkeeping for the leaves that make up most of an account."""
+    return value if type(value) in _ATOMS else copy.deepcopy(value)
 
 
 # ------------------------------------------------------------------ accounts helpers
@@ -236,6 +247,7 @@ class Backend:
         self._uid_locks: dict[tuple[str, str], threading.Lock] = {}
         self.server_options: dict = {}
         self._options_cache: dict[str, dict] = {}
+        self._site_views: dict[str, tuple[dict, Site]] = {}  # api_key -> (store's shared doc, Site of it)
         """Server-wide defaults of :mod:`mock_gigya.site_options` (``serve --site-option``)."""
         from mock_gigya.search_index import SearchIndex
         from mock_gigya.uid_limits import UidLimits
@@ -292,9 +304,22 @@ class Backend:
             raise MockGigyaError(400093, details=f"Invalid ApiKey parameter: {api_key!r} is not a site of this mock")
         return Site(**doc)
 
+    def site_view(self, api_key: str) -> Site:
+        """:meth:`site` for a caller that only reads it (authentication, the import path): one
+        :class:`Site` shared until the site is saved again, so it must never be changed (policies,
+        schema and options are the shared dicts); 400093 as :meth:`site`. Parsing the stored site
+        on every call cost ~15% of an import's CPU."""
+        doc = self.store.site_view(api_key) if api_key else None
+        if doc is None:
+            return self.site(api_key)  # raises 400093
+        cached = self._site_views.get(api_key)
+        if cached is None or cached[0] is not doc:
+            cached = self._site_views[api_key] = (doc, Site(**doc))
+        return cached[1]
+
     def has_site(self, api_key: str) -> bool:
         """True when ``api_key`` is a site of this mock."""
-        return self.store.get_site(api_key) is not None
+        return bool(api_key) and self.store.has_site(api_key)
 
     def sites(self) -> list[Site]:
         """Every site."""
@@ -332,6 +357,10 @@ class Backend:
     def app_key(self, user_key: str) -> dict | None:
         """An application key's record, or None."""
         return self.store.get_app_key(user_key) if user_key else None
+
+    def app_key_view(self, user_key: str) -> dict | None:
+        """:meth:`app_key` for a caller that only reads it: a shared dict, never to be changed."""
+        return self.store.app_key_view(user_key) if user_key else None
 
     def app_keys(self) -> list[dict]:
         """Every application key's record (``userKey``, ``partnerId``, ``secret``, ``publicKey``)."""
@@ -466,7 +495,7 @@ class Backend:
 
         ``params`` are already decoded (objects as dicts, booleans as bool). Returns the response fields.
         """
-        site = self.site(api_key)
+        site = self.site_view(api_key)  # read only here
         if site.policy("accountOptions", "verifyEmail"):
             # I: code not documented; seed 004 quotes only the message. 400006 keeps clients from retrying.
             raise MockGigyaError(
@@ -529,7 +558,7 @@ class Backend:
             elif name in _DATE_FIELDS:
                 _set_date(doc, name, value)
             else:
-                doc[name] = copy.deepcopy(value)
+                doc[name] = _copied(value)
         if new and "isRegistered" not in fields and "loginIDs" in fields:
             # I (declared in SUPPORTED.md): a *new* account imported with login IDs and no isRegistered
             # is registered, so it can log in; an upsert leaves isRegistered as it was unless given.
@@ -655,7 +684,7 @@ class Backend:
 
     def get_account_info(self, api_key: str, uid: Any, include: str | None = None) -> dict:
         """accounts.getAccountInfo: the account with the groups named in ``include``."""
-        self.site(api_key)
+        self.site_view(api_key)
         doc = self._load(api_key, uid)
         return self._account_view(api_key, doc, include)
 

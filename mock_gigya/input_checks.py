@@ -24,8 +24,11 @@ _TEXT_PARAMS = frozenset({"query"})
 _LOGIN_ID_KEYS = ("emails", "username", "unverifiedEmails")
 
 
-def check_params(params: Mapping[str, Any]) -> None:
-    """Raise ``MockGigyaError`` 400006 for the first refused parameter value (decoded params)."""
+def check_params(params: Mapping[str, Any], raw: Mapping[str, Any] | None = None) -> None:
+    """Raise ``MockGigyaError`` 400006 for the first refused parameter value (decoded params).
+
+    ``raw``, the same parameters as received (form strings), lets a value whose text holds neither a
+    NUL nor a JSON ``\\u0000`` escape skip the walk through its decoded objects: it cannot hold a NUL."""
     for name, value in params.items():
         if not isinstance(name, str):
             continue
@@ -35,6 +38,9 @@ def check_params(params: Mapping[str, Any]) -> None:
             raise MockGigyaError.invalid(name, control_chars.describe(name, code))
         if name == "loginIDs" and isinstance(value, Mapping):
             _check_login_ids(value)
+        text = raw.get(name) if raw is not None else None
+        if type(text) is str and "\x00" not in text and "\\u0000" not in text:
+            continue
         if (where := _nul_in(value)) is not None:
             raise MockGigyaError.invalid(name, control_chars.describe(f"{name}{where}", "U+0000"))
 

@@ -134,6 +134,9 @@ class Store:
         # (table, key) -> the stored JSON text (None: no such row) of sites and application keys,
         # read on every call (authentication, options) but written almost never
         self._config_text: dict[tuple[str, str], str | None] = {}
+        # (table, key) -> (the text it was parsed from, the parsed document): the shared, read-only
+        # documents of :meth:`site_view` / :meth:`app_key_view`, re-parsed only when the text changes
+        self._config_parsed: dict[tuple[str, str], tuple[str, dict]] = {}
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -211,14 +214,38 @@ class Store:
         """A site's configuration document (a fresh copy), or None."""
         return self._config_doc("sites", "api_key", api_key)
 
-    def _config_doc(self, table: str, key_column: str, key: str) -> dict | None:
-        """A row of ``sites`` or ``app_keys`` as a new dict; its text is read from SQLite once."""
+    def site_view(self, api_key: str) -> dict | None:
+        """A site's configuration document shared between callers: read it, never change it (use
+        :meth:`get_site` for a copy to change and :meth:`put_site` it); parsed once per stored version."""
+        return self._config_view("sites", "api_key", api_key)
+
+    def has_site(self, api_key: str) -> bool:
+        """True when a site ``api_key`` is stored (nothing parsed)."""
+        return self._config_text_of("sites", "api_key", api_key) is not None
+
+    def _config_text_of(self, table: str, key_column: str, key: str) -> str | None:
+        """The stored JSON text of a row of ``sites`` or ``app_keys``; read from SQLite once."""
         with self._lock:
             text = self._config_text.get((table, key), _UNREAD)
             if text is _UNREAD:
                 rows = self._conn.execute(f"SELECT doc FROM {table} WHERE {key_column} = ?", (key,)).fetchall()
                 text = self._config_text[(table, key)] = rows[0][0] if rows else None
+        return text
+
+    def _config_doc(self, table: str, key_column: str, key: str) -> dict | None:
+        """A row of ``sites`` or ``app_keys`` as a new dict."""
+        text = self._config_text_of(table, key_column, key)
         return json.loads(text) if text is not None else None
+
+    def _config_view(self, table: str, key_column: str, key: str) -> dict | None:
+        """The shared parsed row: the same dict until the row's text changes (a put, a rollback)."""
+        text = self._config_text_of(table, key_column, key)
+        if text is None:
+            return None
+        parsed = self._config_parsed.get((table, key))
+        if parsed is None or parsed[0] is not text:
+            parsed = self._config_parsed[(table, key)] = (text, json.loads(text))
+        return parsed[1]
 
     def site_keys(self) -> list[str]:
         """Every site's apiKey."""
@@ -237,6 +264,10 @@ class Store:
     def get_app_key(self, user_key: str) -> dict | None:
         """An application key's document, or None."""
         return self._config_doc("app_keys", "user_key", user_key)
+
+    def app_key_view(self, user_key: str) -> dict | None:
+        """An application key's document shared between callers (read it, never change it), or None."""
+        return self._config_view("app_keys", "user_key", user_key)
 
     # ------------------------------------------------------------ accounts
 

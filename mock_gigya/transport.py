@@ -11,6 +11,7 @@ the form ``mock_gigya.supported`` renders into SUPPORTED.md.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -133,7 +134,12 @@ def http_date(backend: Any) -> str:
     """The ``Date`` header from the mock's clock (``backend.clock``, injectable in tests), as real
     Gigya sends it: the Java and .NET SDKs, and our client, resync a skewed clock from it on 403002."""
     clock = getattr(backend, "clock", None)
-    return formatdate(clock() if callable(clock) else time.time(), usegmt=True)
+    return _date_of_second(int((clock() if callable(clock) else time.time()) // 1))
+
+
+@functools.lru_cache(maxsize=64)  # formatted once per second, not once per call
+def _date_of_second(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 def json_bytes(payload: Any) -> bytes:
