@@ -9,6 +9,7 @@ client-side SDK may make. Decisions on points the docs leave open are listed in 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ def _api_domain(data_center: str) -> str:
         return f"{data_center}.gigya.com"
 
 
+@functools.lru_cache(maxsize=256)  # asked on every call with a secret; the answer never changes
 def _is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True

@@ -157,9 +157,16 @@ _ATOMS = (str, int, float, bool, type(None))
 
 
 def _copied(value: Any) -> Any:
-    """``copy.deepcopy`` of a JSON value; strings and numbers are returned as they are (they cannot
-    change), which skips deepcopy's bookkeeping for the leaves that make up most of an account."""
-    return value if type(value) in _ATOMS else copy.deepcopy(value)
+    """``copy.deepcopy`` of a JSON value (dicts, lists, strings, numbers, booleans, null) without
+    deepcopy's bookkeeping, which cost ~20 us per object of an import; other types go to deepcopy."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    return copy.deepcopy(value)
 
 
 # ------------------------------------------------------------------ accounts helpers
@@ -1330,7 +1337,7 @@ def _validate_identities(value: Any) -> list:
             raise MockGigyaError.invalid("identities", "each identity needs provider and providerUID")
         if _NOT_IMPORTABLE_PROVIDERS.match(str(identity["provider"])):
             raise MockGigyaError.invalid("identities", f"{identity['provider']} identities cannot be imported")
-    return copy.deepcopy(value)
+    return _copied(value)
 
 
 def _import_password(value: Any, now: int) -> dict:

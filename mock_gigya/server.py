@@ -24,6 +24,7 @@ that server's own 500.
 
 from __future__ import annotations
 
+import http.client
 import io
 import sqlite3
 import signal
@@ -46,6 +47,7 @@ from mock_gigya.access import ENV_VAR as CONTROL_TOKEN_ENV, ControlAccess, is_lo
 from mock_gigya.console.app import CONSOLE_PATH
 from mock_gigya.control import CONTROL_PREFIX, MockControl
 from mock_gigya.faults import FaultInjector
+from mock_gigya.http_headers import read_headers
 
 __all__ = ["DropConnection", "MockApp", "MockServer", "main"]
 
@@ -179,6 +181,16 @@ def _addressed(environ: dict) -> tuple[str, str]:
     return f"{scheme}://{host.lower()}{raw}", raw
 
 
+def _http_version(version: str) -> tuple[int, int] | None:
+    """``HTTP/1.1`` -> (1, 1); None for anything the stdlib answers "Bad request version"."""
+    if not version.startswith("HTTP/"):
+        return None
+    parts = version[5:].split(".")
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 10 for part in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
 _DRAIN_LIMIT = 8 * transport.MAX_BODY_BYTES  # past this an oversized upload is cut off, not read
 
 
@@ -250,6 +262,60 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
         except OSError:
             return False
+        return True
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request`` (the same request-line checks and answers), with the
+        header block read by :func:`mock_gigya.http_headers.read_headers` instead of email.parser."""
+        self.command = None
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        self.requestline = requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            number = _http_version(version)
+            if number is None:
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            if number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
+                self.close_connection = False
+            if number >= (2, 0):
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version[5:]})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        self.command, self.path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if self.command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({self.command!r})")
+                return False
+        if self.path.startswith("//"):  # as the stdlib (gh-87389): //host/path is not an absolute URI
+            self.path = "/" + self.path.lstrip("/")
+        return self._read_header_block()
+
+    def _read_header_block(self) -> bool:
+        try:
+            self.headers = read_headers(self.rfile)
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err))
+            return False
+        connection = self.headers.get("Connection", "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive" and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        if (self.headers.get("Expect", "").lower() == "100-continue" and self.protocol_version >= "HTTP/1.1"
+                and self.request_version >= "HTTP/1.1"):
+            return self.handle_expect_100()
         return True
 
     def setup(self) -> None:

@@ -224,12 +224,19 @@ class Store:
         return self._config_text_of("sites", "api_key", api_key) is not None
 
     def _config_text_of(self, table: str, key_column: str, key: str) -> str | None:
-        """The stored JSON text of a row of ``sites`` or ``app_keys``; read from SQLite once."""
+        """The stored JSON text of a row of ``sites`` or ``app_keys``; read from SQLite once.
+
+        A cached text is read without the store's lock (every call asks, 64 threads waiting on the
+        lock cost more CPU than the reads): the cache only ever holds committed text, because it is
+        filled outside transactions and a write empties its entry under the lock."""
+        text = self._config_text.get((table, key), _UNREAD)
+        if text is not _UNREAD:
+            return text
         with self._lock:
-            text = self._config_text.get((table, key), _UNREAD)
-            if text is _UNREAD:
-                rows = self._conn.execute(f"SELECT doc FROM {table} WHERE {key_column} = ?", (key,)).fetchall()
-                text = self._config_text[(table, key)] = rows[0][0] if rows else None
+            rows = self._conn.execute(f"SELECT doc FROM {table} WHERE {key_column} = ?", (key,)).fetchall()
+            text = rows[0][0] if rows else None
+            if self._depth == 0:  # inside a transaction the row may yet be rolled back: not cached
+                self._config_text[(table, key)] = text
         return text
 
     def _config_doc(self, table: str, key_column: str, key: str) -> dict | None:

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any, Callable, Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from mock_gigya.errors import STATUS_REASONS, status_code_of
 from mock_gigya.faults import FAULT_MESSAGES, RATE_LIMITED, Decision, Fault, FaultInjector
@@ -124,10 +124,29 @@ def decode_params(query: str | bytes | None, body: str | bytes | None) -> dict[s
             raise BadRequest(f"Request body too large: over {MAX_BODY_BYTES} bytes")
         try:
             text = part.decode("utf-8") if isinstance(part, bytes) else part
-            params.update(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict"))
+            params.update(_form_pairs(text))
         except (UnicodeDecodeError, ValueError) as exc:
             raise BadRequest(f"Parameters are not UTF-8 form encoding: {exc}") from None
     return params
+
+
+def _form_pairs(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True, errors="strict")`` (pairs split on ``&``, a name
+    without ``=`` has the value ""), but a piece with neither ``%`` nor ``+`` is taken as it is
+    instead of going through ``unquote``: most of a form, and most of the mock's CPU per call."""
+    pairs = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        pairs.append((_unquoted(name), _unquoted(value)))
+    return pairs
+
+
+def _unquoted(text: str) -> str:
+    if "%" not in text and "+" not in text:
+        return text
+    return unquote(text.replace("+", " "), encoding="utf-8", errors="strict")
 
 
 def http_date(backend: Any) -> str:
