@@ -86,6 +86,9 @@ MAPPING_DOC = "docs/mapping.md"
 @click.option("--delimiter", help="Field separator of a CSV/DSV file (default , for csv, TAB for tsv, | for dsv).")
 @click.option("--encoding", default=None, metavar="NAME",
               help="Text encoding of the input (default UTF-8, with or without BOM; e.g. latin-1, cp1252).")
+@click.option("--table", metavar="NAME",
+              help="The table to import from a phpMyAdmin JSON export of several tables (a name or a pattern "
+                   "such as 'wp_*users'; default: the only table, or the preset's: WordPress '*users').")
 @click.option("--policy", type=click.Choice(["upsert", "insert"]), default="upsert", show_default=True,
               help="insert fails for existing accounts; upsert updates the passed fields.")
 @click.option("--lookup/--no-lookup", default=None,
@@ -122,7 +125,7 @@ MAPPING_DOC = "docs/mapping.md"
 @library_errors()
 @fetch_remote("file")
 @html_option("import")
-def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, policy, lookup, dry_run, limit,
+def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, table, policy, lookup, dry_run, limit,
                    concurrency, errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight,
                    progress, outage_timeout, retry_failed, fail_on_errors, site):
     """Import a legacy user export into a Gigya site with importFullAccount.
@@ -138,6 +141,7 @@ def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, po
       gigya-migrate import users.csv.gz --mapping mapping.yaml --mock --dry-run
       gigya-migrate import firebase-users.json --from firebase --mock --dry-run
       zcat users.jsonl.gz | gigya-migrate import - --from auth0 --dry-run
+      gigya-migrate import wordpress.json --from wordpress --table wp_users   # phpMyAdmin JSON export
       gigya-migrate import users.csv.gz --mapping mapping.yaml --limit 10
       gigya-migrate import users.csv.gz --mapping mapping.yaml --concurrency 32
       gigya-migrate import users.csv.gz --mapping mapping.yaml --resume
@@ -162,9 +166,27 @@ def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, po
     except MappingError as exc:
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
     with _input_file(file, fmt) as path:
+        table = _table(path, file, table, preset, fmt, encoding)
         _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
                 errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress,
-                site, mapping_path, fail_on_errors, outage_timeout=outage_timeout, retry_failed=retry_failed)
+                site, mapping_path, fail_on_errors, outage_timeout=outage_timeout, retry_failed=retry_failed,
+                table=table)
+
+
+def _table(path: str, file: str, wanted: str | None, preset: Any, fmt: str | None,
+           encoding: str | None) -> str | None:
+    """The table of a phpMyAdmin JSON export to read (said on stderr), None for any other input;
+    exit 2 naming the export's tables when the choice is not one table."""
+    from gigya_migrate.flows.phpmyadmin import table_to_read
+
+    try:
+        table, note = table_to_read(path, wanted, preset.table if preset is not None else None, format=fmt,
+                                    encoding=encoding, name="standard input" if file == "-" else file)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--table") from None
+    if note:
+        click.echo(note, err=True)
+    return table
 
 
 def _preset(name: str | None):
@@ -198,7 +220,7 @@ class _input_file:  # noqa: N801 - used as a context manager
 
 def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
             errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress, site,
-            mapping_path, fail_on_errors, *, outage_timeout=0.0, retry_failed=False):
+            mapping_path, fail_on_errors, *, outage_timeout=0.0, retry_failed=False, table=None):
     """The import itself, once FILE is a readable file (standard input spooled)."""
     from gigya_migrate.flows.import_accounts import (ImportJob, PreflightError, SiteRefused, import_file, preflight,
                                                      site_is_empty)
@@ -257,11 +279,11 @@ def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, looku
         click.echo(f"importing {file} into {site.describe()} ({policy}, {concurrency} connections)", err=True)
     header = list(preset.csv_header) if preset is not None and preset.csv_header else None
     if preset is not None:
-        _say_passwordless_up_front(preset, mapping, path, fmt, _separator(delimiter), encoding, header)
+        _say_passwordless_up_front(preset, mapping, path, fmt, _separator(delimiter), encoding, header, table)
     options.input = options.input or file
     try:
         result = import_file(path, job, options, format=fmt, delimiter=_separator(delimiter), encoding=encoding,
-                             warn=_warner(preset), header=header)
+                             warn=_warner(preset), header=header, table=table)
     except InputError as exc:  # the file broke off mid-run: what was read before is done
         raise click.ClickException(
             f"{_named(exc, path, file)}. The records before it were processed (report -> {report}); replace the "
@@ -306,7 +328,7 @@ def _warner(preset: Any):
 
 
 def _say_passwordless_up_front(preset: Any, mapping: Any, path: str, fmt: str | None, delimiter: str | None,
-                               encoding: str | None, header: list[str] | None) -> None:
+                               encoding: str | None, header: list[str] | None, table: str | None = None) -> None:
     """A preset's advice, once, with the count of records it concerns (a read-only pass over the file)."""
     from gigya_migrate.flows.presets import passwordless_preview
     from gigya_migrate.flows.steps import detect_format, read_records
@@ -316,7 +338,7 @@ def _say_passwordless_up_front(preset: Any, mapping: Any, path: str, fmt: str | 
     try:
         kind = (fmt or detect_format(path)).lower()
         records = read_records(path, format=kind, delimiter=delimiter, encoding=encoding,
-                               header=header if kind in ("csv", "tsv", "dsv") else None)
+                               header=header if kind in ("csv", "tsv", "dsv") else None, table=table)
         total, reasons = passwordless_preview(records, mapping)
     except ValueError:
         return  # the run itself reports an unreadable input, with its exit code

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -26,17 +28,21 @@ def mapping_group() -> None:
 @mapping_group.command("init")
 @click.option("--from", "preset_name", type=click.Choice(_PRESETS), required=True,
               help="The platform whose export FILE is.")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True), required=False)
 @click.option("--sample", type=click.IntRange(1, 100000), default=50, show_default=True,
               help="How many of FILE's first records to read.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "dsv", "json", "jsonl"], case_sensitive=False),
-              help="Input format (default: from the file name).")
-def init_command(preset_name: str, file: str | None, sample: int, fmt: str | None) -> None:
+              help="Input format (default: from the file name; for standard input, JSON when it starts "
+                   "with [ or {, else CSV).")
+@click.option("--table", metavar="NAME",
+              help="The table of a phpMyAdmin JSON export of several tables (as for import).")
+def init_command(preset_name: str, file: str | None, sample: int, fmt: str | None, table: str | None) -> None:
     """Print a preset's mapping (YAML) to start from; with FILE, say which of its columns it maps.
 
     \b
     The mapping goes to standard output, the findings to standard error, so:
       gigya-migrate mapping init --from auth0 password-hashes.json > mapping.yaml
+      zcat users.jsonl.gz | gigya-migrate mapping init --from auth0 - > mapping.yaml   # FILE - : stdin
       gigya-migrate import password-hashes.json --from auth0 --mapping mapping.yaml --mock --dry-run
     Keep --from next to --mapping: the preset still names the column of a headerless CSV (Firebase)
     and says up front which records cannot keep their password.
@@ -55,30 +61,52 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
             + yaml.safe_dump(preset.mapping, sort_keys=False, allow_unicode=True, width=100))
     unmapped: list[str] = []
     if file:
-        try:
-            unmapped = _report_columns(preset, file, sample, fmt)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="FILE") from None
+        with _readable(file, fmt) as path:
+            name = "standard input" if file == "-" else file
+            try:
+                unmapped = _report_columns(preset, path, name, sample, fmt, table)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc).replace(path, name),
+                                         param_hint="--table" if "--table" in str(exc) else "FILE") from None
     if unmapped:
-        text += f"# not mapped (columns of {Path(file).name}): {', '.join(unmapped)}\n"
+        text += f"# not mapped (columns of {'standard input' if file == '-' else Path(file).name}): " \
+                f"{', '.join(unmapped)}\n"
     click.echo(text, nl=False)
 
 
-def _report_columns(preset: Any, file: str, sample: int, fmt: str | None) -> list[str]:
+@contextmanager
+def _readable(file: str, fmt: str | None) -> Iterator[str]:
+    """FILE, or for ``-`` standard input copied into a private temporary file (removed afterwards)."""
+    from gigya_migrate.flows.steps import STDIN, spool_stdin
+
+    if file != STDIN:
+        yield file
+        return
+    with tempfile.TemporaryDirectory(prefix="gigya-migrate-stdin-") as folder:
+        yield str(spool_stdin(folder, format=fmt.lower() if fmt else None))
+
+
+def _report_columns(preset: Any, file: str, name: str, sample: int, fmt: str | None,
+                    wanted: str | None) -> list[str]:
     """Say on stderr which columns of FILE's first records are mapped and which are not; return the latter."""
+    from gigya_migrate.flows.phpmyadmin import table_to_read
     from gigya_migrate.flows.steps import detect_format, read_records
 
     kind = (fmt or detect_format(file)).lower()
     header = list(preset.csv_header) if preset.csv_header and kind in ("csv", "tsv", "dsv") else None
-    records = [r for r in islice(read_records(file, format=kind, header=header), sample) if isinstance(r, dict)]
+    table, note = table_to_read(file, wanted, preset.table, format=kind, name=name)
+    if note:
+        click.echo(note, err=True)
+    records = [r for r in islice(read_records(file, format=kind, header=header, table=table), sample)
+               if isinstance(r, dict)]
     if not records:
-        raise ValueError(f"{file} holds no records the {preset.name} preset can read")
+        raise ValueError(f"{name} holds no records the {preset.name} preset can read")
     mapping = preset.to_mapping()
     seen = list(dict.fromkeys(key for record in records for key in record))
     mapped = [k for k in seen if mapping.reads(k)]
     unmapped = [k for k in seen if k not in mapped]
     passwords = _password_formats(mapping, records)
-    click.echo(f"read {len(records)} record(s) of {file}", err=True)
+    click.echo(f"read {len(records)} record(s) of {name}", err=True)
     click.echo(f"  mapped: {', '.join(_described(k, passwords) for k in mapped) or 'nothing'}", err=True)
     click.echo(f"  not mapped: {', '.join(unmapped) or 'nothing'}", err=True)
     return unmapped

@@ -283,10 +283,11 @@ def _format_label(mapping: Mapping, row: dict, algorithm: str) -> str:
 
 def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format: str | None = None,
                 delimiter: str | None = None, warn: Callable[[str], None] | None = None,
-                encoding: str | None = None, header: list[str] | None = None) -> RunReport:
+                encoding: str | None = None, header: list[str] | None = None, table: str | None = None) -> RunReport:
     """Import a file: checks the mapping against a CSV header first, then streams the file.
 
-    ``header`` names the columns of a CSV without a header row (a preset's, e.g. Firebase's).
+    ``header`` names the columns of a CSV without a header row (a preset's, e.g. Firebase's);
+    ``table`` the table of a phpMyAdmin JSON export (``phpmyadmin.choose_table``).
 
     ``warn`` receives what the mapping leaves out (no password section, unread columns) before the run.
     ``ValueError`` (``MappingError``) before the run for an input the mapping cannot read;
@@ -305,7 +306,8 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
     for warning in job.mapping.warnings(header) if warn else ():
         warn(warning)
     if header is None and warn and job.mapping.strict_columns:  # JSON: the first record shows a typo'd column
-        first = next((r for r in read_records(path, format=fmt, encoding=encoding) if isinstance(r, dict)), None)
+        first = next((r for r in read_records(path, format=fmt, encoding=encoding, table=table)
+                      if isinstance(r, dict)), None)
         missing = [c for c in job.mapping.columns()
                    if first is not None and c not in first and lookup(first, c) is None
                    and c not in job.mapping.hash_columns()[1:]]
@@ -317,7 +319,7 @@ def import_file(path: str | Path, job: ImportJob, options: RunOptions, *, format
     if shows_progress and options.expected is None:
         options.expected = count_in_background(path, fmt)
     records = read_records(path, format=fmt, delimiter=delimiter, encoding=encoding,
-                           header=fixed)
+                           header=fixed, table=table)
     return import_records(records, job, options)
 
 

@@ -338,11 +338,13 @@ def _too_deep(text: str, line: int | None, element: int | None = None) -> BadRec
                      "deep; check the export", line=line)
 
 
-def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
-                    encoding: str | None = None) -> Iterator[dict | BadRecord]:
+def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16, encoding: str | None = None,
+                    table: str | None = None) -> Iterator[dict | BadRecord]:
     """Yield the objects of a top-level JSON array one at a time, parsing the file incrementally.
 
     The array may also be wrapped in a top-level object (``{"users": [...]}``, see ``RECORD_KEYS``).
+    A phpMyAdmin JSON export yields the rows of its tables (of ``table`` only, when given; see
+    ``flows.phpmyadmin``).
     Memory holds one chunk plus the element being parsed, never the whole array. A non-object
     element becomes a ``BadRecord``; a syntax error ends the array with one ``BadRecord`` saying
     where (nothing after it can be located reliably).
@@ -350,7 +352,7 @@ def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
     parser = None
     try:
         with open_text(path, encoding=encoding) as handle:
-            parser = _ArrayParser(handle, chunk_size)
+            parser = _ArrayParser(handle, chunk_size, table=table)
             yield from parser.records()
     except _BROKEN_STREAM as exc:
         raise _broken(path, f"array element {parser._index if parser else 0}", exc) from None
@@ -359,11 +361,13 @@ def read_json_array(path: str | Path, *, chunk_size: int = 1 << 16,
 class _ArrayParser:
     """Incremental ``[obj, obj, ...]`` parser over a text stream, with ``json.raw_decode``."""
 
-    def __init__(self, handle, chunk_size: int) -> None:
+    def __init__(self, handle, chunk_size: int, *, table: str | None = None) -> None:
         self._handle, self._chunk = handle, chunk_size
         self._buf, self._pos, self._eof, self._index = "", 0, False, 0
         self._span = (0, 0)  # where the last decoded element is in the buffer
         self._decoder = json.JSONDecoder()
+        self.table, self.phpmyadmin, self.broken = table, False, False
+        self.tables: dict[str, int] = {}  # a phpMyAdmin export's tables -> rows, as they are read
 
     def _more(self) -> bool:
         if self._eof:
@@ -384,6 +388,7 @@ class _ArrayParser:
                 return self._buf[self._pos] if self._pos < len(self._buf) else ""
 
     def _bad(self, message: str) -> BadRecord:
+        self.broken = True  # nothing after a syntax error can be located reliably
         return BadRecord(_as_latin1(self._buf[self._pos:self._pos + 80]), "malformed-json",
                          f"{message} (array element {self._index + 1})")
 
@@ -420,7 +425,7 @@ class _ArrayParser:
         yield self._bad(f"the file is a JSON object without a records array (one of {', '.join(RECORD_KEYS)}); "
                         f"its members: {', '.join(seen[:12]) or 'none'}")
 
-    def items(self) -> Iterator[dict | BadRecord]:
+    def items(self, *, top: bool = True) -> Iterator[dict | BadRecord]:
         first = self._peek()
         if first != "[":
             yield self._bad("the file is not a JSON array" if first else "the file is empty")
@@ -434,6 +439,12 @@ class _ArrayParser:
                 yield value
                 return
             self._index += 1
+            if top and self._index == 1 and _phpmyadmin_header(value):
+                self.phpmyadmin = True
+                from gigya_migrate.flows import phpmyadmin
+
+                yield from phpmyadmin.rows(self, self.table)
+                return
             if isinstance(value, _Skipped):
                 yield _too_deep(value.text, None, self._index)
             elif not isinstance(value, dict):
@@ -520,6 +531,12 @@ def _gunzip_head(data: bytes) -> bytes:
         return b""
 
 
+def _phpmyadmin_header(value: Any) -> bool:
+    from gigya_migrate.flows.phpmyadmin import is_header
+
+    return is_header(value)
+
+
 class _Skipped:
     """An array element stepped over unparsed (too deep for the JSON parser)."""
 
@@ -566,12 +583,14 @@ def detect_format(path: str | Path) -> str:
 
 
 def read_records(path: str | Path, *, format: str | None = None, delimiter: str | None = None,
-                 encoding: str | None = None, header: list[str] | None = None) -> Iterator[dict | BadRecord]:
+                 encoding: str | None = None, header: list[str] | None = None,
+                 table: str | None = None) -> Iterator[dict | BadRecord]:
     """Stream the records of ``path`` in any supported format (see ``FORMATS``), gzip or not.
 
     A ``.json`` file may hold a JSON array or, if its first character is not ``[``, JSON Lines.
     ``encoding`` is the input's text encoding (default UTF-8, with or without a byte-order mark);
-    ``header`` the columns of a CSV without a header row.
+    ``header`` the columns of a CSV without a header row; ``table`` the table of a phpMyAdmin JSON
+    export to read (default: every table's rows; ``phpmyadmin.choose_table`` picks one).
     """
     fmt = (format or detect_format(path)).lower()
     if fmt in ("csv", "dsv", "tsv"):
@@ -581,7 +600,7 @@ def read_records(path: str | Path, *, format: str | None = None, delimiter: str 
         return read_jsonl(path, encoding=encoding)
     if fmt == "json":
         if _first_char(path, encoding) in ("[", "") or _first_line_is_wrapper(path, encoding):
-            return read_json_array(path, encoding=encoding)
+            return read_json_array(path, encoding=encoding, table=table)
         return read_jsonl(path, encoding=encoding)
     raise ValueError(f"unknown input format {fmt!r}: use one of {', '.join(FORMATS)}")
 

@@ -168,3 +168,33 @@ def django_hash(hasher: str, pw: str, r: random.Random) -> str:
     if hasher == "unusable":  # make_password(None): "!" + 40 random characters
         return "!" + "".join(r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(40))
     raise ValueError(hasher)
+
+
+# -- phpMyAdmin ---------------------------------------------------------------------------------------
+
+
+def php_json(value, *, pretty: bool = False) -> str:
+    """PHP's json_encode with phpMyAdmin's default flags: '/' written as '\\/', non-ASCII as \\uXXXX;
+    JSON_PRETTY_PRINT indents by 4 spaces with ': ' after a member name."""
+    text = json.dumps(value, indent=4 if pretty else None, separators=(",", ": ") if pretty else (",", ":"))
+    return text.replace("/", "\\/")
+
+
+def phpmyadmin_json(database: str, tables: dict[str, list[dict]], *, pretty: bool = False,
+                    version: str = "5.2.1") -> str:
+    """An export as phpMyAdmin's ExportJson plugin writes it (libraries/classes/Plugins/Export/ExportJson.php):
+    '[' + header + ',' ; the database object + ','; per table its object split at the "@@DATA@@"
+    placeholder around '[' rows joined by ',\\n' ']', tables after the first preceded by ','; then ']'.
+    Row values are strings (MySQL rows come as strings), NULL as null."""
+    crlf = "\n"
+    out = ["[" + crlf + php_json({"type": "header", "version": version,
+                                  "comment": "Export to JSON plugin for PHPMyAdmin"}, pretty=pretty) + "," + crlf,
+           php_json({"type": "database", "name": database}, pretty=pretty) + "," + crlf]
+    for index, (name, rows) in enumerate(tables.items()):
+        head, foot = php_json({"type": "table", "name": name, "database": database, "data": "@@DATA@@"},
+                              pretty=pretty).split('"@@DATA@@"')
+        out.append(("," if index else "") + head + crlf + "[" + crlf)
+        out.append(("," + crlf).join(php_json(row, pretty=pretty) for row in rows))
+        out.append(crlf + "]" + crlf + foot + crlf)
+    out.append("]" + crlf)
+    return "".join(out)

@@ -27,7 +27,7 @@ from mock_gigya import defaults
 
 from cli_run import invoke  # tests/flows/cli_run.py
 from platform_exports import (UNICODE_NAMES, auth0_custom, b64, bcrypt_hash, django_hash, keycloak_credential,
-                              magento_hash, password, rng, wordpress_hash)
+                              magento_hash, password, phpmyadmin_json, rng, wordpress_hash)
 
 API_KEY = defaults.DEFAULT_API_KEY
 T0 = 1_600_000_000_123  # a source instant with milliseconds
@@ -308,6 +308,28 @@ WP_HEADER = ["ID", "user_login", "user_pass", "user_nicename", "user_email", "us
 
 
 def wordpress_csv(tmp_path, r):
+    rows, ex = wordpress_rows(r)
+    return write_csv(tmp_path / "wp_users.csv", WP_HEADER, rows), ex
+
+
+WP_OTHER_TABLES = {  # what a whole-database phpMyAdmin export holds besides wp_users
+    "wp_options": [{"option_id": "1", "option_name": "siteurl", "option_value": "https://wp.example",
+                    "autoload": "yes"}],
+    "wp_usermeta": [{"umeta_id": "1", "user_id": "1", "meta_key": "nickname", "meta_value": "user0"}],
+}
+
+
+def wordpress_phpmyadmin(tmp_path, r):
+    """phpMyAdmin's JSON export of the whole WordPress database (pretty-printed): wp_users among others."""
+    rows, ex = wordpress_rows(r)
+    rows = [{**row, "user_activation_key": "", "user_url": None} for row in rows]  # NULL comes as null
+    text = phpmyadmin_json("wordpress", {**WP_OTHER_TABLES, "wp_users": rows}, pretty=True)
+    path = tmp_path / "wordpress.json"
+    path.write_text(text, encoding="utf-8")
+    return path, ex
+
+
+def wordpress_rows(r):
     ex = Export("wordpress", "wordpress")
     kinds = ["phpass", "md5", "2y", "wp", "phpass"]
     users = people(r, len(kinds), "wp.example")
@@ -325,7 +347,7 @@ def wordpress_csv(tmp_path, r):
     ex.inactive = {users[4]["email"]}
     ex.passwordless = {"unsupported scheme: wordpress 6.8 bcrypt ($wp$)": 1}
     ex.records = len(rows)
-    return write_csv(tmp_path / "wp_users.csv", WP_HEADER, rows), ex
+    return rows, ex
 
 
 DJANGO_HASHERS = ["pbkdf2_sha256", "pbkdf2_sha1", "md5", "sha1", "unsalted_md5", "unsalted_sha1", "bcrypt",
@@ -363,6 +385,7 @@ BUILDERS = {
     "keycloak-flat": lambda p, r: keycloak_export(p, r, flat=True),
     "keycloak-secretdata": lambda p, r: keycloak_export(p, r, flat=False),
     "cognito": cognito_csv, "okta": okta_csv, "magento2": magento_csv, "wordpress": wordpress_csv,
+    "wordpress-phpmyadmin": wordpress_phpmyadmin,
     "django": django_dumpdata,
 }
 

@@ -37,6 +37,9 @@ class Preset:
     """The columns of the platform's CSV export when it has no header row (Firebase)."""
     advice: dict[str, str] = field(default_factory=dict)
     """Passwordless reason (prefix) -> what it means and what to do, said once before the run."""
+    table: str | None = None
+    """The table holding the users in a phpMyAdmin JSON export of several tables (a shell pattern:
+    WordPress ``*users``, whatever the table prefix); ``--table`` overrides it."""
 
     def to_mapping(self) -> Mapping:
         """The preset's mapping, validated."""

@@ -1,5 +1,6 @@
-"""WordPress ``wp_users`` (a CSV/JSON dump of the table): ``user_pass`` is phpass ``$P$``, a bare md5
-(very old installs), bcrypt ``$2y$`` (plugins), or 6.8's ``$wp$2y$`` (bcrypt over an HMAC-SHA384
+"""WordPress ``wp_users`` (a CSV/JSON dump of the table, or phpMyAdmin's JSON export of the table or of
+the whole database, where the table named ``*users`` is read): ``user_pass`` is phpass ``$P$``, a bare
+md5 (very old installs), bcrypt ``$2y$`` (plugins), or 6.8's ``$wp$2y$`` (bcrypt over an HMAC-SHA384
 pre-hash, which Gigya cannot verify: named with its own message)."""
 
 from gigya_migrate.flows.presets import Preset
@@ -7,7 +8,9 @@ from gigya_migrate.flows.presets import Preset
 PRESET = Preset(
     name="wordpress",
     title="WordPress",
-    exports="wp_users table as CSV or JSON (ID, user_login, user_pass, user_email, user_registered, ...)",
+    exports="wp_users table as CSV or JSON (ID, user_login, user_pass, user_email, user_registered, ...), "
+            "or phpMyAdmin's JSON export of it or of the whole database",
+    table="*users",  # $table_prefix . 'users': wp_users, or wp123_users with another prefix
     mapping={
         "login_id": "user_email",
         "email_verified": False,  # WordPress does not record that an address was verified
