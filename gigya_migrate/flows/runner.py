@@ -422,15 +422,16 @@ def _rate_limited(value: Any) -> bool:
 class _ErrorSink:
     """The error output: each failed input record + errorCode/errorMessage/errorStep."""
 
-    def __init__(self, path, fmt: str, append: bool) -> None:
+    def __init__(self, path, fmt: str, append: bool, *, drop_if_empty: bool = False) -> None:
         from gigya_migrate.flows.steps import open_writer  # steps imports this module
 
-        self.path = path
+        self.path, self.dropped, self._drop = path, False, drop_if_empty and not append
         self._writer = open_writer(path, format=fmt, append=append) if path else None
 
     def write(self, record: dict, result: RecordResult) -> None:
         if self._writer is None:
             return
+        self._drop = False
         row = {k: v for k, v in record.items() if k not in ERROR_FIELDS}
         row.update(errorCode=result.error_code, errorMessage=result.message, errorStep=result.step)
         self._writer.write(row)
@@ -442,6 +443,9 @@ class _ErrorSink:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+            if self._drop:  # a dry run that failed nothing leaves no empty error file behind
+                Path(self.path).unlink(missing_ok=True)
+                self.dropped = True
 
 
 class _Progress:
@@ -826,7 +830,7 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
                           retry_failed=options.resume and options.retry_failed)
         report.journal_path = str(options.journal_path)
     append = bool(options.resume and not options.dry_run)
-    sink = _ErrorSink(options.errors_path, options.errors_format, append)
+    sink = _ErrorSink(options.errors_path, options.errors_format, append, drop_if_empty=options.dry_run)
     report.errors_path = str(options.errors_path) if options.errors_path else None
     t0 = time.monotonic()
     interrupted = completed = False
@@ -847,6 +851,7 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
         try:
             report.journal_totals = journal.totals() if temp_dir is None else {}
             _close(sink, journal, finished=completed)
+            report.errors_path = None if sink.dropped else report.errors_path
         finally:
             if temp_dir is not None:
                 temp_dir.cleanup()

@@ -27,3 +27,31 @@ def test_mapping_init_reads_standard_input_like_import():
 def test_mapping_init_of_empty_standard_input_is_refused_by_name():
     result = CliRunner().invoke(main, ["mapping", "init", "--from", "auth0", "-"], input="")
     assert result.exit_code == 2 and "standard input holds no records the auth0 preset can read" in result.output
+
+
+CLEAN = "email,given_name\nzoe@cognito.example,Zoë\nana@cognito.example,Ana\n"
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_clean_dry_run_leaves_only_its_report_from_a_file_or_standard_input(tmp_path):
+    (tmp_path / "users.csv").write_text(CLEAN, encoding="utf-8")
+    (tmp_path / "users.dry-run.errors.jsonl").write_text('{"stale": "from an earlier dry run"}\n')
+    from_file = CliRunner().invoke(main, ["import", "users.csv", "--from", "cognito", "--dry-run"])
+    from_stdin = CliRunner().invoke(main, ["import", "-", "--from", "cognito", "--dry-run"], input=CLEAN)
+    for result in (from_file, from_stdin):
+        assert result.exit_code == 0 and "2 would be written, 0 failed" in result.output, result.output
+    assert _files(tmp_path) == ["stdin.dry-run.report.json", "users.csv", "users.dry-run.report.json"]
+    report = json.loads((tmp_path / "stdin.dry-run.report.json").read_text())
+    assert report["errors"] is None  # the report names no error file that does not exist
+
+
+def test_a_dry_run_that_fails_records_keeps_them_in_its_error_file(tmp_path):
+    text = CLEAN + "not-an-email,Bad\n"
+    result = CliRunner().invoke(main, ["import", "-", "--from", "cognito", "--dry-run"], input=text)
+    assert result.exit_code == 0 and "1 failed" in result.output, result.output
+    [line] = (tmp_path / "stdin.dry-run.errors.jsonl").read_text().splitlines()
+    assert json.loads(line)["email"] == "not-an-email"
+    assert json.loads((tmp_path / "stdin.dry-run.report.json").read_text())["errors"] == "stdin.dry-run.errors.jsonl"
