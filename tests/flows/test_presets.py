@@ -506,3 +506,31 @@ def test_the_import_command_mapping_init_prints_reads_a_headerless_firebase_csv(
     assert bare.exit_code == 2 and "is the first row a header?" in bare.output, bare.output
     first = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert first[3] and first[3] not in bare.output and first[4] not in bare.output  # its hash and salt
+
+
+def _up_front_total(output):
+    return sum(int(line.split()[1].replace(",", "")) for line in output.splitlines()
+               if line.startswith("note: ") and "WITHOUT a password" in line)
+
+
+def _summary_total(output):
+    summary = next(line for line in output.splitlines() if line.startswith("import:"))
+    return int(summary.split("; ")[1].split()[0])
+
+
+def test_django_up_front_notes_count_the_unusable_passwords_the_summary_counts(tmp_path):
+    path, ex = django_dumpdata(tmp_path, rng(14))
+    result = invoke("import", path, "--from", "django", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "1 of the 12 records will be imported WITHOUT a password. Their Django password is unusable" \
+        in result.output
+    assert _up_front_total(result.output) == _summary_total(result.output) == sum(ex.passwordless.values()) == 5
+
+
+def test_reasons_no_advice_covers_get_their_own_up_front_line(tmp_path):
+    rows, ex = wordpress_rows(rng(15))
+    rows[0]["user_pass"] = ""  # an empty hash: no advice of the preset speaks of it
+    path = write_csv(tmp_path / "wp_users.csv", WP_HEADER, rows)
+    result = invoke("import", path, "--from", "wordpress", "--dry-run")
+    assert "1 more of the 5 records will be imported WITHOUT a password (empty hash 1)" in result.output
+    assert _up_front_total(result.output) == _summary_total(result.output) == 2

@@ -46,12 +46,21 @@ class Preset:
         return Mapping.model_validate(self.mapping)
 
     def notices(self, total: int, reasons: Counter) -> list[str]:
-        """The up-front messages for ``reasons`` (passwordless reason -> count) among ``total`` records."""
-        found = []
+        """The up-front messages for ``reasons`` (passwordless reason -> count) among ``total`` records.
+
+        Their counts add up to the run summary's "without a password": reasons no advice covers (an
+        empty hash...) get a line of their own once any advice is said."""
+        found, advised = [], set()
         for prefix, text in self.advice.items():
-            count = sum(n for reason, n in reasons.items() if reason.startswith(prefix))
-            if count:
+            matched = {reason for reason in reasons if reason.startswith(prefix)}
+            advised |= matched
+            if count := sum(reasons[reason] for reason in matched):
                 found.append(f"{count:,} of the {total:,} records will be imported WITHOUT a password. {text}.")
+        rest = {reason: n for reason, n in reasons.items() if reason not in advised and n}
+        if found and rest:
+            listed = ", ".join(f"{reason} {n:,}" for reason, n in sorted(rest.items()))
+            found.append(f"{sum(rest.values()):,} more of the {total:,} records will be imported WITHOUT a password "
+                         f"({listed}).")
         return found
 
 

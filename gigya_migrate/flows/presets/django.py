@@ -31,5 +31,8 @@ PRESET = Preset(
     advice={
         "unsupported scheme": "Some Django hashes use a hasher Gigya cannot import (named in the summary: argon2, "
                               "bcrypt_sha256, scrypt, crypt): send those users password resets",
+        "unusable password": "Their Django password is unusable ('!', set_unusable_password(): users who sign in "
+                             "through another backend such as social login, or who never set one): there is no "
+                             "password to keep; they sign in as before, or set one with a password reset",
     },
 )
