@@ -199,7 +199,7 @@ class Views:
             "hash</a> <span class=\"muted small\">(shown only when asked)</span></p>")
         sections = [
             ("Account", table(["field", "value"], facts)),
-            ("Login IDs", _pre({"loginIDs": stored.get("loginIDs"), "emails": stored.get("emails")})),
+            ("Login IDs", _pre(self._login_ids(site, uid))),
             ("Password", f"<div id=\"password\">{table(['field', 'value'], password_rows, css='password')}</div>"
                          + reveal_link),
             ("Profile", _pre(stored.get("profile") or {})),
@@ -208,6 +208,12 @@ class Views:
         audit = f"<p><a href=\"{esc(_url('audit', site=site, uid=uid))}\">This account's audit log</a></p>"
         body = "".join(f"<section><h2>{esc(t)}</h2>{c}</section>" for t, c in sections)
         return _console(f"account {uid}", body + audit, "accounts", site)
+
+    def _login_ids(self, site: str, uid: str) -> dict:
+        """``loginIDs`` and ``emails`` as accounts.getAccountInfo returns them, a group the account
+        does not have (an empty ``emails``: a username-only account) left out rather than shown null."""
+        shown = self.backend.get_account_info(site, uid, include="loginIDs,emails")
+        return {key: shown[key] for key in ("loginIDs", "emails") if shown.get(key)}
 
     # -- audit log ---------------------------------------------------------------------------
     def audit(self, site: str, *, endpoint: str = "", uid: str = "", errors_only: bool = False,

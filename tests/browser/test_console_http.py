@@ -93,3 +93,33 @@ def test_right_token_sets_a_strict_httponly_cookie_and_redirects(locked):
     page = session.get(f"{locked.url}{first.headers['Location']}", timeout=30)
     assert page.status_code == 200 and "account(s) match" in page.text
     assert session.get(f"{locked.url}/__mock__/state", timeout=30).status_code == 200  # same cookie, same rule
+
+
+def _login_ids_section(server, uid):
+    import html
+    import json
+
+    page = requests.get(f"{server.url}/__mock__/ui/account", params={"site": defaults.DEFAULT_API_KEY, "uid": uid},
+                        timeout=30).text
+    section = re.search(r"<h2>Login IDs</h2>\s*<pre>(.*?)</pre>", page, re.S).group(1)
+    return json.loads(html.unescape(section))
+
+
+def test_account_login_ids_are_shown_as_get_account_info_returns_them(gigya_server):
+    import json
+
+    from gigya_migrate.client import GigyaClient
+
+    with GigyaClient(defaults.DEFAULT_API_KEY, user_key=defaults.DEFAULT_USER_KEY, secret=defaults.DEFAULT_SECRET,
+                     base_url=gigya_server.url) as client:
+        client.call("accounts.importFullAccount", UID="username-only", loginIDs=json.dumps({"username": "olduser"}))
+        client.call("accounts.importFullAccount", UID="with-email", loginIDs=json.dumps({"emails": ["a@b.example"]}),
+                    emails=json.dumps({"verified": ["a@b.example"]}))
+        for uid in ("username-only", "with-email"):
+            info = client.call("accounts.getAccountInfo", UID=uid, include="loginIDs,emails")
+            shown = _login_ids_section(gigya_server, uid)
+            # the console's copy of getAccountInfo's groups, an empty one left out (never "emails": null)
+            assert shown == {k: info[k] for k in ("loginIDs", "emails") if info[k]}, uid
+    assert _login_ids_section(gigya_server, "username-only") == {
+        "loginIDs": {"emails": [], "unverifiedEmails": [], "username": "olduser"}}
+    assert _login_ids_section(gigya_server, "with-email")["emails"]["verified"] == ["a@b.example"]
