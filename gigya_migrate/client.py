@@ -43,6 +43,7 @@ from requests.structures import CaseInsensitiveDict
 
 from gigya_migrate import __version__
 from gigya_migrate.datacenters import api_url, domain_for, normalize_method
+from gigya_migrate.http_wire import ClientAdapter, form_encode
 from gigya_migrate.loopback import is_loopback_url, refuse_clear_secret
 from gigya_migrate.errors import (
     AlreadyExists,
@@ -142,7 +143,7 @@ def _replay_safe(method: str, params: Mapping[str, Any]) -> bool:
 
 def _pooled_session(pool_size: int) -> requests.Session:
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    adapter = ClientAdapter(pool_connections=4, pool_maxsize=pool_size)  # one write per call: see http_wire
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = f"gigya-migrate/{__version__}"
@@ -332,7 +333,7 @@ class GigyaClient:
         # the form body encoded once, here: what requests would send, without its per-call checks
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         try:
-            response = self._post(url, urllib.parse.urlencode(data), headers)
+            response = self._post(url, form_encode(data), headers)
         except requests.ConnectTimeout as exc:
             raise GigyaTimeout(f"connect timeout: {exc}", method=method, maybe_applied=False) from None
         except requests.Timeout as exc:
