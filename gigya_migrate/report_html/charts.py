@@ -104,8 +104,8 @@ def validation_chart(algorithms: Mapping[str, Mapping[str, int]]) -> str:
 def rehash_history_chart(series: Mapping[str, Iterable[tuple[datetime, float]]]) -> str:
     """Share re-hashed (0-100 %) per algorithm over days (``status`` history)."""
     drawn = {name: list(points) for name, points in series.items() if points}
-    if not drawn or sum(len(points) for points in drawn.values()) < 2:
-        return ""
+    if max((len(points) for points in drawn.values()), default=0) < 2:
+        return ""  # one run gives one dot per algorithm, not a line: the page says "one run so far"
     chart = _chart("DateTimeLine", "Share of imported users re-hashed, per legacy algorithm (%)",
                    range=(0, 100), y_title="% re-hashed", x_label_rotation=25,
                    x_value_formatter=lambda when: when.strftime("%Y-%m-%d"))

@@ -311,8 +311,9 @@ def _history(document: Mapping[str, Any]) -> str:
     from gigya_migrate.flows.status_history import rehash_shares
 
     shares = rehash_shares(history)
-    chart = _chart(charts.rehash_history_chart(shares)) or "<p class=\"muted\">One run so far: the line starts with " \
-                                                             "the next run.</p>"
+    chart = _chart(charts.rehash_history_chart(shares)) or (
+        f"<p class=\"muted\" id=\"one-run\">One run so far ({esc(history[-1].get('at'))}): the re-hash share is "
+        "drawn over time from the next <code>status</code> run on.</p>")
     how = ("<p class=\"muted small\">Share re-hashed for algorithm <i>a</i> = 1 &minus; accounts still on <i>a</i> / "
            "the most accounts ever counted on <i>a</i> (the import). Each point is one <code>status</code> run.</p>")
     rows = [(r.get("at"), r.get("total", 0), r.get("rehashed", 0), r.get("legacy", 0)) for r in history[-30:]]

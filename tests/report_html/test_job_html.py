@@ -111,6 +111,8 @@ def test_status_html_and_history(cli, gigya_server, site_args, tmp_path, read_pa
     history = tmp_path / "history.sqlite"
     first = cli("status", "--history", history, "--html", tmp_path / "s1.html", *site_args)
     assert first.exit_code == 0, first.output
+    one = read_page(tmp_path / "s1.html")
+    assert "One run so far (" in one.text and "Share of imported users re-hashed" not in one.html
     md5_users = [a for a in gigya_server.accounts(gigya_server_key()).all()
                  if a["password"].get("hashSettings", {}).get("algorithm") == "md5"]
     assert len(md5_users) == 3

@@ -96,3 +96,12 @@ def test_charts_are_empty_without_data():
     assert charts.throughput_chart([{"seconds": 0, "ok": 0, "failed": 0}]) == ""
     assert charts.steps_chart([]) == "" and charts.validation_chart({}) == ""
     assert charts.rehash_history_chart({"md5": []}) == ""
+
+
+def test_one_status_run_draws_no_line_of_dots_whatever_its_algorithms():
+    # one run with two legacy algorithms: three one-point series (md5, bcrypt, all legacy), one instant
+    shares = rehash_shares([_row(1, {"md5": 100, "bcrypt": 50, "pbkdf2": 10})])
+    assert sum(len(points) for points in shares.values()) == 3
+    assert charts.rehash_history_chart(shares) == ""
+    two = rehash_shares([_row(1, {"md5": 100}), _row(2, {"md5": 60})])
+    assert charts.rehash_history_chart(two).startswith("<svg")
