@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass
@@ -132,8 +133,16 @@ def merge_profile(name: str, path: Path, explicit: Mapping[str, Any]) -> dict[st
     return merged
 
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""What ``sites add`` accepts as a profile name: typed bare as ``--site NAME`` and written as a bare
+TOML key (no quoting in the shell or in the file); letters, digits, ``-`` and ``_``."""
+
+
 def write_profile(path: Path, name: str, settings: Mapping[str, Any]) -> None:
     """Add (or replace) ``[sites.NAME]`` in the config file; the settings hold no secret, by construction."""
+    if not NAME.fullmatch(name):
+        raise ProfileError(f"site name {name!r} is not a simple name: use ASCII letters, digits, '-' and '_' "
+                           "(starting with a letter or digit, at most 64), e.g. prod-eu or staging_us1")
     if "secret" in settings:
         raise ProfileError("a profile never holds the secret itself: give secret_env or secret_file")
     _checked(path, name, dict(settings))
@@ -199,7 +208,7 @@ def _read_secret_file(name: str, path: Path) -> str:
 
 
 def _toml_key(name: str) -> str:
-    return name if name.replace("-", "").replace("_", "").isalnum() else _toml_value(name)
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_value(name)  # TOML bare keys are ASCII only
 
 
 def _toml_value(value: Any) -> str:

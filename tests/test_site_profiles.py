@@ -158,3 +158,19 @@ def test_site_and_mock_together_are_refused(config):
 def test_every_site_command_takes_a_profile(command, options):
     help_text = _cli(command, "--help").output
     assert all(option in help_text for option in options), command
+
+
+@pytest.mark.parametrize("name", ["prod eu", 'a"b', "eu.prod", "", "ümlaut", "-x", "a" * 65, "line\nbreak"])
+def test_sites_add_refuses_a_name_that_is_not_a_simple_identifier(config, name):
+    config.write_text('[sites.kept]\napi_key = "4_kept"\n')
+    result = _cli("sites", "add", "--api-key", "4_abc", "--", name)  # -- : a name that looks like an option
+    assert result.exit_code == 2, result.output
+    assert "is not a simple name: use ASCII letters, digits, '-' and '_'" in result.output
+    assert config.read_text() == '[sites.kept]\napi_key = "4_kept"\n'  # the file is left as it was
+    assert list(load_profiles(config)) == ["kept"]
+
+
+@pytest.mark.parametrize("name", ["prod-eu", "staging_us1", "EU2", "a" * 64])
+def test_sites_add_writes_a_simple_name_as_a_bare_key(config, name):
+    assert _cli("sites", "add", name, "--api-key", "4_abc").exit_code == 0
+    assert config.read_text().startswith(f"[sites.{name}]\n") and list(load_profiles(config)) == [name]

@@ -71,6 +71,8 @@ def list_command() -> None:
 def add_command(name, api_key, data_center, base_url, user_key, secret_env, secret_file, sign_requests) -> None:
     """Add or replace the profile NAME. The secret is referenced (--secret-env / --secret-file), never stored.
 
+    NAME is a simple name: ASCII letters, digits, '-' and '_' (prod-eu, staging_us1).
+
     \b
     Example:
       gigya-migrate sites add prod-eu --api-key 4_abc --data-center eu1 --user-key AKxxx \\
