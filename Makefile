@@ -11,7 +11,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# setuptools' "Editable installation" notice (a flat layout gets its meta-path finder) is information
+	@# only, yet pip shows it even with --quiet: filtered by its message, for this one command
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
 test: $(STAMP) browser node-sdk
