@@ -65,7 +65,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -707,13 +706,9 @@ class _Run:
     def execute(self, records: Iterable[Any], journal: Journal, sink: _ErrorSink) -> None:
         """The main loop: read, prepare, submit under a bounded window, collect."""
         window = 2 * max(1, self.options.concurrency)
-        in_flight: dict[Future, _Item] = {}
-        # finished futures arrive here (one put per record) instead of polling every future in
-        # flight with concurrent.futures.wait, which costs O(window) lock round trips per record
-        finished: queue.Queue[Future] = queue.Queue()
         batch: list[_Item] = []
         last_checkpoint = time.monotonic()
-        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency), thread_name_prefix=self.name)
+        workers = _Workers(max(1, self.options.concurrency), self.name, self._process)
 
         def checkpoint_and_submit() -> None:
             nonlocal last_checkpoint
@@ -721,27 +716,18 @@ class _Run:
             journal.checkpoint()  # pending marks are durable before any call is made
             last_checkpoint = time.monotonic()
             for item in batch:
-                future = pool.submit(self._process, item)
-                in_flight[future] = item
-                future.add_done_callback(finished.put)
+                workers.submit(item)
             batch.clear()
 
         def collect(block: bool) -> None:
-            if not in_flight:
+            if not workers.in_flight:
                 return
-            try:
-                done = [finished.get(block=block)]  # a blocking get still lets Ctrl+C through
-            except queue.Empty:
-                return
-            while not finished.empty():
-                done.append(finished.get_nowait())
             raised = None
-            for future in done:
-                item = in_flight.pop(future)
-                if future.exception() is not None:  # Ctrl-C in a worker, or a bug: the record stays pending
-                    raised = raised or future.exception()
-                elif future.result() is not None:
-                    self._collected(item, future.result(), journal, sink)
+            for item, result, error in workers.take(block):  # a blocking take still lets Ctrl+C through
+                if error is not None:  # Ctrl-C in a worker, or a bug: the record stays pending
+                    raised = raised or error
+                elif result is not None:
+                    self._collected(item, result, journal, sink)
             if raised is not None:
                 raise raised  # after the other finished records are journaled
 
@@ -766,17 +752,17 @@ class _Run:
                 ):
                     checkpoint_and_submit()
                 collect(block=False)
-                while len(in_flight) >= window:
+                while workers.in_flight >= window:
                     collect(block=True)
             checkpoint_and_submit()
-            while in_flight:
+            while workers.in_flight:
                 collect(block=True)
         except BaseException:
             self.report.interrupted = True
-            self._drain(pool, in_flight, journal, sink)
+            self._drain(workers, journal, sink)
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            workers.shutdown()
         sink.flush()  # error lines reach the file before their records are marked failed
         journal.checkpoint()
 
@@ -788,21 +774,87 @@ class _Run:
             self._tally(item.record)
         self._finish(item.seq, item.key, item.original, result, journal, sink)
 
-    def _drain(self, pool: ThreadPoolExecutor, in_flight: dict[Future, _Item], journal: Journal,
-               sink: _ErrorSink) -> None:
+    def _drain(self, workers: _Workers, journal: Journal, sink: _ErrorSink) -> None:
         """Stop the workers (no call starts any more, waits end at once), let calls on the wire
         finish and journal what finished; records that did not finish stay pending."""
         self.throttle.stop()
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.shutdown()
         try:
-            for future, item in list(in_flight.items()):
-                del in_flight[future]
-                if not future.cancelled() and future.exception() is None and future.result() is not None:
-                    self._collected(item, future.result(), journal, sink)
+            for item, result, error in workers.take(block=False):
+                if error is None and result is not None:
+                    self._collected(item, result, journal, sink)
         except Exception:  # noqa: BLE001 - the error output or journal is failing: what is left stays pending
             pass  # the error that stopped the run is the one to raise
         sink.flush()
         journal.checkpoint()
+
+
+class _Workers:
+    """The worker threads of a run: items go in through one ``SimpleQueue`` and come back as
+    ``(item, result, exception)`` through another.
+
+    What ``ThreadPoolExecutor`` + ``Future`` + a done-callback queue did, with less per record: no
+    Future, Condition or callback, and queues that take no Python lock (an import hands a record
+    over twice per call, from dozens of threads). Threads start as items come, up to ``size``.
+    """
+
+    def __init__(self, size: int, name: str, work: Callable[[_Item], RecordResult | None]) -> None:
+        self._size, self._name, self._work = size, name, work
+        self._todo: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[_Item, RecordResult | None, BaseException | None]] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self.in_flight = 0
+        """Items submitted and not yet taken back (running, waiting, or finished but not taken)."""
+
+    def submit(self, item: _Item) -> None:
+        """Queue ``item`` for the next free worker (starting one if all are busy)."""
+        self.in_flight += 1
+        if len(self._threads) < min(self._size, self.in_flight):
+            thread = threading.Thread(target=self._loop, name=f"{self._name}_{len(self._threads)}")
+            thread.start()
+            self._threads.append(thread)
+        self._todo.put(item)
+
+    def take(self, block: bool) -> list[tuple[_Item, RecordResult | None, BaseException | None]]:
+        """Every finished item now (waiting for the first one if ``block``; none if nothing runs)."""
+        taken = []
+        try:
+            if block and self.in_flight:
+                taken.append(self.wait())
+            while True:
+                taken.append(self._done.get_nowait())
+        except queue.Empty:
+            pass
+        self.in_flight -= len(taken)
+        return taken
+
+    def wait(self) -> tuple[_Item, RecordResult | None, BaseException | None]:
+        """The next finished item, waiting for it (a signal interrupts the wait)."""
+        return self._done.get()
+
+    def shutdown(self) -> None:
+        """Items not started yet are dropped (their records stay pending); calls running end as
+        they do, then the threads end. Finished items can still be ``take``n."""
+        while True:
+            try:
+                self._todo.get_nowait()
+            except queue.Empty:
+                break
+            self.in_flight -= 1
+        for _ in self._threads:
+            self._todo.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+    def _loop(self) -> None:
+        while (item := self._todo.get()) is not None:
+            try:
+                result = self._work(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+                self._done.put((item, None, exc))
+            else:
+                self._done.put((item, result, None))
 
 
 def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None], transforms: Sequence[Step] = (),
