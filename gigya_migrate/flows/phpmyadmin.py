@@ -3,7 +3,8 @@
 phpMyAdmin (Export -> Format: JSON, its ``ExportJson`` plugin) writes one top-level array: a header
 object, then per database a ``{"type": "database", "name": ...}`` object and per table
 ``{"type": "table", "name": ..., "database": ..., "data": [{row}, ...]}``, each row an object of
-column -> value (strings, ``null`` for SQL NULL)::
+column -> value (strings, ``null`` for SQL NULL); the export of a query's results holds one
+``{"type": "raw", "data": [...]}`` instead (read as the table ``RAW``)::
 
     [
     {"type":"header","version":"5.2.1","comment":"Export to JSON plugin for PHPMyAdmin"},
@@ -32,7 +33,11 @@ from gigya_migrate.flows.runner import BadRecord
 if TYPE_CHECKING:  # the parser lives with the other readers
     from gigya_migrate.flows.steps import _ArrayParser
 
-__all__ = ["choose_table", "is_header", "list_tables", "rows", "table_to_read"]
+__all__ = ["RAW", "choose_table", "is_header", "list_tables", "rows", "table_to_read"]
+
+RAW = "raw-query"
+"""The name given to the rows of an exported SQL query (``{"type": "raw", "data": [...]}``: phpMyAdmin's
+export of a query's results), which have no table name."""
 
 
 def is_header(value: object) -> bool:
@@ -76,8 +81,9 @@ def _element(parser: "_ArrayParser", table: str | None) -> Iterator[dict | BadRe
             yield key if isinstance(key, BadRecord) else parser._bad("expected ':' after a member name")
             return
         parser._pos += 1
-        if key == "data" and meta.get("type") == "table" and parser._peek() == "[":
-            yield from _table_rows(parser, str(meta.get("name")), table)
+        if key == "data" and meta.get("type") in ("table", "raw") and parser._peek() == "[":
+            name = str(meta.get("name")) if meta.get("type") == "table" else RAW
+            yield from _table_rows(parser, name, table)
         else:
             meta[key] = parser._decode()
             if isinstance(meta[key], BadRecord):

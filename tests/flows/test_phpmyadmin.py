@@ -140,3 +140,16 @@ def test_standard_input_and_mapping_init_read_the_users_table(tmp_path):
     assert init.exit_code == 0, init.output
     assert "read 2 record(s) of wordpress.json" in init.output
     assert "# not mapped (columns of wordpress.json): user_activation_key" in init.output
+
+
+def test_the_export_of_a_query_result_is_read_as_its_one_table(tmp_path):
+    # phpMyAdmin's exportRawQuery: {"type": "raw", "data": [...]} with no table name
+    text = phpmyadmin_json("wordpress", {"wp_users": users()})
+    head = text.index('{"type":"table"')
+    text = text[:head] + text[head:].replace('{"type":"table","name":"wp_users","database":"wordpress",',
+                                             '{"type":"raw",', 1)
+    path = tmp_path / "query.json"
+    path.write_text(text, encoding="utf-8")
+    assert list_tables(path) == {"raw-query": 2} and list(read_records(path)) == users()
+    result = invoke("import", path, "--from", "wordpress", "--dry-run")
+    assert result.exit_code == 0 and "2 records in, 2 would be written" in result.output, result.output
