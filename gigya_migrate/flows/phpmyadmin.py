@@ -76,11 +76,10 @@ def _element(parser: "_ArrayParser", table: str | None) -> Iterator[dict | BadRe
     parser._pos += 1
     meta: dict = {}
     while (char := parser._peek()) == '"':
-        key = parser._decode()
-        if isinstance(key, BadRecord) or parser._peek() != ":":
-            yield key if isinstance(key, BadRecord) else parser._bad("expected ':' after a member name")
+        key = parser.member_name()
+        if isinstance(key, BadRecord):
+            yield key
             return
-        parser._pos += 1
         if key == "data" and meta.get("type") in ("table", "raw") and parser._peek() == "[":
             name = str(meta.get("name")) if meta.get("type") == "table" else RAW
             yield from _table_rows(parser, name, table)

@@ -399,16 +399,25 @@ class _ArrayParser:
         else:
             yield from self.items()
 
+    def member_name(self) -> Any:
+        """The next member name of an object, its ':' read too; a ``BadRecord`` where the syntax breaks."""
+        key = self._decode()
+        if isinstance(key, BadRecord):
+            return key
+        if self._peek() != ":":
+            return self._bad("expected ':' after a member name")
+        self._pos += 1
+        return key
+
     def _wrapped(self) -> Iterator[dict | BadRecord]:
         """Skip members of the top-level object up to the records array (``RECORD_KEYS``), then read it."""
         self._pos += 1
         seen = []
         while (char := self._peek()) == '"':
-            key = self._decode()
-            if isinstance(key, BadRecord) or self._peek() != ":":
-                yield key if isinstance(key, BadRecord) else self._bad("expected ':' after a member name")
+            key = self.member_name()
+            if isinstance(key, BadRecord):
+                yield key
                 return
-            self._pos += 1
             if key in RECORD_KEYS and self._peek() == "[":
                 yield from self.items()
                 return
