@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from mock_gigya import input_checks, lite, passwords, registration, schema, sessions, webhooks
@@ -501,7 +501,7 @@ def _dispatch(backend: Backend, name: str, params: dict, headers: Mapping[str, s
     caller = authenticate(backend, name, params, headers=headers, url=url, client_allowed=method.client_allowed,
                           secure_channel=secure_channel)
     if remote_addr:
-        caller = replace(caller, source_ip=remote_addr)
+        caller = Caller(caller.api_key, caller.mode, caller.user_key, remote_addr)  # dataclasses.replace is slower
     decoded = _decode_params(method, params)
     with backend.uid_limits.call(backend, caller.api_key, name, decoded):  # off unless site option uidLimits
         return method.handler(backend, caller, decoded) or {}

@@ -239,14 +239,10 @@ class FaultInjector:
             return Decision()
         delay = self._latency()
         draw = self._rng.random()
-        for probability, fault in (
-            (config.rate_limit_prob, Fault("error", error_code=RATE_LIMITED)),
-            (config.error_prob, Fault("error", error_code=config.error_code)),
-            (config.timeout_prob, Fault("timeout")),
-            (config.drop_prob, Fault("drop")),
-        ):
-            if draw < probability:
-                return Decision(delay, fault)
+        for probability, kind in ((config.rate_limit_prob, "rate"), (config.error_prob, "error"),
+                                  (config.timeout_prob, "timeout"), (config.drop_prob, "drop")):
+            if draw < probability:  # the Fault is made only when drawn: most calls draw none
+                return Decision(delay, _drawn_fault(kind, config))
             draw -= probability
         return Decision(delay)
 
@@ -254,6 +250,14 @@ class FaultInjector:
         config = self._random
         jitter = self._rng.uniform(0.0, config.jitter) if config.jitter else 0.0
         return config.latency + jitter
+
+
+def _drawn_fault(kind: str, config: Any) -> Fault:
+    if kind == "rate":
+        return Fault("error", error_code=RATE_LIMITED)
+    if kind == "error":
+        return Fault("error", error_code=config.error_code)
+    return Fault(kind)
 
 
 def _camel(values: dict[str, Any]) -> dict[str, Any]:
