@@ -463,11 +463,12 @@ class Backend:
             raise MockGigyaError(403005, details=f"No account with UID {uid!r} on this site", uid=uid)
         return doc
 
-    def _save(self, api_key: str, doc: dict) -> None:
+    def _save(self, api_key: str, doc: dict, *, new: bool = False) -> None:
+        """Store ``doc``; ``new`` when the caller's transaction found no account with its UID."""
         if (delay := self.search_index.delay_ms(self, api_key)) > 0:  # site option searchDelaySeconds
             before = self.store.get_account(api_key, doc["UID"])
             self.search_index.note_write(self, api_key, doc["UID"], before, doc, delay)
-        self.store.put_account(api_key, doc, login_ids=_login_ids_of(doc), identities=_identities_of(doc))
+        self.store.put_account(api_key, doc, login_ids=_login_ids_of(doc), identities=_identities_of(doc), new=new)
 
     def _check_unique(self, api_key: str, doc: dict, uid: str) -> None:
         for login_id in _login_ids_of(doc):
@@ -523,7 +524,7 @@ class Backend:
             self._apply_import(doc, fields, new=existing is None, site=site)
             moved = self._resolve_identity_conflicts(api_key, doc, params.get("handleIdentityConflicts") or "error")
             self._check_unique(api_key, doc, uid)
-            self._save(api_key, doc)
+            self._save(api_key, doc, new=existing is None)
         # HELP: identityConflicts is returned on success too when there were conflicts.
         return {"UID": uid, **({"identityConflicts": moved} if moved else {})}
 

@@ -21,10 +21,14 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mock_gigya.errors import ERROR_MESSAGES
+
+_UNINTERRUPTED_SECONDS = 1.0
+"""Waits up to this long sleep without watching for :meth:`FaultInjector.interrupt`."""
 
 __all__ = ["Decision", "Fault", "FaultInjector", "FAULT_MESSAGES"]
 
@@ -202,8 +206,16 @@ class FaultInjector:
             return decision
 
     def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` unless the owner is shutting down (servers call :meth:`interrupt`)."""
-        if seconds > 0:
+        """Sleep ``seconds`` unless the owner is shutting down (servers call :meth:`interrupt`).
+
+        A short wait (injected latency) is a plain sleep: waiting on the shared Event made every
+        sleeping call re-take one lock when it woke (64 connections queued on it); only a long
+        wait (a timeout fault) has to be cut short by :meth:`interrupt`."""
+        if seconds <= 0 or self._stopping.is_set():
+            return
+        if seconds <= _UNINTERRUPTED_SECONDS:
+            time.sleep(seconds)
+        else:
             self._stopping.wait(seconds)
 
     def interrupt(self) -> None:

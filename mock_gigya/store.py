@@ -283,8 +283,13 @@ class Store:
         rows = self._query("SELECT doc FROM accounts WHERE api_key = ? AND uid = ?", (api_key, uid))
         return json.loads(rows[0][0]) if rows else None
 
-    def put_account(self, api_key: str, doc: dict, *, login_ids: list[str], identities: list[tuple[str, str]]) -> None:
+    def put_account(self, api_key: str, doc: dict, *, login_ids: list[str], identities: list[tuple[str, str]],
+                    new: bool = False) -> None:
         """Insert or update an account (keeping its ``seq``) with its login IDs and identities.
+
+        ``new``: the caller found no account with this UID in the same transaction, so there is no
+        row to update and no login ID, identity or index row of it to delete (delete_account removes
+        them with the account): it is inserted in half the statements.
 
         Raises ``sqlite3.IntegrityError`` when a login ID or identity belongs to another account:
         callers check first and report 403043 / 409001; this is the last line of defence.
@@ -292,7 +297,7 @@ class Store:
         uid = doc["UID"]
         row = (_dumps(doc), *_columns(doc))
         with self.tx() as conn:
-            updated = conn.execute(
+            updated = 0 if new else conn.execute(
                 "UPDATE accounts SET doc = ?, created_ts = ?, updated_ts = ? WHERE api_key = ? AND uid = ?",
                 (*row, api_key, uid),
             ).rowcount
@@ -301,17 +306,18 @@ class Store:
                     "INSERT INTO accounts (api_key, uid, doc, created_ts, updated_ts) VALUES (?, ?, ?, ?, ?)",
                     (api_key, uid, *row),
                 )
-            conn.execute("DELETE FROM login_ids WHERE api_key = ? AND uid = ?", (api_key, uid))
-            conn.executemany(
-                "INSERT INTO login_ids VALUES (?, ?, ?)", [(api_key, lid, uid) for lid in dict.fromkeys(login_ids)]
-            )
-            conn.execute("DELETE FROM identities WHERE api_key = ? AND uid = ?", (api_key, uid))
+            if not new:
+                for table in ("login_ids", "identities", "account_values"):
+                    conn.execute(f"DELETE FROM {table} WHERE api_key = ? AND uid = ?", (api_key, uid))
+            if login_ids:
+                conn.executemany(
+                    "INSERT INTO login_ids VALUES (?, ?, ?)", [(api_key, lid, uid) for lid in dict.fromkeys(login_ids)]
+                )
             if identities:  # most accounts have none: no statement to run
                 conn.executemany(
                     "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?)",
                     [(api_key, p, puid, uid) for p, puid in dict.fromkeys(identities)],
                 )
-            conn.execute("DELETE FROM account_values WHERE api_key = ? AND uid = ?", (api_key, uid))
             conn.executemany("INSERT INTO account_values VALUES (?, ?, ?, ?)", _index_rows(api_key, doc))
 
     def bulk_insert_accounts(self, api_key: str, docs: list[dict], login_ids: list[list[str]]) -> None:
