@@ -35,7 +35,8 @@ FLOOR = r'''
 from mock_gigya.server import MockServer
 BODY = {"callId": "0" * 32, "errorCode": 0, "statusCode": 200, "statusReason": "OK",
         "time": "2026-01-01T00:00:00.000Z", "apiVersion": 2, "UID": "u1"}
-server = MockServer(port=0, https_proxy=False, handle=lambda backend, method, params, **kw: (200, BODY)).bind()
+server = MockServer(port=0, https_proxy=False, handle=lambda backend, method, params, **kw: (200, BODY),
+                    loop=True).bind()  # the serving path of mock-gigya serve (mock_gigya/http_loop.py)
 print(f"floor on {server.url}", flush=True)
 server.serve_forever()
 '''

@@ -24,6 +24,7 @@ that server's own 500.
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import io
 import sqlite3
@@ -87,15 +88,30 @@ class MockApp:
             status, payload = self.control.handle_control(environ["REQUEST_METHOD"], path, _read_body(environ))
             return _reply(start_response, status, transport.json_bytes(payload), "application/json",
                           transport.http_date(self.control.backend))
-        answer = self._answer(environ, url, path)
-        if answer.delay:
-            self.control.faults.wait(answer.delay)
-        if answer.fault is not None and answer.fault.kind == "drop":
+        delay, drop, status, headers, body = self.api_reply(environ, url, path)
+        if delay:
+            self.control.faults.wait(delay)
+        if drop:
             raise DropConnection()
-        if answer.fault is not None and answer.fault.kind == "timeout":
-            self.control.faults.wait(self.control.faults.timeout_seconds)
-        return _reply(start_response, answer.status, answer.encoded(), answer.content_type,
-                      transport.http_date(self.control.backend))
+        start_response(status, headers)
+        return [body]
+
+    def api_reply(self, environ: dict, url: str | None = None,
+                  path: str | None = None) -> tuple[float, bool, str, list[tuple[str, str]], bytes]:
+        """An API call (not the console or control plane) answered without waiting: (seconds to wait
+        before answering: latency, plus timeout_seconds for a timeout fault; True to drop the
+        connection instead; status line; headers; body). The WSGI call and the event loop
+        (:mod:`mock_gigya.http_loop`) both enact it."""
+        if url is None or path is None:
+            url, path = _addressed(environ)
+        answer = self._answer(environ, url, path)
+        kind = answer.fault.kind if answer.fault is not None else None
+        delay = answer.delay + (self.control.faults.timeout_seconds if kind == "timeout" else 0.0)
+        body = answer.encoded()
+        headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(body))),
+                   ("Date", transport.http_date(self.control.backend))]
+        return delay, kind == "drop", _status_line(answer.status), headers, body
+
 
     def _answer(self, environ: dict, url: str, path: str) -> transport.Answer:
         length = _content_length(environ)
@@ -179,6 +195,47 @@ def _addressed(environ: dict) -> tuple[str, str]:
     default = "https" if transport.is_gigya_host(host) else environ.get("wsgi.url_scheme") or "http"
     scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or default).lower()
     return f"{scheme}://{host.lower()}{raw}", raw
+
+
+def wsgi_environ(command: str, target: str, version: str, headers: Any, body: Any, length: int,
+                 server_address: tuple, remote_addr: str, scheme: str = "http") -> dict:
+    """The WSGI environ of one request (``headers`` has ``get`` and ``items``; ``body`` is a reader
+    of ``length`` bytes); the threaded handler and the event loop both build it here."""
+    path, _, query = target.partition("?")
+    environ = {
+        "REQUEST_METHOD": command,
+        "PATH_INFO": unquote(path, "utf-8", "replace"),
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": headers.get("Content-Type", ""),
+        "CONTENT_LENGTH": str(length),
+        "SERVER_NAME": server_address[0],
+        "SERVER_PORT": str(server_address[1]),
+        "SERVER_PROTOCOL": version,
+        "REMOTE_ADDR": remote_addr,
+        "wsgi.input": body,
+        "wsgi.url_scheme": scheme,
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def response_bytes(status: str, headers: list, body: bytes, close: bool) -> bytes:
+    """Status line, headers (``Server``, ``Date`` unless given, ``Connection: close`` when closing)
+    and body of one answer, as one buffer: one write per answer."""
+    lines = [f"HTTP/1.1 {status}", f"Server: {_Handler.server_version}"]
+    if not any(name.lower() == "date" for name, _ in headers):
+        lines.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+    lines += [f"{name}: {value}" for name, value in headers]
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _http_version(version: str) -> tuple[int, int] | None:
@@ -318,50 +375,30 @@ class _Handler(BaseHTTPRequestHandler):
             return self.handle_expect_100()
         return True
 
+    prefix = b""  # what the event loop had read of a connection it handed over (mock_gigya/http_loop.py)
+
     def setup(self) -> None:
         super().setup()
+        if self.prefix:
+            self.rfile = io.BufferedReader(_Prefixed(self.prefix, self.rfile))
         # One small answer per request: without NODELAY, Nagle + the client's delayed ACK add ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _write(self, status: str, headers: list, body: bytes) -> None:
-        lines = [f"{self.protocol_version} {status}", f"Server: {self.server_version}"]
-        if not any(name.lower() == "date" for name, _ in headers):
-            lines.append(f"Date: {self.date_time_string()}")
-        lines += [f"{name}: {value}" for name, value in headers]
-        if self.close_connection:
-            lines.append("Connection: close")
         self.log_request(status.split(" ", 1)[0])
         try:  # status, headers and body in one write
-            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            self.wfile.write(response_bytes(status, headers, body, self.close_connection))
             self.wfile.flush()
         except OSError:  # the client went away (a timeout fault, or it gave up): nothing to answer
             self.close_connection = True
 
     def _environ(self) -> dict | None:
-        path, _, query = self.path.partition("?")
         body = self._body()
         if body is None:
             return None
-        return {
-            "REQUEST_METHOD": self.command,
-            "PATH_INFO": unquote(path, "utf-8", "replace"),
-            "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(body[1]),
-            "SERVER_NAME": self.server.server_address[0],
-            "SERVER_PORT": str(self.server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version,
-            "REMOTE_ADDR": self.client_address[0],
-            "wsgi.input": body[0],
-            "wsgi.url_scheme": "https" if self.tunnel_host else "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in self.headers.items()
-               if k.lower() not in ("content-type", "content-length")},
-        }
+        return wsgi_environ(self.command, self.path, self.request_version, self.headers, body[0], body[1],
+                            self.server.server_address, self.client_address[0],
+                            "https" if self.tunnel_host else "http")
 
     def _body(self) -> tuple[Any, int] | None:
         """(a reader, its length); a chunked body is read here (bounded); None if unreadable."""
@@ -433,15 +470,80 @@ class _Limited(io.RawIOBase):
         return data
 
 
+class _Prefixed(io.RawIOBase):
+    """Bytes already read from a connection, then the connection's own reader."""
+
+    def __init__(self, prefix: bytes, rest: Any) -> None:
+        self._prefix, self._rest = memoryview(prefix), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._rest.read1(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
+
+
 class _Server(ThreadingHTTPServer):
+    """The threaded server, or (``loop``) the event loop of :mod:`mock_gigya.http_loop` handing it
+    the connections it does not answer itself."""
+
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 512  # the default 5 refuses bursts of concurrent connects
 
-    def __init__(self, address: tuple[str, int], app: MockApp, verbose: bool = False, ca: Any = None) -> None:
+    def __init__(self, address: tuple[str, int], app: MockApp, verbose: bool = False, ca: Any = None,
+                 loop: bool = False) -> None:
         self.app, self.verbose, self.ca = app, verbose, ca
+        self.loop = loop and not verbose  # the access log is the threaded handler's
+        self._loop_stop = False
+        self._loop_done = threading.Event()
         super().__init__(address, _Handler)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        if not self.loop:
+            super().serve_forever(poll_interval)
+            return
+        from mock_gigya.http_loop import HttpLoop
+
+        self._loop_done.clear()
+        try:  # a shutdown() asked before the loop started is honoured, as BaseServer does
+            HttpLoop(self, wsgi_environ, response_bytes).run(poll_interval, lambda: self._loop_stop)
+        finally:
+            self._loop_stop = False
+            self._loop_done.set()
+
+    def shutdown(self) -> None:
+        if not self.loop:
+            super().shutdown()
+            return
+        self._loop_stop = True
+        self._loop_done.wait()
+
+    def handoff(self, sock: socket.socket, address: Any, prefix: bytes) -> None:
+        """A thread runs the threaded handler on a connection the loop read ``prefix`` of."""
+        def serve() -> None:
+            try:
+                handler = _Handler.__new__(_Handler)
+                handler.prefix = prefix
+                handler.__init__(sock, address, self)
+            except Exception:
+                self.handle_error(sock, address)
+            finally:
+                self.shutdown_request(sock)
+
+        threading.Thread(target=serve, name="mock-gigya-connection", daemon=True).start()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.verbose:
@@ -461,8 +563,12 @@ class MockServer(MockControl):
                  faults: FaultInjector | None = None, db_path: str = ":memory:", default_site: bool = True,
                  startup: Callable[[MockControl], None] | None = None,
                  handle: Callable[..., tuple[int, dict]] | None = None, verbose: bool = False,
-                 https_proxy: bool = True, ca_dir: str | None = None, control_token: str | None = None) -> None:
+                 https_proxy: bool = True, ca_dir: str | None = None, control_token: str | None = None,
+                 loop: bool | None = None) -> None:
         super().__init__(backend, faults, db_path=db_path, default_site=default_site, startup=startup)
+        # the event loop (mock_gigya/http_loop.py) by default with the mock's own handler; a test's
+        # handler may block (sleep, wait for an event), so it gets a thread per connection unless asked
+        self._loop = handle is None if loop is None else loop
         self.access = ControlAccess.for_bind(host, control_token)  # who may use /__mock__/*
         self.app = MockApp(self, handle, self.access)
         self._address, self._verbose = (host, port), verbose
@@ -478,7 +584,7 @@ class MockServer(MockControl):
                 from mock_gigya.tls import MockCA  # imports cryptography: only when HTTPS is on
 
                 self.ca = MockCA(self._ca_dir)
-            self._server = _Server(self._address, self.app, self._verbose, self.ca)
+            self._server = _Server(self._address, self.app, self._verbose, self.ca, loop=self._loop)
         return self
 
     @property

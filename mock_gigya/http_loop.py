@@ -1,0 +1,336 @@
+"""The event loop ``mock-gigya serve`` answers plain API calls on, one thread for every connection.
+
+With a thread per connection, 64 importing connections cost the mock about 13 context switches per
+call (each thread woken by its socket, then queued for the GIL and the store's lock at every SQLite
+statement): a fifth of its CPU went to the kernel. Here one thread watches every keep-alive
+connection with ``selectors``, reads each request whole, answers it through the same
+:meth:`MockApp.api_reply <mock_gigya.server.MockApp.api_reply>` as the threaded handler, and sends
+the answer when its injected latency has passed (a timer, not a sleeping thread).
+
+What the loop does not answer itself goes where it went before, so behaviour stays the stdlib
+server's:
+
+- a request that is not a plain HTTP/1.1 GET or POST with a ``Content-Length`` body (chunked,
+  ``Expect``, HEAD, CONNECT for HTTPS, HTTP/1.0, anything malformed or oversized), the console and
+  the control plane: the connection, with what was read of it, is handed to a thread running the
+  threaded handler, which keeps it;
+- a call of a method outside :data:`LOOP_METHODS` (logins hash passwords; ``accounts.search`` may
+  read a million accounts): answered by a worker thread, so the loop never waits on it, and sent
+  back in order on the loop.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import selectors
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from mock_gigya import transport
+from mock_gigya.http_headers import MAX_HEADERS, MAX_LINE, RequestHeaders, _parsed
+
+__all__ = ["LOOP_METHODS", "HttpLoop"]
+
+LOOP_METHODS = frozenset({"accounts.importFullAccount", "accounts.getAccountInfo", "accounts.setAccountInfo",
+                          "accounts.deleteAccount", "accounts.isAvailableLoginID", "accounts.importLiteAccount"})
+"""Calls answered on the loop thread itself: a migration's calls, a few SQLite statements each."""
+
+_WORKERS = 16
+_READ = selectors.EVENT_READ
+_WRITE = selectors.EVENT_WRITE
+
+
+class _Connection:
+    """One keep-alive connection: bytes read and not yet answered, bytes to send, answers pending."""
+
+    __slots__ = ("sock", "address", "inbox", "outbox", "pending", "closing", "closed", "writing")
+
+    def __init__(self, sock: socket.socket, address: Any) -> None:
+        self.sock, self.address = sock, address
+        self.inbox, self.outbox = bytearray(), bytearray()
+        self.pending = 0  # answers computed elsewhere (a worker, a timer) not yet in the outbox
+        self.closing = self.closed = False
+        self.writing = False  # whether the selector also waits for the socket to take more
+
+
+class _Request:
+    __slots__ = ("method", "target", "headers", "body", "close")
+
+    def __init__(self, method: str, target: str, headers: RequestHeaders, body: bytes, close: bool) -> None:
+        self.method, self.target, self.headers, self.body, self.close = method, target, headers, body, close
+
+
+class HttpLoop:
+    """Serve ``server``'s listening socket until ``should_stop()``; see the module docstring.
+
+    ``server`` gives ``socket``, ``server_address``, ``app`` (a MockApp) and ``handoff(sock,
+    address, prefix)`` (a thread takes the connection); ``environ`` and ``response`` are
+    :func:`mock_gigya.server.wsgi_environ` and :func:`mock_gigya.server.response_bytes`."""
+
+    def __init__(self, server: Any, environ: Callable[..., dict], response: Callable[..., bytes]) -> None:
+        self.server, self._environ, self._response = server, environ, response
+        self.selector = selectors.DefaultSelector()
+        self.timers: list[tuple[float, int, _Connection, bytes | None, bool]] = []
+        self._seq = 0
+        self._done: deque[tuple[_Connection, tuple]] = deque()  # answers from workers
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._workers: ThreadPoolExecutor | None = None
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def run(self, poll_interval: float, should_stop: Callable[[], bool]) -> None:
+        """Accept, read, answer and send until ``should_stop()`` (checked every ``poll_interval``)."""
+        self.selector.register(self.server.socket, _READ, None)
+        self.selector.register(self._wake_r, _READ, "wake")
+        try:
+            while not should_stop():
+                for key, events in self.selector.select(self._timeout(poll_interval)):
+                    if key.data is None:
+                        self._accept()
+                    elif key.data == "wake":
+                        self._drain_wakeups()
+                    else:
+                        if events & _WRITE:
+                            self._flush(key.data)
+                        if events & _READ and not key.data.closed:
+                            self._read(key.data)
+                self._fire_timers()
+                self._finish_workers()
+        finally:
+            self._close_all()
+
+    def _timeout(self, poll_interval: float) -> float:
+        if not self.timers:
+            return poll_interval
+        return max(0.0, min(poll_interval, self.timers[0][0] - time.monotonic()))
+
+    def _accept(self) -> None:
+        try:
+            sock, address = self.server.socket.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            return  # the listening socket was closed under us (shutdown)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see _Handler.setup
+        self.selector.register(sock, _READ, _Connection(sock, address))
+
+    def _read(self, conn: _Connection) -> None:
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._close(conn)
+            return
+        conn.inbox += data
+        self._serve_inbox(conn)
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def _serve_inbox(self, conn: _Connection) -> None:
+        """Answer every whole request in the inbox, in order (none while one is pending)."""
+        while conn.inbox and not conn.pending and not conn.closing and not conn.closed:
+            end = conn.inbox.find(b"\r\n\r\n")
+            if end < 0:
+                if len(conn.inbox) > MAX_LINE or b"\n" in conn.inbox.replace(b"\r\n", b""):
+                    self._handoff(conn)  # a long or bare-LF head: the threaded handler answers it
+                return
+            request = self._request(conn, end)
+            if request is None:
+                if not conn.closed:
+                    self._handoff(conn)
+                return
+            if request is Ellipsis:
+                return  # the body is still arriving
+            self._answer(conn, request)
+
+    def _request(self, conn: _Connection, end: int) -> Any:
+        """The whole request at the head of the inbox (taken out of it); Ellipsis while its body is
+        still arriving; None when the threaded handler must answer it."""
+        head = bytes(conn.inbox[:end])
+        if b"\n" in head.replace(b"\r\n", b""):
+            return None
+        lines = head.split(b"\r\n")
+        if len(lines) > MAX_HEADERS - 10 or any(len(line) > MAX_LINE for line in lines):
+            return None
+        words = lines[0].decode("iso-8859-1").split()
+        if len(words) != 3 or words[2] != "HTTP/1.1" or words[0] not in ("GET", "POST"):
+            return None
+        method, target = words[0], words[1]
+        if target.startswith("//"):
+            target = "/" + target.lstrip("/")  # as BaseHTTPRequestHandler.parse_request
+        if "/__mock__/" in target + "/" or "%" in target.partition("?")[0]:
+            return None  # the console and the control plane (however spelled) keep their threaded handler
+        headers = RequestHeaders(_parsed(lines[1:]))
+        if headers.get("Transfer-Encoding") is not None or headers.get("Expect") is not None:
+            return None
+        length = _length(headers.get("Content-Length"))
+        if length is None or length > transport.MAX_BODY_BYTES:
+            return None
+        total = end + 4 + length
+        if len(conn.inbox) < total:
+            return Ellipsis
+        body = bytes(conn.inbox[end + 4:total])
+        del conn.inbox[:total]
+        close = headers.get("Connection", "").lower() == "close"
+        return _Request(method, target, headers, body, close)
+
+    def _answer(self, conn: _Connection, request: _Request) -> None:
+        path = request.target.partition("?")[0].split("://", 1)[-1]
+        if not self.server.app._custom and transport.method_from_path(path) not in LOOP_METHODS:
+            conn.pending += 1
+            self._pool().submit(self._work, conn, request)
+            return
+        self._enact(conn, request, self._reply(conn, request))
+
+    def _reply(self, conn: _Connection, request: _Request) -> tuple:
+        environ = self._environ(request.method, request.target, "HTTP/1.1", request.headers,
+                                io.BytesIO(request.body), len(request.body), self.server.server_address,
+                                conn.address[0])
+        try:
+            return self.server.app.api_reply(environ)
+        except Exception as exc:  # a bug of the mock itself: still an envelope, never a traceback
+            print(f"mock-gigya: internal error: {exc!r}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            answer = transport.error_answer(transport.GENERAL_SERVER_ERROR, "General Server Error",
+                                            details=type(exc).__name__)
+            body = answer.encoded()
+            return (0.0, False, "200 OK", [("Content-Type", answer.content_type), ("Content-Length", str(len(body)))],
+                    body)
+
+    def _enact(self, conn: _Connection, request: _Request, reply: tuple) -> None:
+        delay, drop, status, headers, body = reply
+        data = None if drop else self._response(status, headers, body, request.close)
+        if delay > 0:
+            conn.pending += 1
+            self._seq += 1
+            heapq.heappush(self.timers, (time.monotonic() + delay, self._seq, conn, data, request.close))
+            return
+        self._deliver(conn, data, request.close)
+
+    def _deliver(self, conn: _Connection, data: bytes | None, close: bool) -> None:
+        """Queue an answer (None: drop the connection unanswered) and send what the socket takes."""
+        if conn.closed:
+            return
+        if data is None:
+            self._close(conn)
+            return
+        conn.outbox += data
+        conn.closing = conn.closing or close
+        self._flush(conn)
+
+    def _flush(self, conn: _Connection) -> None:
+        if conn.closed:
+            return
+        try:
+            sent = conn.sock.send(conn.outbox) if conn.outbox else 0
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:  # the client went away: nothing to answer
+            self._close(conn)
+            return
+        del conn.outbox[:sent]
+        if conn.outbox:
+            if not conn.writing:
+                self.selector.modify(conn.sock, _READ | _WRITE, conn)
+                conn.writing = True
+            return
+        if conn.closing:
+            self._close(conn)
+            return
+        if conn.writing:
+            self.selector.modify(conn.sock, _READ, conn)
+            conn.writing = False
+
+    # -- timers and workers --------------------------------------------------------------------------
+
+    def _fire_timers(self) -> None:
+        now = time.monotonic()
+        while self.timers and self.timers[0][0] <= now:
+            _, _, conn, data, close = heapq.heappop(self.timers)
+            conn.pending -= 1
+            self._deliver(conn, data, close)
+            if not conn.closed:
+                self._serve_inbox(conn)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._workers is None:
+            self._workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="mock-gigya-call")
+        return self._workers
+
+    def _work(self, conn: _Connection, request: _Request) -> None:
+        """In a worker: compute the answer, hand it back to the loop."""
+        self._done.append((conn, request, self._reply(conn, request)))
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # the pipe is full: the loop is awake anyway
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError, OSError):
+            pass
+
+    def _finish_workers(self) -> None:
+        while self._done:
+            conn, request, reply = self._done.popleft()
+            conn.pending -= 1
+            if conn.closed:
+                continue
+            self._enact(conn, request, reply)
+            if not conn.closed:
+                self._serve_inbox(conn)
+
+    # -- leaving the loop ----------------------------------------------------------------------------
+
+    def _handoff(self, conn: _Connection) -> None:
+        """Give the connection, and what was read of it, to a thread running the threaded handler."""
+        self.selector.unregister(conn.sock)
+        conn.closed = True
+        conn.sock.setblocking(True)
+        self.server.handoff(conn.sock, conn.address, bytes(conn.inbox))
+
+    def _close(self, conn: _Connection) -> None:
+        if conn.closed:
+            return
+        conn.closed = True
+        try:
+            self.selector.unregister(conn.sock)
+        except (KeyError, ValueError):
+            pass
+        try:
+            conn.sock.close()
+        except OSError:
+            pass
+
+    def _close_all(self) -> None:
+        for key in list(self.selector.get_map().values()):
+            if isinstance(key.data, _Connection):
+                self._close(key.data)
+        self.selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+        if self._workers is not None:
+            self._workers.shutdown(wait=False, cancel_futures=True)
+
+
+def _length(text: str | None) -> int | None:
+    """Content-Length as a number (none: 0); None for anything else the threaded handler refuses."""
+    if text is None or text == "":
+        return 0
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
