@@ -89,12 +89,18 @@ COMMON_PARAMS: tuple[Param, ...] = (
 
 def _import_full_account(b: Backend, c: Caller, p: dict) -> dict:
     # HELP: "Unknown property names are ignored"; on success the response lists the first few.
-    known = {q.name for q in (*DISPATCH["accounts.importFullAccount"].params, *COMMON_PARAMS)} | _TRANSPORT_PARAMS
+    known = _import_known()
     ignored = [name for name in p if name not in known and name.lower() != "uid"]
     out = b.import_full_account(c.api_key, {k: v for k, v in p.items() if k not in ignored})
     if ignored:
         out[FAILED_PROPERTIES] = ignored[:FAILED_PROPERTIES_LISTED]
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _import_known() -> frozenset[str]:
+    """The parameter names importFullAccount knows (the rest are reported as ignored)."""
+    return frozenset(q.name for q in (*DISPATCH["accounts.importFullAccount"].params, *COMMON_PARAMS)) | _TRANSPORT_PARAMS
 
 
 def _set_account_info(b: Backend, c: Caller, p: dict) -> dict:

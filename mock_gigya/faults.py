@@ -247,7 +247,7 @@ class FaultInjector:
 
     def _drawn(self, method: str) -> Decision:
         config = self._random
-        if not any(_method_matches(p, method) for p in config.methods):
+        if config.methods != ["*"] and not any(_method_matches(p, method) for p in config.methods):
             return Decision()
         delay = self._latency()
         draw = self._rng.random()

@@ -25,6 +25,7 @@ that server's own 500.
 from __future__ import annotations
 
 import email.utils
+import functools
 import http.client
 import io
 import sqlite3
@@ -179,7 +180,10 @@ def _headers(environ: dict) -> dict[str, str]:
 def _secure_channel(environ: dict) -> bool:
     """Whether the connection itself protects a secret: TLS terminated here (the CONNECT tunnel), or a
     peer on this machine. Never taken from headers (Host, X-Forwarded-Proto), which any client sets."""
-    return environ.get("wsgi.url_scheme") == "https" or is_loopback_host(environ.get("REMOTE_ADDR"))
+    return environ.get("wsgi.url_scheme") == "https" or _loopback_peer(environ.get("REMOTE_ADDR"))
+
+
+_loopback_peer = functools.lru_cache(maxsize=1024)(is_loopback_host)  # asked on every call, by a few peers
 
 
 def _addressed(environ: dict) -> tuple[str, str]:
