@@ -16,9 +16,12 @@ and checks signatures against it, accepting the http and https spellings, becaus
 server cannot see which one the client signed. A bare ``Host`` header naming Gigya is taken as
 https (what SDKs use) unless ``X-Forwarded-Proto`` says otherwise.
 
-No dependency beyond the standard library: ``http.server`` with one thread per connection and
-keep-alive (HTTP/1.1), so 64+ concurrent clients with pooled sessions are fine; the WSGI app
-(:class:`MockApp`) also runs under any WSGI server, except that a ``drop`` fault then becomes
+No dependency beyond the standard library. API calls are answered on one event loop
+(:mod:`mock_gigya.http_loop`, keep-alive HTTP/1.1, latency as timers), which hands anything unusual
+(HTTPS CONNECT, chunked bodies, malformed requests, the console and control plane) to ``http.server``
+with one thread per connection, the whole server with ``--verbose`` or a test's own handler
+(``MockServer(loop=...)``); 64+ concurrent clients with pooled sessions are fine either way. The WSGI
+app (:class:`MockApp`) also runs under any WSGI server, except that a ``drop`` fault then becomes
 that server's own 500.
 """
 
