@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import functools
-import json
 import re
 import secrets
 import threading
@@ -21,21 +20,19 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from mock_gigya import defaults, query_limits
+from mock_gigya import defaults
 from mock_gigya.audit_retention import AuditRetention
 from mock_gigya.errors import MockGigyaError
-from mock_gigya.query import ENCRYPTED_FIELDS, BoolOp, Condition, Query, exact_text, parse_query, to_millis
-from mock_gigya.store import INDEXED_FIELDS, Store
+from mock_gigya.query import to_millis
+from mock_gigya.search import (  # noqa: F401 (the limits are re-exported: lite.py, supported.py read them here)
+    CURSOR_TTL, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_WINDOW, Searcher)
+from mock_gigya.store import Store
 
 __all__ = ["AccountsView", "Backend", "Site", "default_policies", "iso", "public_account"]
 
 NEVER = "0001-01-01T00:00:00Z"
 """``lastLogin`` of an account that never logged in (docs §4: timestamp 0)."""
 
-CURSOR_TTL = 300
-"""Seconds a cursorId stays valid between calls (HELP accounts.search)."""
-
-SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_WINDOW = 300, 10000, 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE_FIELDS = ("created", "lastLogin", "lastUpdated", "registered", "verified")
 _IMPORT_GROUPS_MERGED = ("profile", "data", "preferences", "subscriptions", "communications")
@@ -64,7 +61,6 @@ PROFILE_FIELDS = frozenset(
 
 _EMPTY_OBJECT_GROUPS = ("profile", "data", "preferences", "subscriptions", "emails", "loginIDs", "password")
 _NOT_IMPORTABLE_PROVIDERS = re.compile(r"^(saml|oidc)", re.I)
-_SEARCH_DENY_CURSOR = "openCursor cannot be combined with START or GROUP BY"
 
 
 # ------------------------------------------------------------------ time helpers
@@ -262,6 +258,7 @@ class Backend:
         self.uid_limits = UidLimits()
         self.search_index = SearchIndex()
         self.audit_retention = AuditRetention()  # how much audit log is kept (mock_gigya/audit_retention.py)
+        self.searcher = Searcher(self)  # accounts.search and audit.search (mock_gigya/search.py)
 
     # -------------------------------------------------------------- configuration
 
@@ -934,13 +931,13 @@ class Backend:
                open_cursor: bool = False) -> dict:
         """accounts.search: results, objectsCount, totalCount and (with a cursor) nextCursorId."""
         self.site(api_key)
-        return self._search("accounts", api_key, query, cursor_id, open_cursor)
+        return self.searcher.run("accounts", api_key, query, cursor_id, open_cursor)
 
     def audit_search(self, api_key: str, *, query: str | None = None, cursor_id: str | None = None,
                      open_cursor: bool = False) -> dict:
         """audit.search: ``SELECT * FROM auditLog`` with WHERE, ORDER BY, START, LIMIT and cursors."""
         self.site(api_key)
-        return self._search("audit", api_key, query, cursor_id, open_cursor)
+        return self.searcher.run("audit", api_key, query, cursor_id, open_cursor)
 
     def check_query_signature(self, api_key: str, query: Any, query_sig: Any, exp_time: Any) -> None:
         """Client-side accounts.search: ``querySig`` = HMAC(site secret, f"{query}_{expTime}"), expTime in ms."""
@@ -958,153 +955,6 @@ class Backend:
             raise MockGigyaError(403002, details="Request has expired: expTime is in the past")
         if not secrets.compare_digest(str(query_sig), query_signature(str(query or ""), expires, site.secret)):
             raise MockGigyaError(403003, details="Invalid request signature: querySig does not match")
-
-    def _search(self, table: str, api_key: str, text: str | None, cursor_id: str | None, open_cursor: bool) -> dict:
-        if cursor_id:
-            if text:
-                raise MockGigyaError.invalid("cursorId", "cursorId cannot be sent together with query")
-            return self._next_page(table, api_key, cursor_id)
-        query = self._parse(table, text)
-        if open_cursor:
-            if query.start is not None or query.group_by:
-                raise MockGigyaError.invalid("openCursor", _SEARCH_DENY_CURSOR)
-            if query.aggregates:
-                raise MockGigyaError.invalid("openCursor", "openCursor cannot be combined with count(*) or aggregates")
-            return self._open_cursor(table, api_key, query)
-        if query.count_only and (narrowed := self._filter(table, api_key, query)).exact:
-            total = self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
-            return {"results": [{"count(*)": total}], "objectsCount": 1, "totalCount": total}
-        if query.aggregates or query.group_by:
-            rows, total = query.summarize(doc for _, doc in self._matching(table, api_key, query))
-            return {"results": rows, "objectsCount": len(rows), "totalCount": total}
-        return self._window(table, api_key, query)
-
-    def _parse(self, table: str, text: str | None) -> Query:
-        if table == "audit":
-            query = parse_query(text, sources=("auditLog",), encrypted=frozenset())
-            if not query.select_all or len(query.select) != 1:
-                raise MockGigyaError.invalid("query", "audit.search supports SELECT * only")
-            if query.group_by:
-                raise MockGigyaError.invalid("query", "audit.search does not support GROUP BY")
-            return query
-        return parse_query(text, sources=("accounts",), encrypted=ENCRYPTED_FIELDS)
-
-    def _filter(self, table: str, api_key: str, query: Query) -> "_Filter":
-        """The SQL narrowing of ``query``'s WHERE (see :func:`_narrow`)."""
-        if self.search_index.view(self, table, api_key) is not None:
-            return _Filter()  # a write-to-search delay changes what matches: every row goes through Python
-        if query.where is None:
-            return _Filter(exact=True)
-        if query_limits.count_terms(query.where, values=False) > query_limits.SQL_MAX_TERMS:
-            return _Filter()  # too deep for SQLite's parser: every row is a candidate, Python filters
-        return _narrow(query.where, table, api_key, self.store) or _Filter()
-
-    def _matching(self, table: str, api_key: str, query: Query, *, after: int = 0) -> Iterator[tuple[int, dict]]:
-        """Stream ``(seq, doc)`` of matching rows in ``seq`` order, ``batch`` rows per lock hold.
-
-        SQL narrows the rows; the whole WHERE is still evaluated here on each one, so the narrowing
-        can only save work, never change a result."""
-        narrowed = self._filter(table, api_key, query)
-        view = self.search_index.view(self, table, api_key)  # None unless a write-to-search delay applies
-        while batch := self.store.scan(table, api_key, after=after, where_sql=narrowed.sql, params=narrowed.params,
-                                       among=narrowed.among):
-            for seq, doc in batch:
-                seen = doc if view is None else view(doc)
-                if seen is not None and query.matches(seen):
-                    yield seq, seen
-            after = batch[-1][0]
-
-    def _count(self, table: str, api_key: str, query: Query) -> int:
-        narrowed = self._filter(table, api_key, query)
-        if narrowed.exact:
-            return self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
-        return sum(1 for _ in self._matching(table, api_key, query))
-
-    def _window(self, table: str, api_key: str, query: Query) -> dict:
-        start = query.start or 0
-        if start > SEARCH_WINDOW:
-            raise MockGigyaError.invalid("query", f"START must be at most {SEARCH_WINDOW}")
-        limit = min(query.limit if query.limit is not None else SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
-        end = min(start + limit, SEARCH_WINDOW)
-        narrowed = self._filter(table, api_key, query)
-        if query.order_by:
-            rows = sorted((doc for _, doc in self._matching(table, api_key, query)), key=query.sort_key)
-            total, page = len(rows), rows[start:end]
-        elif narrowed.exact:
-            # SQL selects exactly the matches: count them there and read only the page's JSON.
-            total = self.store.count(table, api_key, narrowed.sql, narrowed.params, narrowed.among)
-            batch = self.store.scan(table, api_key, batch=end - start, skip=start, where_sql=narrowed.sql,
-                                    params=narrowed.params, among=narrowed.among) if end > start else []
-            page = [doc for _, doc in batch if query.matches(doc)]
-        else:
-            page, total = [], 0
-            for _, doc in self._matching(table, api_key, query):
-                if start <= total < end:
-                    page.append(doc)
-                total += 1
-        results = [query.project(self._search_result(table, api_key, query, d)) for d in page]
-        return {"results": results, "objectsCount": len(results), "totalCount": total}
-
-    def _open_cursor(self, table: str, api_key: str, query: Query) -> dict:
-        state = {"table": table, "query": query.text, "total": None, "after": 0, "pos": 0, "ordered": bool(query.order_by)}
-        seqs = None
-        if query.order_by:
-            ordered = sorted(self._matching(table, api_key, query), key=lambda pair: query.sort_key(pair[1]))
-            seqs = [seq for seq, _ in ordered]
-            state["total"] = len(seqs)
-        else:
-            state["total"] = self._count(table, api_key, query)
-        cursor = secrets.token_hex(16)
-        self.store.put_cursor(cursor, api_key, state, self._cursor_expiry(), seqs, opening=True)
-        state["root"] = cursor
-        return self._page(table, api_key, cursor, state, query)
-
-    def _next_page(self, table: str, api_key: str, cursor_id: str) -> dict:
-        found = self.store.get_cursor(cursor_id)
-        if found is None or found[0] != api_key or found[1].get("table") != table:
-            raise MockGigyaError.invalid("cursorId", "unknown cursorId")
-        _, state, expires = found
-        if expires < self.clock():
-            raise MockGigyaError.invalid("cursorId", f"the cursor expired ({CURSOR_TTL} s between calls)")
-        query = self._parse(table, state["query"])
-        return self._page(table, api_key, cursor_id, state, query)
-
-    def _page(self, table: str, api_key: str, cursor_id: str, state: dict, query: Query) -> dict:
-        size = min(query.limit or SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
-        if state["ordered"]:
-            root = state.get("root", cursor_id)
-            seqs = self.store.cursor_seqs(root, state["pos"], size)
-            docs = self.store.fetch_seqs(table, seqs)
-            page = [docs[s] for s in seqs if s in docs]
-            if (view := self.search_index.view(self, table, api_key)) is not None:  # write-to-search delay
-                page = [seen for seen in map(view, page) if seen is not None]
-            nxt = {**state, "root": root, "pos": state["pos"] + len(seqs)}
-            more = nxt["pos"] < state["total"]
-        else:
-            pairs: list[tuple[int, dict]] = []
-            for pair in self._matching(table, api_key, query, after=state["after"]):
-                pairs.append(pair)
-                if len(pairs) > size:
-                    break
-            more = len(pairs) > size
-            pairs = pairs[:size]
-            page = [doc for _, doc in pairs]
-            nxt = {**state, "after": pairs[-1][0] if pairs else state["after"]}
-        results = [query.project(self._search_result(table, api_key, query, d)) for d in page]
-        out = {"results": results, "objectsCount": len(results), "totalCount": state["total"]}
-        if more:
-            next_id = secrets.token_hex(16)
-            self.store.put_cursor(next_id, api_key, nxt, self._cursor_expiry())
-            out["nextCursorId"] = next_id
-        return out
-
-    def _search_result(self, table: str, api_key: str, query: Query, doc: dict) -> dict:
-        from mock_gigya.search_index import result_view
-
-        return result_view(self, api_key, query, public_account(doc)) if table == "accounts" else doc
-
-    def _cursor_expiry(self) -> int:
-        return int(self.clock()) + CURSOR_TTL
 
     # -------------------------------------------------------------- audit log
 
@@ -1129,87 +979,6 @@ def _rba_rule(scope: str, kind: str, threshold: int, duration: int, reset: int, 
         "description": description,
         "enabled": threshold > 0,
     }
-
-
-@dataclass(frozen=True)
-class _Filter:
-    """An SQL condition narrowing a search: ``sql`` selects a superset of the matching rows ("" means
-    every row); ``exact`` when it selects exactly them, so counts need not read any JSON. ``among``,
-    when set, is a SELECT of candidate UIDs (a superset, from indexes) for SQLite to start from."""
-
-    sql: str = ""
-    params: tuple = ()
-    exact: bool = False
-    among: tuple[str, tuple] | None = None
-
-
-_TIMESTAMP_COLUMNS = {"createdTimestamp": "created_ts", "lastUpdatedTimestamp": "updated_ts"}
-_AMONG_MAX = 5000
-"""Most candidate UIDs a search starts from. Starting from the candidates means sorting those after
-the cursor on every page, so a value shared by very many accounts (``profile.username = ""``) walks
-the site in ``seq`` order instead, keeping cursor paging linear."""
-_ORDERED_OPS = ("=", "<", "<=", ">", ">=")
-
-
-def _narrow(node: Any, table: str, api_key: str, store: Store) -> _Filter | None:
-    """The SQL filter for a WHERE tree, or None when SQL cannot narrow it (every row is a candidate).
-
-    AND keeps whichever sides narrow (exact only when all do); OR narrows only when every side does;
-    NOT and negated leaves (``!=``, ``not in``) are left to Python: a missing field matches them."""
-    if isinstance(node, Condition):
-        return _narrow_leaf(node, table, api_key, store)
-    if isinstance(node, BoolOp):
-        parts = [_narrow(child, table, api_key, store) for child in node.children]
-        usable = [p for p in parts if p is not None]
-        if node.op == "or" and len(usable) < len(parts) or not usable:
-            return None
-        joiner = " AND " if node.op == "and" else " OR "
-        drivers = [p.among for p in usable if p.among is not None]
-        among = None
-        if drivers and node.op == "and":
-            among = drivers[0]  # each is small (see _narrow_leaf); Python and SQL apply the other sides
-        elif drivers and len(drivers) == len(parts):
-            # OR: the union of the sides' candidates, when every side has some.
-            among = (" UNION ".join(f"SELECT * FROM ({d[0]})" for d in drivers), tuple(v for d in drivers for v in d[1]))
-        return _Filter(
-            joiner.join(f"({p.sql})" for p in usable),
-            tuple(v for p in usable for v in p.params),
-            len(usable) == len(parts) and all(p.exact for p in usable),
-            among,
-        )
-    return None
-
-
-def _narrow_leaf(cond: Condition, table: str, api_key: str, store: Store) -> _Filter | None:
-    if cond.negated or not cond.values or cond.op not in ("in", *_ORDERED_OPS):
-        return None
-    values = tuple(dict.fromkeys(cond.values))
-    if table == "accounts" and cond.op in ("=", "in"):
-        if cond.field in INDEXED_FIELDS and all(exact_text(v) for v in values):
-            among = store.indexed_uids(api_key, cond.field, values)
-            small = not store.selects_more_than(among, _AMONG_MAX)
-            return _Filter(f"uid IN ({among[0]})", among[1], exact=True, among=among if small else None)
-    column = _TIMESTAMP_COLUMNS.get(cond.field) if table == "accounts" else None
-    if column and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        # Numbers against the numbers-only column compare exactly as _compare does; accounts whose
-        # JSON holds a non-number there have a NULL column and must reach Python.
-        op = "=" if cond.op == "in" else cond.op
-        sql = f"{column} IN ({','.join('?' * len(values))})" if op == "=" else f"{column} {op} ?"
-        params = values if op == "=" else values[:1]
-        if not store.has_odd_timestamps(api_key):
-            return _Filter(sql, params, exact=True)
-        odd_sql, odd_params = store.odd_timestamps_uids(api_key)
-        return _Filter(f"{sql} OR uid IN ({odd_sql})", (*params, *odd_params))
-    if cond.op in ("=", "in") and all(_plain_text(v) for v in values) and len(values) <= query_limits.SQL_MAX_TERMS:
-        # A superset: the JSON text holds the quoted string somewhere (any path, arrays included).
-        return _Filter(" OR ".join("instr(doc, ?) > 0" for _ in values),
-                       tuple(json.dumps(v, ensure_ascii=False) for v in values))
-    return None
-
-
-def _plain_text(value: Any) -> bool:
-    """A string constant that can only equal an identical JSON string (not numeric, not a date)."""
-    return bool(value) and exact_text(value)
 
 
 def _new_uid() -> str:

@@ -11,7 +11,8 @@ import sqlite3
 import pytest
 
 from mock_gigya import api
-from mock_gigya.backend import Backend, _Filter
+from mock_gigya.backend import Backend
+from mock_gigya.search import _Filter
 from mock_gigya.query import Query
 from mock_gigya.store import SCHEMA_VERSION, Store
 
@@ -201,11 +202,11 @@ FIXED_QUERIES = [
 @contextlib.contextmanager
 def _pure_python(backend: Backend):
     """Switch the SQL narrowing off: every row of the site reaches the Python evaluator."""
-    backend._filter = lambda table, api_key, query: _Filter()
+    backend.searcher._filter = lambda table, api_key, query: _Filter()
     try:
         yield
     finally:
-        del backend._filter
+        del backend.searcher._filter
 
 
 def _search(backend: Backend, **params) -> dict:
@@ -278,7 +279,7 @@ def test_cursor_paging_with_pushdown_matches_pure_python(backend, fake, odd):
 
 def test_many_candidates_walk_the_site_with_the_same_results(backend, fake, monkeypatch):
     """Above _AMONG_MAX candidates SQLite walks rows in seq order instead of starting from the UIDs."""
-    monkeypatch.setattr("mock_gigya.backend._AMONG_MAX", 2)
+    monkeypatch.setattr("mock_gigya.search._AMONG_MAX", 2)
     pool = _people(backend, fake, 60, odd=False)
     emails = pool["loginIDs.emails"][:6]
     listed = ", ".join(_quote(e) for e in emails)
@@ -289,7 +290,7 @@ def test_many_candidates_walk_the_site_with_the_same_results(backend, fake, monk
         with _pure_python(backend):
             pure = _all_pages(backend, query)
         assert pushed == pure and pushed[0], query
-    narrowed = backend._filter("accounts", API_KEY, backend._parse("accounts", f"SELECT * FROM accounts WHERE "
+    narrowed = backend.searcher._filter("accounts", API_KEY, backend.searcher._parse("accounts", f"SELECT * FROM accounts WHERE "
                                                                                f"loginIDs.emails IN ({listed})"))
     assert narrowed.exact and narrowed.among is None
 
