@@ -12,7 +12,8 @@ from mock_gigya.http_headers import RequestHeaders, read_headers
 
 _PIECES = ["Host: x\r\n", "host: y\r\n", "Content-Type: a/b\r\n", " cont\r\n", "\tfold\r\n", "Bad Header: z\r\n",
            "X-Thing:v\r\n", "X-Sp:   spaced  \r\n", "From me\r\n", "From: you\r\n", "nocolon\r\n", "Empty:\r\n",
-           "A:b:c\r\n", "Connection: close\r\n", "\xe9t\xe9: v\r\n", "K: \xff\r\n", "X: a\n", ":novalue\r\n"]
+           "A:b:c\r\n", "Connection: close\r\n", "\xe9t\xe9: v\r\n", "K: \xff\r\n", "X: a\n", ":novalue\r\n",
+           "Y: a\rb\r\n", "W: \x0bv\r\n", "Q: x\r"]
 _NAMES = ["host", "HOST", "content-type", "x-thing", "x-sp", "from", "empty", "a", "connection", "k", "x", "bad header"]
 
 
