@@ -89,7 +89,8 @@ def read_headers(rfile: BinaryIO) -> RequestHeaders:
             raise HTTPException(f"got more than {MAX_HEADERS} headers")
         if line in _END:
             break
-    return RequestHeaders(_parsed(lines[:-1]))
+    # split again as the email parser does: a lone CR ends a line there too
+    return RequestHeaders(_parsed(b"".join(lines[:-1]).splitlines(keepends=True)))
 
 
 def _parsed(lines: list[bytes]) -> list[tuple[str, str]]:
