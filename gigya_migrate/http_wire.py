@@ -6,7 +6,8 @@ Both exist for CPU per call (an import sends one call per record, from dozens of
 - ``form_encode`` is ``urllib.parse.urlencode`` of str fields, byte for byte (``quote_plus``:
   unreserved characters kept, space as ``+``, the rest ``%XX`` of the UTF-8 bytes), done by one
   ``str.translate`` per value instead of urlencode's Python loop over each byte.
-- ``ClientAdapter`` is requests' ``HTTPAdapter`` whose direct (not proxied) connections send the
+- ``ClientAdapter`` is requests' ``HTTPAdapter`` that remembers which connection pool serves an
+  origin (requests works it out again on every call) and whose direct (not proxied) connections send the
   request line, headers and a bytes body with a known ``Content-Length`` in one write. urllib3
   writes the headers and then the body: two system calls, two loopback or network segments, two
   hand-offs of Python's GIL per call. Its responses skip the cookie jar: Gigya's REST answers
@@ -93,9 +94,32 @@ class _HTTPSPool(HTTPSConnectionPool):
 class ClientAdapter(HTTPAdapter):
     """``HTTPAdapter`` with one-write connections and cookie-free responses (module docstring)."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def init_poolmanager(self, connections: int, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(connections, *args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        self._pools: dict[tuple, HTTPConnectionPool] = {}
+        self._kept = max(1, connections)  # the pool manager's own size: no more pools than it keeps
+
+    def get_connection_with_tls_context(self, request: PreparedRequest, verify: Any, proxies: Any = None,
+                                        cert: Any = None) -> HTTPConnectionPool:
+        """The pool ``HTTPAdapter`` would pick, remembered per origin, TLS settings and proxies
+        (requests builds the pool key from the parsed URL again on every call) until ``close``."""
+        try:
+            key = ("/".join(str(request.url).split("/", 3)[:3]), verify, cert, tuple(sorted((proxies or {}).items())))
+            pool = self._pools.get(key)
+        except TypeError:  # an unhashable setting (a list as cert): looked up every time
+            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        if pool is None:
+            if len(self._pools) >= self._kept:
+                self._pools.clear()
+            pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, proxies=proxies,
+                                                                              cert=cert)
+        return pool
+
+    def close(self) -> None:
+        """Forget the pools, then close them as ``HTTPAdapter.close`` does."""
+        self._pools.clear()
+        super().close()
 
     def build_response(self, req: PreparedRequest, resp: Any) -> Response:
         """``HTTPAdapter.build_response`` without filling ``Response.cookies`` (left empty)."""

@@ -38,7 +38,14 @@ class _OneShotServer:
         self.thread.start()
 
     def _serve(self) -> None:
-        conn, _ = self.sock.accept()
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
         with conn:
             while True:
                 data = conn.recv(65536)
@@ -81,10 +88,29 @@ def test_a_plain_requests_session_works_through_the_adapter():
     session = requests.Session()
     session.mount("http://", ClientAdapter())
     try:
-        first = session.post(f"{server.url}/a", data="x=é".encode(), headers={"Content-Type": "text/plain"})
-        second = session.post(f"{server.url}/b", data=b"y=1")
+        first = session.post(f"{server.url}/a", data="x=é".encode(), headers={"Content-Type": "text/plain"}, timeout=10)
+        second = session.post(f"{server.url}/b", data=b"y=1", timeout=10)
     finally:
         session.close()
         server.close()
     assert first.json()["UID"] == second.json()["UID"] == "u1"
     assert first.status_code == 200 and not first.cookies  # the cookie jar is not filled (module docstring)
+
+
+def test_the_pool_of_an_origin_is_remembered_until_the_adapter_closes():
+    server = _OneShotServer()
+    adapter = ClientAdapter()
+    session = requests.Session()
+    session.mount("http://", adapter)
+    try:
+        assert session.post(f"{server.url}/a", data=b"x=1", timeout=10).status_code == 200
+        first = next(iter(adapter._pools.values()))
+        assert session.post(f"{server.url}/b", data=b"x=2", timeout=10).status_code == 200
+        assert list(adapter._pools.values()) == [first]
+        adapter.close()  # what closing the session does
+        assert not adapter._pools
+        assert session.post(f"{server.url}/c", data=b"x=3", timeout=10).json()["UID"] == "u1"
+        assert next(iter(adapter._pools.values())) is not first
+    finally:
+        session.close()
+        server.close()
