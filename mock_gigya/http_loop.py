@@ -25,10 +25,8 @@ import heapq
 import io
 import selectors
 import socket
-import sys
 import threading
 import time
-import traceback
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -202,13 +200,7 @@ class HttpLoop:
         try:
             return self.server.app.api_reply(environ)
         except Exception as exc:  # a bug of the mock itself: still an envelope, never a traceback
-            print(f"mock-gigya: internal error: {exc!r}", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-            answer = transport.error_answer(transport.GENERAL_SERVER_ERROR, "General Server Error",
-                                            details=type(exc).__name__)
-            body = answer.encoded()
-            return (0.0, False, "200 OK", [("Content-Type", answer.content_type), ("Content-Length", str(len(body)))],
-                    body)
+            return (0.0, False, *self.server.app.internal_error(exc))
 
     def _enact(self, conn: _Connection, request: _Request, reply: tuple) -> None:
         delay, drop, status, headers, body = reply

@@ -112,10 +112,19 @@ class MockApp:
         kind = answer.fault.kind if answer.fault is not None else None
         delay = answer.delay + (self.control.faults.timeout_seconds if kind == "timeout" else 0.0)
         body = answer.encoded()
-        headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(body))),
-                   ("Date", transport.http_date(self.control.backend))]
+        headers = _answer_headers(answer.content_type, body, transport.http_date(self.control.backend))
         return delay, kind == "drop", _status_line(answer.status), headers, body
 
+    @staticmethod
+    def internal_error(exc: Exception) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A bug of the mock itself: printed with its traceback, answered (status line, headers, body)
+        with a 500001 envelope, never a traceback. The threaded handler and the event loop both use it."""
+        print(f"mock-gigya: internal error: {exc!r}", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        answer = transport.error_answer(transport.GENERAL_SERVER_ERROR, "General Server Error",
+                                        details=type(exc).__name__)
+        body = answer.encoded()
+        return _status_line(answer.status), _answer_headers(answer.content_type, body), body
 
     def _answer(self, environ: dict, url: str, path: str) -> transport.Answer:
         length = _content_length(environ)
@@ -153,9 +162,13 @@ class MockApp:
 
 
 def _reply(start_response: Callable, status: int, body: bytes, content_type: str, date: str | None = None) -> list[bytes]:
-    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-    start_response(_status_line(status), headers + ([("Date", date)] if date else []))
+    start_response(_status_line(status), _answer_headers(content_type, body, date))
     return [body]
+
+
+def _answer_headers(content_type: str, body: bytes, date: str | None = None) -> list[tuple[str, str]]:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    return headers + [("Date", date)] if date else headers
 
 
 def _content_length(environ: dict) -> int:
@@ -307,11 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         except Exception as exc:  # a bug of the mock itself: still an envelope, never a traceback
-            print(f"mock-gigya: internal error: {exc!r}", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-            answer = transport.error_answer(transport.GENERAL_SERVER_ERROR, "General Server Error",
-                                            details=type(exc).__name__)
-            chunks = _reply(start_response, answer.status, answer.encoded(), answer.content_type)[0]
+            captured["status"], captured["headers"], chunks = MockApp.internal_error(exc)
         if not self._drain(environ["wsgi.input"]) or environ["REQUEST_METHOD"] == "CONNECT":
             self.close_connection = True
         self._write(captured["status"], captured["headers"], b"" if self.command == "HEAD" else chunks)
