@@ -165,7 +165,9 @@ def import_command(file, mapping_path, preset_name, fmt, delimiter, encoding, ta
         mapping = load_mapping(mapping_path) if mapping_path or preset is None else preset.to_mapping()
     except MappingError as exc:
         raise click.BadParameter(str(exc), param_hint="--mapping") from None
-    with _input_file(file, fmt) as path:
+    from gigya_migrate.flows.steps import readable_input
+
+    with readable_input(file, fmt) as path:
         table = _table(path, file, table, preset, fmt, encoding)
         _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,
                 errors_path, errors_format, report_path, journal_path, resume, backoff, skip_preflight, progress,
@@ -195,27 +197,6 @@ def _preset(name: str | None):
     from gigya_migrate.flows.presets import get_preset
 
     return get_preset(name)
-
-
-class _input_file:  # noqa: N801 - used as a context manager
-    """FILE, or for ``-`` standard input copied into a private temporary file (removed afterwards)."""
-
-    def __init__(self, file: str, fmt: str | None) -> None:
-        self.file, self.fmt, self.tmp = file, fmt, None
-
-    def __enter__(self) -> str:
-        from gigya_migrate.flows.steps import STDIN, spool_stdin
-
-        if self.file != STDIN:
-            return self.file
-        import tempfile
-
-        self.tmp = tempfile.TemporaryDirectory(prefix="gigya-migrate-stdin-")
-        return str(spool_stdin(self.tmp.name, format=self.fmt.lower() if self.fmt else None))
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self.tmp is not None:
-            self.tmp.cleanup()
 
 
 def _import(path, file, mapping, preset, fmt, delimiter, encoding, policy, lookup, dry_run, limit, concurrency,

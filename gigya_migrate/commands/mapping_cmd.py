@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
-from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -61,7 +59,9 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
             + yaml.safe_dump(preset.mapping, sort_keys=False, allow_unicode=True, width=100))
     unmapped: list[str] = []
     if file:
-        with _readable(file, fmt) as path:
+        from gigya_migrate.flows.steps import readable_input
+
+        with readable_input(file, fmt) as path:
             name = "standard input" if file == "-" else file
             try:
                 unmapped = _report_columns(preset, path, name, sample, fmt, table)
@@ -72,18 +72,6 @@ def init_command(preset_name: str, file: str | None, sample: int, fmt: str | Non
         text += f"# not mapped (columns of {'standard input' if file == '-' else Path(file).name}): " \
                 f"{', '.join(unmapped)}\n"
     click.echo(text, nl=False)
-
-
-@contextmanager
-def _readable(file: str, fmt: str | None) -> Iterator[str]:
-    """FILE, or for ``-`` standard input copied into a private temporary file (removed afterwards)."""
-    from gigya_migrate.flows.steps import STDIN, spool_stdin
-
-    if file != STDIN:
-        yield file
-        return
-    with tempfile.TemporaryDirectory(prefix="gigya-migrate-stdin-") as folder:
-        yield str(spool_stdin(folder, format=fmt.lower() if fmt else None))
 
 
 def _report_columns(preset: Any, file: str, name: str, sample: int, fmt: str | None,

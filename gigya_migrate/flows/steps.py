@@ -11,6 +11,7 @@ nothing but the open file; the runner's error output and export flows use them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -19,6 +20,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import threading
 import zlib
 from pathlib import Path
@@ -42,6 +44,7 @@ __all__ = [
     "read_json_array",
     "read_jsonl",
     "read_records",
+    "readable_input",
     "spool_stdin",
     "STDIN",
 ]
@@ -522,6 +525,17 @@ def spool_stdin(directory: str | Path, *, format: str | None = None, stream=None
         out.write(head)
         shutil.copyfileobj(source, out, 1 << 20)
     return target
+
+
+@contextlib.contextmanager
+def readable_input(file: str, format: str | None = None) -> Iterator[str]:
+    """``file``, or for ``-`` (``STDIN``) standard input spooled into a private temporary file
+    (``spool_stdin``), removed afterwards."""
+    if file != STDIN:
+        yield file
+        return
+    with tempfile.TemporaryDirectory(prefix="gigya-migrate-stdin-") as folder:
+        yield str(spool_stdin(folder, format=format.lower() if format else None))
 
 
 def _whole_gzip(data: bytes) -> bool:
