@@ -148,7 +148,7 @@ def _pooled_session(pool_size: int) -> requests.Session:
     session.mount("http://", adapter)
     session.headers["User-Agent"] = f"gigya-migrate/{__version__}"
     # requests re-reads every proxy and CA variable of os.environ on each call (a third of a call's
-    # CPU): the client resolves them once per host instead (GigyaClient._environment)
+    # CPU): the client resolves them once per URL instead (GigyaClient._target)
     session.trust_env = False
     return session
 
@@ -231,7 +231,6 @@ class GigyaClient:
         self._session = session or _pooled_session(pool_size)
         self._clock_offset = 0.0
         self._lock = threading.Lock()
-        self._environments: dict[str, dict[str, Any]] = {}
         self._targets: dict[str, tuple[str, HTTPAdapter, dict[str, Any]]] = {}  # see _post
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -383,15 +382,9 @@ class GigyaClient:
         return probe.url, self._session.get_adapter(probe.url), self._environment(url)
 
     def _environment(self, url: str) -> dict[str, Any]:
-        """Proxies and CA bundle from the environment for ``url``'s host, read once per host
-        (an injected session keeps its own ``trust_env`` handling)."""
-        if not self._owns_session:
-            return {}
-        host = "/".join(url.split("/", 3)[:3])  # scheme://host:port: proxies differ by scheme
-        settings = self._environments.get(host)
-        if settings is None:
-            settings = self._environments[host] = _environment_of(url)
-        return settings
+        """Proxies and CA bundle from the environment for ``url``, for the client's own session (read
+        once per URL: ``_target`` keeps it; an injected session keeps its own ``trust_env`` handling)."""
+        return _environment_of(url)
 
     def _credentials(self, url: str, params: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         """The form body and headers for one attempt (a fresh timestamp and nonce every time)."""
