@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from gigya_migrate import control_chars
+from gigya_migrate.flows import phpmyadmin
 from gigya_migrate.flows.runner import BadRecord
 from gigya_migrate.flows.values import column_label
 
@@ -451,10 +452,8 @@ class _ArrayParser:
                 yield value
                 return
             self._index += 1
-            if top and self._index == 1 and _phpmyadmin_header(value):
+            if top and self._index == 1 and phpmyadmin.is_header(value):
                 self.phpmyadmin = True
-                from gigya_migrate.flows import phpmyadmin
-
                 yield from phpmyadmin.rows(self, self.table)
                 return
             if isinstance(value, _Skipped):
@@ -552,12 +551,6 @@ def _gunzip_head(data: bytes) -> bytes:
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 4096)
     except zlib.error:
         return b""
-
-
-def _phpmyadmin_header(value: Any) -> bool:
-    from gigya_migrate.flows.phpmyadmin import is_header
-
-    return is_header(value)
 
 
 class _Skipped:
