@@ -33,7 +33,7 @@ from mock_gigya.backend import Backend
 from mock_gigya.defaults import DEFAULT_API_KEY, DEFAULT_SECRET, DEFAULT_USER_KEY
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import record  # noqa: E402
+from common import CACHE, record  # noqa: E402
 
 CREDS = {"apiKey": DEFAULT_API_KEY, "userKey": DEFAULT_USER_KEY, "secret": DEFAULT_SECRET}
 
@@ -123,7 +123,6 @@ def _lookups(size: int, lookups: int) -> None:
 
 
 SEARCH_ACCOUNTS = int(float(os.environ.get("BENCH_SEARCH_ACCOUNTS", "1000000")))
-CACHE = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "gigya-migrate-bench"))
 
 
 def _store(count: int) -> tuple[Backend, str]:

@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 SITE = ["--api-key", defaults.DEFAULT_API_KEY, "--user-key", defaults.DEFAULT_USER_KEY,
         "--secret", defaults.DEFAULT_SECRET]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CACHE = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "gigya-migrate-bench"))
+"""What the benchmarks keep between runs (the seeded search store, the importer's bytecode)."""
 
 
 def record(name: str, value: float | None, target: float | None, better: str | None, unit: str,
@@ -135,8 +137,7 @@ def _importer_environment() -> dict[str, str]:
     PYTHONDONTWRITEBYTECODE would have every import compile the package's sources again (~0.1 s
     of CPU each start), which counted as per-record CPU in the short imports."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cache = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "gigya-migrate-bench")) / "pycache"
-    return {**env, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(cache)}
+    return {**env, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(CACHE / "pycache")}
 
 
 def temp_folder() -> tempfile.TemporaryDirectory:
