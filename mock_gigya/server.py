@@ -27,7 +27,6 @@ that server's own 500.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import http.client
 import io
@@ -251,7 +250,7 @@ def response_bytes(status: str, headers: list, body: bytes, close: bool) -> byte
     and body of one answer, as one buffer: one write per answer."""
     lines = [f"HTTP/1.1 {status}", f"Server: {_Handler.server_version}"]
     if not any(name.lower() == "date" for name, _ in headers):
-        lines.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+        lines.append(f"Date: {transport.http_date(None)}")  # the real clock, formatted once a second
     lines += [f"{name}: {value}" for name, value in headers]
     if close:
         lines.append("Connection: close")
