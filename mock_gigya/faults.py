@@ -98,9 +98,11 @@ class _RandomConfig:
 
 def _method_matches(pattern: str, method: str) -> bool:
     """``*`` / glob / full name / name without its namespace, case-insensitively (Gigya ignores case)."""
+    if pattern == "*":  # the default (every method): asked on every call, nothing to lower or split
+        return True
     pattern, method = pattern.lower(), method.lower()
     short = method.split(".", 1)[-1]
-    return pattern in ("*", method, short) or fnmatch.fnmatchcase(method, pattern)
+    return pattern in (method, short) or fnmatch.fnmatchcase(method, pattern)
 
 
 def _fault(error: int | None, http_status: int | None, timeout: bool, drop: bool,
@@ -247,7 +249,7 @@ class FaultInjector:
 
     def _drawn(self, method: str) -> Decision:
         config = self._random
-        if config.methods != ["*"] and not any(_method_matches(p, method) for p in config.methods):
+        if not any(_method_matches(p, method) for p in config.methods):
             return Decision()
         delay = self._latency()
         draw = self._rng.random()
