@@ -73,7 +73,8 @@ def main() -> int:
     results, failures = [], []
     modules = _modules()
     if modules[-1].stem == "bench_import" and len(modules) > 1:
-        # its dry runs measure memory only: they overlap the CPU-time benchmarks, not the imports
+        # its dry runs measure memory only, in a child process: they overlap the CPU-time benchmarks
+        # (which count their own process's CPU), and bench_import waits for them before its imports
         _load(modules[-1]).start_memory()
     for path in modules:
         print(f"\n== {path.stem} ==", flush=True)
