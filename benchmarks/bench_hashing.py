@@ -139,7 +139,7 @@ def _name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", label.replace("=", "")).strip("_")
 
 
-def records(repeat: int = 3) -> Iterator[dict]:
+def records(repeat: int = 5) -> Iterator[dict]:
     """hash_verify_vs_primitive_<case>: target <= 1.3 where the primitive takes over 10 us."""
     for label, settings, stored, primitive in _cases():
         assert verify_password(PASSWORD, stored, settings)
