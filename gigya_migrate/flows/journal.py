@@ -73,6 +73,9 @@ class Journal:
             self._db.close()
             raise JournalError(f"journal {self.path} cannot be used ({exc}): it is not a gigya-migrate journal, or "
                                "another run holds it; give another --journal path") from None
+        # a run that starts afresh holds only the rows it marks itself: no row above the highest
+        # record it marked, so ``state`` needs no query for the next record (one statement fewer a record)
+        self._marked_up_to: int | None = -1 if not resume else None
         self._open_run(name, resume)
         self._db.execute("BEGIN")
 
@@ -127,6 +130,8 @@ class Journal:
     # -- records ----------------------------------------------------------------------------
     def state(self, seq: int, key: str | None) -> str | None:
         """The recorded state of record ``seq`` (None if never seen); refuses a changed input."""
+        if self._marked_up_to is not None and seq > self._marked_up_to:
+            return None
         row = self._db.execute("SELECT key, state FROM records WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             return None
@@ -153,6 +158,8 @@ class Journal:
         """Record the state of record ``seq`` (committed at the next checkpoint)."""
         if not self._db.in_transaction:  # never autocommit a mark ahead of its error line
             self._db.execute("BEGIN")
+        if self._marked_up_to is not None and seq > self._marked_up_to:
+            self._marked_up_to = seq
         self._db.execute(
             "INSERT OR REPLACE INTO records (seq, key, state, code) VALUES (?, ?, ?, ?)",
             (seq, key, state, None if code is None else str(code)),

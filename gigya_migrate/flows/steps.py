@@ -256,6 +256,9 @@ def _header(rows, path) -> list[str]:
 
 
 def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap, pad: bool = False) -> Iterator[dict | BadRecord]:
+    # a row's fields are pieces of its text: a text and header without a control character need
+    # no walk through the fields (``_refused``), unless _extra brought back fields of its own
+    header_clean = not any(control_chars.find(name) for name in header)
     while True:
         try:
             row = next(rows)
@@ -273,9 +276,13 @@ def _csv_rows(rows, header: list[str], delimiter: str, tap: _LineTap, pad: bool 
             yield BadRecord(_as_latin1(text), "malformed-row",
                             f"{len(row)} fields where the header has {len(header)}", line=rows.line_num)
             continue
-        record = _with_extra(dict(zip(header, row)))
+        plain = dict(zip(header, row))
+        record = _with_extra(plain)
         if byte := _undecoded(text):
             yield _encoding_error(record, byte, rows.line_num)
+            continue
+        if record is plain and header_clean and not control_chars.IN_TEXT.search(text):
+            yield record
             continue
         yield _refused(record, rows.line_num) or record
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigya_migrate.cli import main
 from gigya_migrate.client import GigyaClient
-from gigya_migrate.flows.import_accounts import derive_uid
+from gigya_migrate.flows.import_accounts import _UID_NAMESPACE, derive_uid
 from mock_gigya import defaults
 
 from cli_run import invoke  # tests/flows/cli_run.py
@@ -295,6 +298,21 @@ def test_ctrl_c_saves_the_run_and_resume_finishes_it(tmp_path, gigya_server, sit
     resumed = invoke("import", source, "--mapping", mapping_file, "--resume", *site_args)
     assert resumed.exit_code == 0 and "resumed:" in resumed.output, resumed.output
     assert gigya_server.accounts(API_KEY).count() == 30
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=40))
+def test_derived_uids_are_rfc_4122_name_based_uuids(api_key, email):
+    """derive_uid is the version-5 (SHA-1) UUID of the site and lower-cased email in the toolkit's
+    namespace, as the standard library builds it, in hex."""
+    name = f"{api_key}\n{email.lower()}"
+    try:
+        expected = uuid.uuid5(_UID_NAMESPACE, name).hex
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 bytes, refused by both
+        with pytest.raises(UnicodeEncodeError):
+            derive_uid(api_key, email)
+        return
+    assert derive_uid(api_key, email) == expected
 
 
 def test_derived_uids_are_stable_per_site_and_email():

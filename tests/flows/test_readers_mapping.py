@@ -124,3 +124,23 @@ def test_mapping_checks_columns_against_the_header():
     mapping = Mapping.model_validate({"fields": {"first": "profile.firstName"}, "password": {"hash": "pw"}})
     with pytest.raises(MappingError, match=r"'first' \(did you mean 'first_name'\?\).*'pw'"):
         mapping.check_columns(["email", "first_name", "password"])
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f"])
+def test_a_control_character_in_the_csv_header_or_in_a_quoted_field_fails_the_rows(tmp_path, char):
+    """Rows are refused for a control character wherever it sits: in a column name (every row), in
+    a quoted field, or in a field an error file's ``_extra`` brings back."""
+    header = tmp_path / "header.csv"
+    header.write_text(f"email,na{char}me\na@example.com,A\nb@example.com,B\n", encoding="utf-8")
+    assert [r.code for r in read_records(header)] == ["control-character"] * 2
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(f'email,name\na@example.com,"x, y{char}"\nb@example.com,"B, b"\n', encoding="utf-8")
+    records = list(read_records(quoted))
+    assert isinstance(records[0], BadRecord) and records[0].code == "control-character"
+    assert records[1] == {"email": "b@example.com", "name": "B, b"}
+    extra = tmp_path / "extra.csv"
+    extra.write_text('email,_extra\na@example.com,"{""note"": ""n\\u0000""}"\nb@example.com,"{""note"": ""ok""}"\n',
+                     encoding="utf-8")
+    records = list(read_records(extra))
+    assert isinstance(records[0], BadRecord) and records[0].code == "control-character"
+    assert records[1] == {"email": "b@example.com", "note": "ok"}

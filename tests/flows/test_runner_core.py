@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gigya_migrate.flows.journal import JournalError
+from gigya_migrate.flows.journal import DONE, PENDING, Journal, JournalError
 from gigya_migrate.flows.runner import (
     BadRecord,
     RecordError,
@@ -189,6 +189,24 @@ def test_unfinished_journal_needs_resume(fake_site, tmp_path):
     # a finished journal lets a new run start afresh
     again = run(people(3), name="t", key=by_email, write=fake_site.write, options=RunOptions(journal_path=journal))
     assert again.ok == 3
+
+
+def test_journal_states_in_a_fresh_and_in_a_resumed_run(tmp_path):
+    """A fresh run answers ``state`` for records it has not marked without a query; marked ones,
+    duplicates and a resumed run's rows are read from the file as always."""
+    path = tmp_path / "j.sqlite"
+    journal = Journal(path, name="t", resume=False)
+    assert journal.state(0, "a") is None
+    journal.mark(0, "a", PENDING)
+    journal.mark(1, "b", DONE)
+    assert (journal.state(0, "a"), journal.state(1, "b"), journal.state(2, "c")) == (PENDING, DONE, None)
+    assert journal.owner("b", 2) == 1
+    with pytest.raises(JournalError, match="input changed"):
+        journal.state(1, "x")
+    journal.close()
+    resumed = Journal(path, name="t", resume=True)
+    assert (resumed.state(0, "a"), resumed.state(1, "b"), resumed.state(7, "z")) == (PENDING, DONE, None)
+    resumed.close()
 
 
 def test_resume_refuses_a_changed_input(fake_site, tmp_path):
