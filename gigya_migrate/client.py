@@ -81,6 +81,7 @@ _log = logging.getLogger("gigya_migrate.client")
 
 _SUCCESS_CODES = frozenset({0, 200009})  # 200009 "Accounts linked" is a success variant (GRAZE)
 _SKEW_ALLOWANCE = 300.0  # seconds: how far Gigya's clock may disagree with ours in the import check
+_CREDENTIAL_FIELDS = frozenset({"apiKey", "format", "httpStatusCodes", "sdk", "userKey", "secret"})
 _READ_PREFIXES = ("get", "search", "is", "exchange")
 _IDEMPOTENT = frozenset({"accounts.setPolicies", "accounts.rba.unlock", "accounts.logout"})
 
@@ -92,6 +93,11 @@ def encode_param(value: Any) -> str:
     ``None`` the string ``null``; datetimes ISO-8601 (aware ones in UTC with ``Z``; naive ones
     as given); everything else ``str``.
     """
+    kind = type(value)  # the common kinds first: a str as it is, a plain dict or list as JSON
+    if kind is str:
+        return value
+    if kind is dict or kind is list:
+        return _encode_json(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -103,7 +109,7 @@ def encode_param(value: Any) -> str:
     elif hasattr(value, "model_dump"):
         value = value.model_dump(by_alias=True, exclude_none=True, mode="json")
     if isinstance(value, (Mapping, list, tuple)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+        return _encode_json(value)
     return str(value)
 
 
@@ -117,6 +123,11 @@ def _json_default(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot send a {type(value).__name__} to Gigya as JSON")
+
+
+# json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default), without
+# building the encoder on every call (json.dumps makes one per call for non-default options)
+_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default).encode
 
 
 def _comma_list(value: str | Iterable[str] | None) -> str | None:
@@ -232,6 +243,7 @@ class GigyaClient:
         self._clock_offset = 0.0
         self._lock = threading.Lock()
         self._targets: dict[str, tuple[str, HTTPAdapter, dict[str, Any]]] = {}  # see _post
+        self._suffix_cache: tuple[tuple, str] | None = None  # see _suffix
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -328,11 +340,11 @@ class GigyaClient:
         return False
 
     def _attempt(self, method: str, url: str, params: Mapping[str, Any], redact: tuple[str, ...]) -> dict:
-        data, headers = self._credentials(url, params)
+        body, headers = self._form_body(url, params)
         # the form body encoded once, here: what requests would send, without its per-call checks
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         try:
-            response = self._post(url, form_encode(data), headers)
+            response = self._post(url, body, headers)
         except requests.ConnectTimeout as exc:
             raise GigyaTimeout(f"connect timeout: {exc}", method=method, maybe_applied=False) from None
         except requests.Timeout as exc:
@@ -386,10 +398,36 @@ class GigyaClient:
         once per URL: ``_target`` keeps it; an injected session keeps its own ``trust_env`` handling)."""
         return _environment_of(url)
 
-    def _credentials(self, url: str, params: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        """The form body and headers for one attempt (a fresh timestamp and nonce every time)."""
+    def _form_body(self, url: str, params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        """``form_encode`` of ``_credentials``' fields, and its headers. Unsigned, the credential
+        fields come last and are the same on every call: they are encoded once (``_suffix``)."""
+        mode = self.auth_mode
+        if mode == "signed" or not _CREDENTIAL_FIELDS.isdisjoint(params):  # a collision keeps its dict place
+            data, headers = self._credentials(url, params)
+            return form_encode(data), headers
+        fields = form_encode({k: encode_param(v) for k, v in params.items()})
+        suffix = self._suffix(mode)
+        headers = {"Authorization": f"Bearer {self._bearer_token()}"} if mode == "bearer" else {}
+        return (f"{fields}&{suffix}" if fields else suffix), headers
+
+    def _suffix(self, mode: str) -> str:
+        """The encoded credential fields ``_credentials`` appends for ``mode`` (re-made if the
+        client's key, user key or secret was changed)."""
+        key = (mode, self.api_key, self.user_key, self._secret)
+        cached = self._suffix_cache
+        if cached is None or cached[0] != key:
+            data, _ = self._credentials("", {}) if mode != "bearer" else (self._unsigned_fields({}), None)
+            cached = self._suffix_cache = (key, form_encode(data))
+        return cached[1]
+
+    def _unsigned_fields(self, params: Mapping[str, Any]) -> dict[str, str]:
         data = {k: encode_param(v) for k, v in params.items()}
         data.update(apiKey=self.api_key, format="json", httpStatusCodes="false", sdk=SDK_NAME)
+        return data
+
+    def _credentials(self, url: str, params: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """The form body and headers for one attempt (a fresh timestamp and nonce every time)."""
+        data = self._unsigned_fields(params)
         mode = self.auth_mode
         if mode == "bearer":
             return data, {"Authorization": f"Bearer {self._bearer_token()}"}

@@ -60,7 +60,8 @@ def _quote(text: str) -> str:
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an RFC 9110 field name
-_VALUE_BAD = re.compile(r"[^\t\x20-\x7e\x80-\xff]")  # a field value with a control character
+_FIELD = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+: [\t\x20-\x7e\x80-\xff]*"  # a token name, a value without controls
+_FIELDS = re.compile(f"{_FIELD}(?:\r\n{_FIELD})*")  # header lines as http.client would write them unchanged
 _HEAD_MAX = 65536  # bytes of status line and headers the lean reader looks through
 _BODY_MAX = 1 << 22  # answers larger than 4 MiB are read by http.client, in pieces
 _NO_BODY = frozenset({100, 101, 102, 103, 204, 304})
@@ -92,15 +93,17 @@ def _lean_head(head: bytes) -> _LeanHead | None:
     if status in _NO_BODY or status < 200:
         return None
     headers = CaseInsensitiveDict()
+    store = headers._store  # filled directly: CaseInsensitiveDict's own layout, lower-case name -> (name, value)
     for line in lines[1:]:
         name, colon, value = line.partition(":")
-        if not colon or not _TOKEN.fullmatch(name) or name in headers:
+        lower = name.lower()
+        if not colon or lower in store or not _TOKEN.fullmatch(name):
             return None  # a folded line, an odd name or a repeated field: http.client's rules apply
-        headers[name] = value.lstrip(" \t")
-    length = headers.get("Content-Length")
-    if (length is None or not length.isdigit() or int(length) > _BODY_MAX or "Transfer-Encoding" in headers
-            or headers.get("Content-Encoding", "identity").lower() != "identity"
-            or "close" in headers.get("Connection", "").lower()):
+        store[lower] = (name, value.lstrip(" \t"))
+    length = store.get("content-length", (None, ""))[1]
+    if (not length.isdigit() or int(length) > _BODY_MAX or "transfer-encoding" in store
+            or store.get("content-encoding", (None, "identity"))[1].lower() != "identity"
+            or "close" in store.get("connection", (None, ""))[1].lower()):
         return None
     return _LeanHead(status, parts[2].strip() if len(parts) > 2 else "", headers, int(length))
 
@@ -281,20 +284,18 @@ class _OneWrite:
                 or getattr(self, "_HTTPConnection__response") is not None
                 or getattr(self, "_HTTPConnection__state") != _CS_IDLE):
             return None
-        lines = [f"POST {url} HTTP/1.1"]
-        names = set()
-        for name, value in headers.items():
-            if type(name) is not str or type(value) is not str or not _TOKEN.fullmatch(name) or _VALUE_BAD.search(value):
-                return None  # http.client's own checks and encodings decide
-            names.add(name.lower())
-            lines.append(f"{name}: {value}")
+        if not all(type(name) is str and type(value) is str for name, value in headers.items()):
+            return None  # http.client's own encodings decide
+        fields = "\r\n".join([f"{name}: {value}" for name, value in headers.items()])
+        if not _FIELDS.fullmatch(fields):
+            return None  # an odd name, a control character in a value: http.client's checks decide
+        names = {name.lower() for name in headers}
         if not _LEAN_NAMES <= names or not names.isdisjoint(_NOT_LEAN_NAMES):
             return None  # urllib3 or http.client would add a header of its own
         if self._host_line is None:
             self._host_line = self._http_client_host_line()
-        lines[0] = f"{lines[0]}\r\n{self._host_line.decode('latin-1')}"
-        lines.append("\r\n")
-        return "\r\n".join(lines).encode("latin-1")
+        return b"POST %s HTTP/1.1\r\n%s\r\n%s\r\n\r\n" % (url.encode("ascii"), self._host_line,
+                                                          fields.encode("latin-1"))
 
     def _http_client_host_line(self) -> bytes:
         """The ``Host`` line http.client's ``putrequest`` writes on this connection for a path."""

@@ -10,7 +10,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigya_migrate.client import GigyaClient
+from gigya_migrate.client import SDK_NAME, GigyaClient, encode_param
 from gigya_migrate.http_wire import ClientAdapter, form_encode
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
@@ -114,3 +114,26 @@ def test_the_pool_of_an_origin_is_remembered_until_the_adapter_closes():
     finally:
         session.close()
         server.close()
+
+
+_PARAM_NAMES = st.sampled_from(["UID", "profile", "query", "format", "apiKey", "secret", "userKey", "sdk", "é x"])
+_PARAM_VALUES = st.one_of(_TEXT, st.booleans(), st.none(), st.integers(),
+                          st.dictionaries(_TEXT, _TEXT, max_size=3), st.lists(_TEXT, max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_PARAM_NAMES, _PARAM_VALUES, max_size=5), st.sampled_from(["secret", "anonymous"]))
+def test_the_call_body_is_urlencode_of_the_params_then_the_credentials(params, mode):
+    """The body a call sends is urlencode of the encoded parameters followed by the credential
+    fields in _credentials' order (a parameter with a credential's name keeps its place)."""
+    client = GigyaClient("3_key", user_key="UK" if mode == "secret" else None,
+                         secret="c2VjcmV0" if mode == "secret" else None, base_url="http://127.0.0.1:9")
+    expected = {k: encode_param(v) for k, v in params.items()}
+    expected.update(apiKey="3_key", format="json", httpStatusCodes="false", sdk=SDK_NAME)
+    if mode == "secret":
+        expected.update(userKey="UK", secret="c2VjcmV0")
+    body, headers = client._form_body("http://127.0.0.1:9/accounts.x", params)
+    assert body == urlencode(expected) and headers == {}
+    client.api_key = "3_other"  # a changed key is sent from the next call on
+    assert "apiKey=3_other&" in client._form_body("http://127.0.0.1:9/accounts.x", {})[0]
+    client.close()

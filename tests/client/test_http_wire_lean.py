@@ -109,7 +109,8 @@ def _session(adapter: HTTPAdapter, verify: object = True) -> requests.Session:
 
 
 def _outcomes(adapter: HTTPAdapter, script: list[list], calls: int, *, timeout: float = 10.0,
-              tls: ssl.SSLContext | None = None, verify: object = True, pause: float = 0.0) -> dict:
+              tls: ssl.SSLContext | None = None, verify: object = True, pause: float = 0.0,
+              headers: dict | None = None) -> dict:
     """What a session on ``adapter`` saw of ``calls`` POSTs to a server playing ``script``."""
     server = _Scripted(script, tls)
     port = str(server.sock.getsockname()[1])  # each server has its own: said as PORT
@@ -119,7 +120,8 @@ def _outcomes(adapter: HTTPAdapter, script: list[list], calls: int, *, timeout: 
         for i in range(calls):
             try:
                 response = session.post(f"{server.url}/accounts.importFullAccount", data=f"UID=u{i}&x=%C3%A9".encode(),
-                                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                        headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                 **(headers or {})},
                                         timeout=timeout, allow_redirects=False)
                 seen.append(("answer", response.status_code, response.reason, dict(response.headers),
                              response.content[:1000]))
@@ -166,6 +168,18 @@ def test_plain_answers_take_the_lean_path_with_the_same_bytes_both_ways():
         "404", "redirect-not-followed"])
 def test_answers_the_lean_reader_hands_on_or_reads_agree_with_urllib3(answer):
     _same([[answer], [_answer()]])
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Latin": "caf\xe9", "X-Empty": ""},
+    {"X-Control": "a\x01b"},
+    {"X Space": "v"},
+    {"Accept-Encoding": None},
+    {"User-Agent": None},
+    {"Host": "elsewhere.example"},
+], ids=["latin-1-and-empty", "control-character", "name-with-space", "no-accept-encoding", "no-user-agent", "host"])
+def test_requests_with_unusual_headers_are_sent_as_urllib3_sends_them(headers):
+    _same([[_answer()], [_answer()]], headers=headers)
 
 
 def test_an_answer_in_pieces_agrees():
