@@ -14,6 +14,10 @@ optionally, what goes wrong instead of the real answer:
 Faults are scripted ("the next 2 accounts.importFullAccount calls answer 403048"), consumed in the
 order they were added, or random: every call draws from one ``random.Random(seed)``, so a run with
 the same seed and the same call order sees the same faults.
+
+A decision's ``delay`` (latency, jitter, a script's ``delay``, a timeout fault's wait) is a response
+time: the adapters count it from when the request was read, the call's own processing included
+(see :data:`DECISIONS`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from mock_gigya.errors import ERROR_MESSAGES
 _UNINTERRUPTED_SECONDS = 1.0
 """Waits up to this long sleep without watching for :meth:`FaultInjector.interrupt`."""
 
-__all__ = ["Decision", "Fault", "FaultInjector", "FAULT_MESSAGES"]
+__all__ = ["DECISIONS", "Decision", "Fault", "FaultInjector", "FAULT_MESSAGES"]
 
 KINDS = ("error", "http", "timeout", "drop")
 
@@ -43,6 +47,16 @@ FAULT_MESSAGES = {
 }
 RATE_LIMITED = 403048
 SERVER_ERROR = 500001
+
+DECISIONS: tuple[tuple[str, str], ...] = (
+    ("Latency is a response time", "Injected latency (`--latency`, `--jitter`, a script's `delay`) and a timeout "
+     "fault's wait count from when the mock has read the request in full, the call's own processing included: "
+     "a call taking p to process under latency L is answered after max(L, p), not L + p (our decision: a "
+     "latency measured against Gigya is its response time, which includes Gigya's own work). Never earlier "
+     "than L after the request was read; on the event loop an answer whose time has come is sent between "
+     "two requests, and a request pipelined behind another counts from when the answer before it left (one "
+     "call at a time per connection, as the threaded server)."),
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class Decision:
-    """What the injector decided for one call: wait ``delay`` seconds, then ``fault`` (or answer)."""
+    """What the injector decided for one call: answer ``delay`` seconds after the request was read
+    (its processing included), with ``fault`` (or the real answer)."""
 
     delay: float = 0.0
     fault: Fault | None = None

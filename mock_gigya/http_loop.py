@@ -7,6 +7,13 @@ connection with ``selectors``, reads each request whole, answers it through the 
 :meth:`MockApp.api_reply <mock_gigya.server.MockApp.api_reply>` as the threaded handler, and sends
 the answer when its injected latency has passed (a timer, not a sleeping thread).
 
+The latency is a response time, as Gigya's is: it counts from when the request was read in full
+(the ``recv`` that completed it), so the answer goes out at the later of that moment plus the
+delay and the end of the call's own processing, not after both. Each pass of the loop first reads
+every ready socket (stamping each connection), then answers the requests read; answers whose time
+has come are sent between two requests, so a burst of arrivals does not hold back every due answer
+by the whole burst's processing.
+
 What the loop does not answer itself goes where it went before, so behaviour stays the stdlib
 server's:
 
@@ -48,7 +55,8 @@ _WRITE = selectors.EVENT_WRITE
 class _Connection:
     """One keep-alive connection: bytes read and not yet answered, bytes to send, answers pending."""
 
-    __slots__ = ("sock", "address", "inbox", "outbox", "pending", "closing", "closed", "writing")
+    __slots__ = ("sock", "address", "inbox", "outbox", "pending", "closing", "closed", "writing", "arrived",
+                 "queued")
 
     def __init__(self, sock: socket.socket, address: Any) -> None:
         self.sock, self.address = sock, address
@@ -56,6 +64,8 @@ class _Connection:
         self.pending = 0  # answers computed elsewhere (a worker, a timer) not yet in the outbox
         self.closing = self.closed = False
         self.writing = False  # whether the selector also waits for the socket to take more
+        self.arrived = 0.0  # monotonic time the inbox last grew (or its head became servable)
+        self.queued = False  # whether it waits in HttpLoop._ready to have its inbox served
 
 
 class _Request:
@@ -77,7 +87,8 @@ class HttpLoop:
         self.selector = selectors.DefaultSelector()
         self.timers: list[tuple[float, int, _Connection, bytes | None, bool]] = []
         self._seq = 0
-        self._done: deque[tuple[_Connection, tuple]] = deque()  # answers from workers
+        self._done: deque[tuple[_Connection, _Request, float, tuple]] = deque()  # answers from workers
+        self._ready: deque[_Connection] = deque()  # connections with requests read and not yet served
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -103,6 +114,7 @@ class HttpLoop:
                             self._read(key.data)
                 self._fire_timers()
                 self._finish_workers()
+                self._serve_ready()
         finally:
             self._close_all()
 
@@ -133,7 +145,21 @@ class HttpLoop:
             self._close(conn)
             return
         conn.inbox += data
-        self._serve_inbox(conn)
+        self._queue(conn, time.monotonic())
+
+    def _queue(self, conn: _Connection, now: float) -> None:
+        """Have the requests in ``conn``'s inbox served in this pass; the one at its head was read in
+        full (or, behind an answer still pending, became servable) no later than ``now``."""
+        conn.arrived = now
+        if not conn.queued:
+            conn.queued = True
+            self._ready.append(conn)
+
+    def _serve_ready(self) -> None:
+        while self._ready:
+            conn = self._ready.popleft()
+            conn.queued = False
+            self._serve_inbox(conn)
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -152,7 +178,9 @@ class HttpLoop:
                 return
             if request is Ellipsis:
                 return  # the body is still arriving
-            self._answer(conn, request)
+            if self.timers and self.timers[0][0] <= time.monotonic():
+                self._fire_timers()  # answers already due go out before this one is worked on
+            self._answer(conn, request, conn.arrived)
 
     def _request(self, conn: _Connection, end: int) -> Any:
         """The whole request at the head of the inbox (taken out of it); Ellipsis while its body is
@@ -185,13 +213,13 @@ class HttpLoop:
         close = headers.get("Connection", "").lower() == "close"
         return _Request(method, target, headers, body, close)
 
-    def _answer(self, conn: _Connection, request: _Request) -> None:
+    def _answer(self, conn: _Connection, request: _Request, arrived: float) -> None:
         path = request.target.partition("?")[0].split("://", 1)[-1]
         if not self.server.app._custom and transport.method_from_path(path) not in LOOP_METHODS:
             conn.pending += 1
-            self._pool().submit(self._work, conn, request)
+            self._pool().submit(self._work, conn, request, arrived)
             return
-        self._enact(conn, request, self._reply(conn, request))
+        self._enact(conn, request, arrived, self._reply(conn, request))
 
     def _reply(self, conn: _Connection, request: _Request) -> tuple:
         environ = self._environ(request.method, request.target, "HTTP/1.1", request.headers,
@@ -202,13 +230,15 @@ class HttpLoop:
         except Exception as exc:  # a bug of the mock itself: still an envelope, never a traceback
             return (0.0, False, *self.server.app.internal_error(exc))
 
-    def _enact(self, conn: _Connection, request: _Request, reply: tuple) -> None:
+    def _enact(self, conn: _Connection, request: _Request, arrived: float, reply: tuple) -> None:
+        """Send the answer at ``arrived`` + its delay (a timer), or now if that time has passed."""
         delay, drop, status, headers, body = reply
         data = None if drop else self._response(status, headers, body, request.close)
-        if delay > 0:
+        due = arrived + delay
+        if delay > 0 and due > time.monotonic():
             conn.pending += 1
             self._seq += 1
-            heapq.heappush(self.timers, (time.monotonic() + delay, self._seq, conn, data, request.close))
+            heapq.heappush(self.timers, (due, self._seq, conn, data, request.close))
             return
         self._deliver(conn, data, request.close)
 
@@ -249,22 +279,24 @@ class HttpLoop:
     # -- timers and workers --------------------------------------------------------------------------
 
     def _fire_timers(self) -> None:
+        """Send every answer whose time has come; a connection with requests waiting behind one is
+        queued to be served (not served here: this runs between two requests of another connection)."""
         now = time.monotonic()
         while self.timers and self.timers[0][0] <= now:
             _, _, conn, data, close = heapq.heappop(self.timers)
             conn.pending -= 1
             self._deliver(conn, data, close)
-            if not conn.closed:
-                self._serve_inbox(conn)
+            if conn.inbox and not conn.closed:
+                self._queue(conn, now)
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._workers is None:
             self._workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="mock-gigya-call")
         return self._workers
 
-    def _work(self, conn: _Connection, request: _Request) -> None:
+    def _work(self, conn: _Connection, request: _Request, arrived: float) -> None:
         """In a worker: compute the answer, hand it back to the loop."""
-        self._done.append((conn, request, self._reply(conn, request)))
+        self._done.append((conn, request, arrived, self._reply(conn, request)))
         try:
             self._wake_w.send(b"x")
         except OSError:
@@ -279,13 +311,13 @@ class HttpLoop:
 
     def _finish_workers(self) -> None:
         while self._done:
-            conn, request, reply = self._done.popleft()
+            conn, request, arrived, reply = self._done.popleft()
             conn.pending -= 1
             if conn.closed:
                 continue
-            self._enact(conn, request, reply)
-            if not conn.closed:
-                self._serve_inbox(conn)
+            self._enact(conn, request, arrived, reply)
+            if conn.inbox and not conn.closed and not conn.pending:
+                self._queue(conn, time.monotonic())
 
     # -- leaving the loop ----------------------------------------------------------------------------
 

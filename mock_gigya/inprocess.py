@@ -11,8 +11,9 @@
 Interception uses ``responses``: one ``CallbackResponse`` per HTTP verb whose URL is a regular
 expression for every ``<namespace>.<dc>.gigya.com``, ``*.gigya-api.cn`` and ``*.sapcdm.cn`` host
 (and ``base_url`` when given); every other URL passes through to the network, so a loopback server
-in the same test still works. Faults are enacted in-process: latency sleeps, a ``timeout`` raises
-``requests.ReadTimeout`` at once and a ``drop`` raises ``requests.ConnectionError``.
+in the same test still works. Faults are enacted in-process: latency sleeps (what is left of it once
+the call was answered: a response time), a ``timeout`` raises ``requests.ReadTimeout`` at once and a
+``drop`` raises ``requests.ConnectionError``.
 """
 
 from __future__ import annotations
@@ -129,12 +130,13 @@ class MockGigya(MockControl):
         return patterns
 
     def _callback(self, request: Any) -> tuple[int, dict, bytes]:
+        started = time.monotonic()
         parts = urlsplit(request.url)
         body = _body_bytes(request.body)
         if parts.path.startswith(CONTROL_PREFIX):
             status, payload = self.handle_control(request.method, parts.path, body)
             return status, {"Content-Type": "application/json"}, transport.json_bytes(payload)
-        status, headers, payload = self._enact(self._answer(request, parts, body))
+        status, headers, payload = self._enact(self._answer(request, parts, body), started)
         return status, headers, b"" if request.method == "HEAD" else payload
 
     def _answer(self, request: Any, parts: Any, body: bytes) -> transport.Answer:
@@ -150,11 +152,11 @@ class MockGigya(MockControl):
         self._record(method, params, answer)
         return answer
 
-    def _enact(self, answer: transport.Answer) -> tuple[int, dict, bytes]:
+    def _enact(self, answer: transport.Answer, started: float) -> tuple[int, dict, bytes]:
         import requests
 
-        if answer.delay:
-            time.sleep(answer.delay)
+        if answer.delay > 0:  # a response time: the call's own processing counts towards it
+            time.sleep(max(0.0, answer.delay - (time.monotonic() - started)))
         if answer.fault is not None and answer.fault.kind == "timeout":
             raise requests.exceptions.ReadTimeout("mock-gigya: injected timeout (no answer in time)")
         if answer.fault is not None and answer.fault.kind == "drop":

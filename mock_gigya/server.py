@@ -36,6 +36,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,6 +83,7 @@ class MockApp:
         self.access = access if access is not None else ControlAccess(None)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.monotonic()
         url, path = _addressed(environ)
         if path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):  # the console asks for the token itself
             return self._console(environ, start_response)
@@ -92,8 +94,8 @@ class MockApp:
             return _reply(start_response, status, transport.json_bytes(payload), "application/json",
                           transport.http_date(self.control.backend))
         delay, drop, status, headers, body = self.api_reply(environ, url, path)
-        if delay:
-            self.control.faults.wait(delay)
+        if delay:  # a response time: counted from when the request was read, its processing included
+            self.control.faults.wait(delay - (time.monotonic() - environ.get(_READ_AT, started)))
         if drop:
             raise DropConnection()
         start_response(status, headers)
@@ -101,10 +103,10 @@ class MockApp:
 
     def api_reply(self, environ: dict, url: str | None = None,
                   path: str | None = None) -> tuple[float, bool, str, list[tuple[str, str]], bytes]:
-        """An API call (not the console or control plane) answered without waiting: (seconds to wait
-        before answering: latency, plus timeout_seconds for a timeout fault; True to drop the
-        connection instead; status line; headers; body). The WSGI call and the event loop
-        (:mod:`mock_gigya.http_loop`) both enact it."""
+        """An API call (not the console or control plane) answered without waiting: (seconds after
+        the request was read at which to answer: latency, plus timeout_seconds for a timeout fault;
+        True to drop the connection instead; status line; headers; body). The WSGI call and the
+        event loop (:mod:`mock_gigya.http_loop`) both enact it, each waiting only what is left."""
         if url is None or path is None:
             url, path = _addressed(environ)
         answer = self._answer(environ, url, path)
@@ -177,12 +179,17 @@ def _content_length(environ: dict) -> int:
         return 0
 
 
+_READ_AT = "mock_gigya.read_at"  # environ key: time.monotonic() once the body was read in full
+
+
 def _read_body(environ: dict, length: int | None = None) -> bytes:
     length = _content_length(environ) if length is None else length
     if length > transport.MAX_BODY_BYTES:
         environ["mock_gigya.unread_body"] = True
         return b""
-    return environ["wsgi.input"].read(length) if length else b""
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ[_READ_AT] = time.monotonic()
+    return body
 
 
 def _headers(environ: dict) -> dict[str, str]:
@@ -688,8 +695,11 @@ def main() -> None:
               help="Seed N faker accounts into each site that has none.")
 @click.option("--seed-algorithms", default="pbkdf2", show_default=True,
               help="Hash mix of seeded accounts, e.g. 'md5=2,bcrypt=1,pbkdf2'.")
-@click.option("--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every call.")
-@click.option("--jitter", type=click.FloatRange(0), default=0.0, help="Up to this many random extra seconds.")
+@click.option("--latency", type=click.FloatRange(0), default=0.0,
+              help="Response time of every call in seconds, counted from when the request was read: the call's "
+                   "own processing is part of it (answered after max(latency, processing), not their sum).")
+@click.option("--jitter", type=click.FloatRange(0), default=0.0,
+              help="Up to this many random extra seconds of response time.")
 @click.option("--rate-limit-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 403048.")
 @click.option("--rate-cap", type=click.FloatRange(0, min_open=True), default=None,
               help="Calls per second allowed per API key; calls over it answer 403048 (a token bucket).")

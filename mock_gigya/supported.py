@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mock_gigya import (account_rules, api, audit_retention, auth, backend, lite, passwords, query_limits, rate_cap,
-                        registration, search_index, sessions, site_options, transport, uid_limits, webhooks)
+from mock_gigya import (account_rules, api, audit_retention, auth, backend, faults, lite, passwords, query_limits,
+                        rate_cap, registration, search_index, sessions, site_options, transport, uid_limits, webhooks)
 
 __all__ = ["DECISIONS", "render", "main"]
 
@@ -226,7 +226,7 @@ def render() -> str:
               for topic, text in module.DECISIONS]
     lines += _site_option_lines() + _difference_lines()
     lines += ["", "## Decisions of the service layer (in-process and HTTP server)", ""]
-    lines += [f"- **{topic}**: {text}" for topic, text in (*transport.DECISIONS, *rate_cap.DECISIONS)]
+    lines += [f"- **{topic}**: {text}" for topic, text in (*transport.DECISIONS, *faults.DECISIONS, *rate_cap.DECISIONS)]
     return "\n".join(lines) + "\n"
 
 
