@@ -22,10 +22,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from mock_gigya.query import resolve
+from mock_gigya import json_text
 
 __all__ = ["INDEXED_FIELDS", "SCHEMA_VERSION", "Store"]
 
@@ -96,8 +95,7 @@ _UNREAD = object()
 _SCAN_COLUMNS = {"accounts": "doc", "audit": "doc"}
 
 
-def _dumps(doc: Any) -> str:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+_dumps = json_text.compact  # json.dumps(doc, separators=(",", ":"), ensure_ascii=False), its encoder made once
 
 
 def _timestamp(value: Any) -> int | float | None:
@@ -109,19 +107,68 @@ def _columns(doc: dict) -> tuple[Any, Any]:
     return _timestamp(doc.get("createdTimestamp")), _timestamp(doc.get("lastUpdatedTimestamp"))
 
 
+_INDEXED_PATHS = tuple((path, *path.split(".")) for path in INDEXED_FIELDS[1:])
+assert all(len(parts) == 2 and "[" not in path for path, *parts in _INDEXED_PATHS), "two-level paths only"
+
+
+def _strings_at(doc: dict, group: str, key: str) -> dict[str, None]:
+    """The strings of ``resolve(doc, "group.key")`` in order, each once (arrays fanned out at both
+    levels as the query evaluator does), without its general path walk: written on every import."""
+    top = doc.get(group)
+    found: dict[str, None] = {}
+    for item in top if isinstance(top, list) else (top,):
+        if isinstance(item, dict) and key in item:
+            value = item[key]
+            for text in value if isinstance(value, list) else (value,):
+                if isinstance(text, str):
+                    found[text] = None
+    return found
+
+
 def _index_rows(api_key: str, doc: dict) -> list[tuple[str, str, str, str]]:
     """``account_values`` rows of one account: every string at each indexed path (arrays fanned out
     exactly as the query evaluator resolves them), plus the odd-timestamps marker when needed."""
     uid = doc["UID"]
-    rows = [
-        (api_key, path, value, uid)
-        for path in INDEXED_FIELDS[1:]
-        for value in dict.fromkeys(v for v in resolve(doc, path) if isinstance(v, str))
-    ]
+    rows = [(api_key, path, value, uid)
+            for path, group, key in _INDEXED_PATHS for value in _strings_at(doc, group, key)]
     if any(doc.get(k) is not None and _timestamp(doc.get(k)) is None
            for k in ("createdTimestamp", "lastUpdatedTimestamp")):
         rows.append((api_key, _ODD_TIMESTAMPS, "", uid))
     return rows
+
+
+class _Transaction:
+    """:meth:`Store.tx`: BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any exception) under the store's lock,
+    joined by nested calls. A class, not a ``@contextmanager`` generator: an import opens two."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: "Store") -> None:
+        self._store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self._store
+        store._lock.acquire()
+        try:
+            if store._depth == 0:
+                store._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._depth += 1
+        return store._conn
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        store = self._store
+        try:
+            store._depth -= 1
+            if store._depth == 0 and kind is None:
+                store._conn.execute("COMMIT")
+            elif store._depth == 0:
+                store._conn.execute("ROLLBACK")
+                store._config_text.clear()  # it may hold a write that was just undone
+        finally:
+            store._lock.release()
 
 
 class Store:
@@ -165,25 +212,9 @@ class Store:
 
     # ------------------------------------------------------------ transactions
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (re-entrant: nested calls join the outer one)."""
-        with self._lock:
-            outer = self._depth == 0
-            if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._depth -= 1
-                if outer:
-                    self._conn.execute("ROLLBACK")
-                    self._config_text.clear()  # it may hold a write that was just undone
-                raise
-            self._depth -= 1
-            if outer:
-                self._conn.execute("COMMIT")
+    def tx(self) -> "_Transaction":
+        """A write transaction (re-entrant: nested calls join the outer one): ``with store.tx() as conn``."""
+        return _Transaction(self)
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:

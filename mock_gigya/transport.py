@@ -12,7 +12,6 @@ the form ``mock_gigya.supported`` renders into SUPPORTED.md.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import sys
 import time
@@ -25,6 +24,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Mapping
 from urllib.parse import unquote_plus
 
+from mock_gigya import json_text
 from mock_gigya.errors import STATUS_REASONS, status_code_of
 from mock_gigya.faults import FAULT_MESSAGES, RATE_LIMITED, Decision, Fault, FaultInjector
 
@@ -162,8 +162,8 @@ def _date_of_second(second: int) -> str:
 
 
 def json_bytes(payload: Any) -> bytes:
-    """``payload`` as UTF-8 JSON."""
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    """``payload`` as UTF-8 JSON (``json.dumps(payload, ensure_ascii=False)``)."""
+    return json_text.spaced(payload).encode("utf-8")
 
 
 def error_envelope(code: int, message: str, details: str | None = None, *, context: str | None = None) -> dict:

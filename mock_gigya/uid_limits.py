@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from contextlib import contextmanager
-from typing import Any, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, ContextManager, Iterator
 
 from mock_gigya.errors import MockGigyaError
 
@@ -34,6 +34,9 @@ def uid_of(params: dict) -> str | None:
     return None
 
 
+_UNLIMITED = nullcontext()
+
+
 class UidLimits:
     """Thread-safe per-(site, UID) write windows and in-flight call counts for one backend."""
 
@@ -43,14 +46,15 @@ class UidLimits:
         self._order: deque[tuple[float, tuple[str, str]]] = deque()  # every counted write, oldest first
         self._active: dict[tuple[str, str], int] = {}
 
-    @contextmanager
-    def call(self, backend: Any, api_key: str, method: str, params: dict) -> Iterator[None]:
-        """Hold one of the UID's concurrency slots for the call, or raise 409030 / 503001."""
+    def call(self, backend: Any, api_key: str, method: str, params: dict) -> ContextManager[None]:
+        """Hold one of the UID's concurrency slots for the call, or raise 409030 / 503001 (on entry)."""
         uid = uid_of(params)
         if uid is None or not backend.site_option(api_key, "uidLimits"):
-            yield
-            return
-        key = (api_key, uid)
+            return _UNLIMITED  # the switch is off by default: no generator made for every call
+        return self._held(backend, (api_key, uid), method)
+
+    @contextmanager
+    def _held(self, backend: Any, key: tuple[str, str], method: str) -> Iterator[None]:
         self._enter(backend, key, method in UID_WRITES)
         try:
             yield
