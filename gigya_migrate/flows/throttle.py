@@ -13,9 +13,15 @@ starts a little under it, and keeps the global pause for a site that accepts not
   calls. A window's 403048 share is *excess* when it is above the background share (below) by
   more than sampling noise (3 standard deviations, at least 3 points).
 - **Multiplicative decrease to a measured ceiling.** After an excess window the site has shown
-  what it accepts: ``ceiling`` = successes per second in that window, and calls are paced at
+  what it accepts: ``ceiling`` = successes per second in that window, counted from its first
+  403048 when that came early enough to measure over (a token bucket is empty from then on, so
+  the burst it had saved up does not inflate the figure), and calls are paced at
   ``(1 - margin) * ceiling``. Under a token-bucket cap the successes per second of a saturated
   window *are* the cap, so one or two windows land just under it.
+- **Hold-back inside an unpaced window.** Once most of its own calls are refused (``min_calls``
+  of them), the pace drops at once to about what the site let through since the first refusal,
+  until the window closes: a client far faster than the cap no longer sends at full speed for
+  half a second (see ``_hold_back``).
 - **Is it us?** The window after a cut tells whether the cut helped. A share that stays the same
   (within noise) after a second, deeper cut does not depend on our rate (random 403048s, another client's burst): it becomes
   the ``background`` share and the rate before the cut comes back, so a steady 10% of random
@@ -26,7 +32,8 @@ starts a little under it, and keeps the global pause for a site that accepts not
   to ``(1 - margin) * ceiling`` when below it, then by ``growth`` (2%) a window, 1.5 times more
   each clean window up to 5%, probing for a cap that rose (another client of the key stopped).
 - **Hard block.** A 403048 before any call succeeded, or ``concurrency`` 403048s in a row with no
-  success between them, means the site accepts nothing now: every worker pauses for a backoff
+  success between them nor for ``_SILENCE`` of a window, means the site accepts nothing now (a
+  capped site lets a call through every 1/cap seconds): every worker pauses for a backoff
   that doubles per event (``base`` .. ``cap`` seconds, jittered) and halves again as calls
   succeed; events from calls that started before the last pause do not count again.
 
@@ -44,6 +51,20 @@ import time
 from typing import Any, Callable
 
 __all__ = ["Throttle", "ThrottleStopped"]
+
+_HOLD_BACK, _PRIOR = 1.0, 4
+"""An unpaced window held back paces at ``_HOLD_BACK`` x (calls accepted since its first refusal +
+``_PRIOR``) / seconds since then. The prior keeps the pace above what the site accepts, so the
+site, not the hold-back, stays the bound and the window's close still measures the site; and the
+window's first, lumpy figures (two successes in 20 ms) never book slots far ahead. Only unpaced
+windows are held back: a paced one overshoots by at most its pace, and holding it back below the
+cap made the next cut measure our own pace (a 400/s cap was taken for 150/s)."""
+
+_SILENCE = 0.2
+"""A run of ``concurrency`` 403048s is a hard block only if no call succeeded for this share of a
+window either: under a cap, a client sending 50 times the cap's rate sees runs of 50 refusals
+between the cap's evenly spaced successes, and pausing every worker for each such run lost most
+of the allowance."""
 
 
 class ThrottleStopped(Exception):
@@ -65,6 +86,7 @@ class Throttle:
         self.last_penalty = float("-inf")
         self.active = 0
         self.rate: float | None = None  # paced calls/s; None: unpaced
+        self._rate_before: float | None = None  # the pace set by the windows (a hold-back aside)
         self.ceiling: float | None = None  # successes/s the site accepted when it last refused our excess
         self.background = 0.0  # share of 403048 answers that does not depend on our rate
         self.cuts = 0  # times the rate was cut to a measured ceiling (for reports and tests)
@@ -73,6 +95,7 @@ class Throttle:
         # after a cut: (403048 share before it, rate before it, whether a second cut was made)
         self._probe: tuple[float, float | None, bool] | None = None
         self._ok_total = self._limited_run = self._successes = 0
+        self._last_ok = float("-inf")  # when a call last succeeded
         self._stopped = threading.Event()
         self._clock, self._sleep, self._jitter = clock, sleep or self._stopped.wait, jitter
         self._cond = threading.Condition()
@@ -109,14 +132,23 @@ class Throttle:
             if rate_limited:
                 self._limited += 1
                 self._limited_run += 1
-                if self._ok_total == 0 or self._limited_run >= self.max_limit:
+                if started >= self._window_start:  # (see _hold_back)
+                    self._first_refusal = now if self._first_refusal is None else self._first_refusal
+                    self._limited_after += 1
+                if self._ok_total == 0 or (self._limited_run >= self.max_limit
+                                           and now - self._last_ok >= _SILENCE * self.window):
                     self._pause_all(started, now)
             else:
                 self._limited_run = 0
+                self._last_ok = now
                 self._ok_total += 1
+                self._ok_after += self._first_refusal is not None and started >= self._window_start
                 self._reward()
             if now - self._window_start >= self.window and self._calls >= self.min_calls:
                 self._close_window(now)
+            elif (self._rate_before is None and self._limited_after >= self.min_calls
+                  and self._limited_after >= self._ok_after):
+                self._hold_back(now)
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:
@@ -142,8 +174,10 @@ class Throttle:
         self._next_slot = slot + 1.0 / self.rate
         return slot
 
-    def _set_rate(self, rate: float | None, now: float) -> None:
+    def _set_rate(self, rate: float | None, now: float, *, hold_back: bool = False) -> None:
         self.rate = None if rate is None else max(rate, 1.0 / max(self.window, 1e-9), 0.1)
+        if not hold_back:
+            self._rate_before = self.rate
         # slots already handed out stay booked: workers wait for them (up to concurrency / rate
         # seconds ahead); the new spacing starts after the last one
         self._next_slot = max(self._next_slot, now) if self.rate is not None else float("-inf")
@@ -151,6 +185,39 @@ class Throttle:
     # -- windows ---------------------------------------------------------------------------------
     def _open_window(self, now: float) -> None:
         self._window_start, self._calls, self._limited = now, 0, 0
+        self._first_refusal: float | None = None  # when this window's first 403048 came back
+        self._ok_after = self._limited_after = 0  # answers since then
+
+    def _hold_back(self, now: float) -> None:
+        """Inside an unpaced window that is mostly refused, pace at what the site let through since
+        the first 403048 (plus ``_PRIOR`` calls, so the pace errs high; see ``_HOLD_BACK``).
+
+        Without it a client sends at its full speed until the window closes: 16 connections
+        answered in 2 ms send 8,000 calls/s, over 3,000 of them refused in half a second against
+        a 150/s cap. The window's close still makes the measured cut (``_cut``). Only calls the
+        window itself started count: answers to calls sent before a pause say nothing about now.
+        """
+        since = now - self._first_refusal
+        if since <= 0:
+            return
+        rate = _HOLD_BACK * (self._ok_after + _PRIOR) / since
+        if self.rate is None or rate < self.rate:
+            self._set_rate(rate, now, hold_back=True)
+
+    def _end_hold_back(self, now: float) -> None:
+        """Back to the window's own pace: a hold-back lasts for its window only (the close or a
+        pause decides what comes next)."""
+        if self.rate != self._rate_before:
+            self._set_rate(self._rate_before, now)
+
+    def _accepted_rate(self, now: float, seconds: float, calls: int, limited: int) -> float:
+        """What the site let through, in calls/s: counted from the window's first 403048 when
+        that was early enough in the window to measure over (a token bucket is empty from then
+        on, so the burst it had saved up before does not inflate the figure), else over the whole
+        window."""
+        if self._first_refusal is not None and now - self._first_refusal >= 0.5 * self.window:
+            return self._ok_after / (now - self._first_refusal)
+        return (calls - limited) / seconds
 
     def _tolerance(self, share: float, calls: int) -> float:
         return max(0.03, 3 * math.sqrt(max(share, 0.01) * (1 - min(share, 0.99)) / calls))
@@ -159,7 +226,8 @@ class Throttle:
         seconds = max(now - self._window_start, 1e-9)
         calls, limited = self._calls, self._limited
         share = limited / calls
-        accepted, attempted = (calls - limited) / seconds, calls / seconds
+        accepted, attempted = self._accepted_rate(now, seconds, calls, limited), calls / seconds
+        self._end_hold_back(now)
         self._open_window(now)
         excess = share - self.background > self._tolerance(self.background, calls)
         probe, self._probe = self._probe, None
@@ -212,6 +280,7 @@ class Throttle:
         if self._calls >= self.min_calls and self._limited < self._calls:  # what the site accepted
             # so far (if anything) still sets the pace after the pause
             self._close_window(now)
+        self._end_hold_back(now)
         self._open_window(self.resume_at)  # the pause is not a window of refusals
 
     def _reward(self) -> None:

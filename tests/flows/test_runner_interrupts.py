@@ -272,15 +272,16 @@ def test_keyboard_interrupt_in_the_writer_after_a_network_step_does_not_strand_t
 
     def script(number, record):
         # the first two writes are on the wire together (after their lookups): one is answered
-        # 403048, and so is its retry (a concurrency's worth in a row: the site refuses
-        # everything, every worker pauses); the other is interrupted once that worker is back in
-        # acquire, waiting out the pause
+        # 403048, and so is its retry (a concurrency's worth in a row and nothing accepted for a
+        # while: the site refuses everything, every worker pauses); the other is interrupted once
+        # that worker is back in acquire, waiting out the pause
         if number > 3:
             return None
         if number == 3:
             return rate_limited(record)
         barrier.wait()
         if number == 2:
+            time.sleep(0.15)  # a run of refusals right after successes is a cap's, not a block (_SILENCE)
             return rate_limited(record)
         me = threading.get_ident()
         assert spy.wait_for(lambda s: bool(s.inside - {me})), "the other worker never waited"
