@@ -4,7 +4,10 @@
    most N / L records per second: ``import_vs_ideal_cN`` is the import's records/s (its own
    report: records over the run's wall time) over N / L, for 5,000 accounts at L = 50 ms.
 2. ``sustained_calls_per_s_c64_100ms``: 20,000 accounts, 100 ms per call, 64 connections: the
-   ideal is 640/s, Gigya's top documented rate is 630/s.
+   ideal is 640/s, Gigya's top documented rate is 630/s. Beside it,
+   ``sustained_bare_client_calls_per_s_c64_100ms``: the same calls from ``bare_client.py``, a
+   client doing nothing but write each pre-encoded request and read its answer: the ceiling the
+   mock and the machine set.
 3. Rate cap. The mock allows 400 calls/s to the key (a token bucket answering 403048 beyond it,
    ``--rate-cap 400``) and answers in 50 ms, so 64 connections could send 1,280/s: the import
    must find the cap and stay just under it (``import_vs_rate_cap``, records/s over the cap) with
@@ -80,6 +83,20 @@ def sustained(folder: Path) -> Iterator[dict]:
                  f"what {os.cpu_count()} cores could import if the importer and the mock had them all: "
                  f"{os.cpu_count()} / ({importer_us:,.0f} + {mock_us:,.0f} us); the latency-bound figures above "
                  "it cannot be reached on this machine")
+    bare = _bare_client(count, 64, "--latency", "0.1")
+    yield record("sustained_bare_client_calls_per_s_c64_100ms", bare, None, None, "calls/s",
+                 f"the same {count:,} importFullAccount calls, pre-encoded, from 64 threads that only write each "
+                 "request and read its answer (bare_client.py) into a fresh mock: what the mock and this machine "
+                 "allow a client at 100 ms; the gap to sustained_calls_per_s_c64_100ms is the importer's own per-call "
+                 f"work ({report['throughputPerSecond'] / bare:.3f} of it reached)")
+
+
+def _bare_client(count: int, concurrency: int, *serve_options: str) -> float:
+    """Calls/s of ``bare_client.py`` (its own process, as the importer is) against a fresh mock."""
+    with mock_process(*serve_options) as server:
+        out = subprocess.run([sys.executable, str(Path(__file__).resolve().parent / "bare_client.py"), server.url,
+                              str(count), str(concurrency)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
 
 
 def rate_cap(folder: Path) -> Iterator[dict]:
