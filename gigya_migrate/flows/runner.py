@@ -496,6 +496,14 @@ def eta(done: int, total: int, rate: float) -> str:
     return f" ETA {hours}h{rest // 60:02d}m" if hours else f" ETA {rest // 60}m{rest % 60:02d}s"
 
 
+GATHER_SECONDS = 0.02
+"""How long the main thread lets answers gather when its window is full and none is back yet.
+Woken for each answer instead, it switched twice per record (and the workers with it, queued behind
+it for the interpreter lock): half the import's 6 context switches a record, 2.5 s of system CPU in
+20,000 records. The window holds a concurrency's worth of queued records; the pause is shortened
+so that they outlast it (``_Workers._gather_seconds``). At 64 connections and 100 ms, 618-625
+records/s became 623-627 in alternating runs."""
+
 SUBMIT_BATCH = 16
 """Records prepared, checkpointed in the journal (pending) and handed to the workers together (at
 most the concurrency). Preparing a whole concurrency's worth at once (64) held the interpreter for
@@ -727,11 +735,11 @@ class _Run:
                 workers.submit(item)
             batch.clear()
 
-        def collect(block: bool) -> None:
+        def collect(block: bool, gather: bool = False) -> None:
             if not workers.in_flight:
                 return
             raised = None
-            for item, result, error in workers.take(block):  # a blocking take still lets Ctrl+C through
+            for item, result, error in workers.take(block, gather):  # a blocking take still lets Ctrl+C through
                 if error is not None:  # Ctrl-C in a worker, or a bug: the record stays pending
                     raised = raised or error
                 elif result is not None:
@@ -760,8 +768,8 @@ class _Run:
                 ):
                     checkpoint_and_submit()
                 collect(block=False)
-                while workers.in_flight >= window:
-                    collect(block=True)
+                while workers.in_flight >= window:  # a window of records is queued: they keep the workers busy
+                    collect(block=True, gather=True)
             checkpoint_and_submit()
             while workers.in_flight:
                 collect(block=True)
@@ -811,34 +819,56 @@ class _Workers:
         self._todo: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[_Item, RecordResult | None, BaseException | None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._first: float | None = None  # when the first item was submitted
+        self._taken = 0  # items taken back so far
         self.in_flight = 0
         """Items submitted and not yet taken back (running, waiting, or finished but not taken)."""
 
     def submit(self, item: _Item) -> None:
         """Queue ``item`` for the next free worker (starting one if all are busy)."""
         self.in_flight += 1
+        if self._first is None:
+            self._first = time.monotonic()
         if len(self._threads) < min(self._size, self.in_flight):
             thread = threading.Thread(target=self._loop, name=f"{self._name}_{len(self._threads)}")
             thread.start()
             self._threads.append(thread)
         self._todo.put(item)
 
-    def take(self, block: bool) -> list[tuple[_Item, RecordResult | None, BaseException | None]]:
-        """Every finished item now (waiting for the first one if ``block``; none if nothing runs)."""
+    def take(self, block: bool,
+             gather: bool = False) -> list[tuple[_Item, RecordResult | None, BaseException | None]]:
+        """Every finished item now (waiting for the first one if ``block``, see ``wait`` for
+        ``gather``; none if nothing runs)."""
         taken = []
         try:
             if block and self.in_flight:
-                taken.append(self.wait())
+                taken.append(self.wait(gather))
             while True:
                 taken.append(self._done.get_nowait())
         except queue.Empty:
             pass
         self.in_flight -= len(taken)
+        self._taken += len(taken)
         return taken
 
-    def wait(self) -> tuple[_Item, RecordResult | None, BaseException | None]:
-        """The next finished item, waiting for it (a signal interrupts the wait)."""
+    def wait(self, gather: bool = False) -> tuple[_Item, RecordResult | None, BaseException | None]:
+        """The next finished item, waiting for it (a signal interrupts the wait). ``gather``: when
+        none is finished yet, first let ``GATHER_SECONDS`` of them finish (see there)."""
+        if gather:
+            try:
+                return self._done.get_nowait()
+            except queue.Empty:
+                time.sleep(self._gather_seconds())
         return self._done.get()
+
+    def _gather_seconds(self) -> float:
+        """``GATHER_SECONDS``, or less when the queued items would not last twice that: half the
+        time ``size`` items take at the run's pace so far (a fast local server answers thousands a
+        second, and its workers must not run dry while the main thread sleeps)."""
+        if not self._taken or self._first is None:
+            return 0.0
+        per_item = (time.monotonic() - self._first) / self._taken
+        return min(GATHER_SECONDS, 0.5 * self._size * per_item)
 
     def shutdown(self) -> None:
         """Items not started yet are dropped (their records stay pending); calls running end as
