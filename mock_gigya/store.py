@@ -75,6 +75,7 @@ CREATE INDEX IF NOT EXISTS account_values_uid ON account_values (api_key, uid);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL, ts INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_site_seq ON audit (api_key, seq);
+CREATE INDEX IF NOT EXISTS audit_site_ts ON audit (api_key, ts);
 CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, ts INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS cursors (cursor_id TEXT PRIMARY KEY, api_key TEXT NOT NULL, doc TEXT NOT NULL,
     expires INTEGER NOT NULL);
