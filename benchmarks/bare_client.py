@@ -21,9 +21,7 @@ import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-
-from mock_gigya import defaults  # noqa: E402
+from mock_gigya import defaults
 
 
 def _compact(value: object) -> str:

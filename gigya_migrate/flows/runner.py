@@ -721,7 +721,6 @@ class _Run:
 
     def execute(self, records: Iterable[Any], journal: Journal, sink: _ErrorSink) -> None:
         """The main loop: read, prepare, submit under a bounded window, collect."""
-        window = 2 * max(1, self.options.concurrency)
         submit_batch = max(1, min(self.options.concurrency, SUBMIT_BATCH))
         batch: list[_Item] = []
         last_checkpoint = time.monotonic()
@@ -736,11 +735,11 @@ class _Run:
                 workers.submit(item)
             batch.clear()
 
-        def collect(block: bool, gather: bool = False) -> None:
+        def collect(block: bool) -> None:
             if not workers.in_flight:
                 return
             raised = None
-            for item, result, error in workers.take(block, gather):  # a blocking take still lets Ctrl+C through
+            for item, result, error in workers.take(block):  # a blocking take still lets Ctrl+C through
                 if error is not None:  # Ctrl-C in a worker, or a bug: the record stays pending
                     raised = raised or error
                 elif result is not None:
@@ -769,8 +768,8 @@ class _Run:
                 ):
                     checkpoint_and_submit()
                 collect(block=False)
-                while workers.in_flight >= window:  # a window of records is queued: they keep the workers busy
-                    collect(block=True, gather=True)
+                while workers.in_flight >= workers.window:
+                    collect(block=True)
             checkpoint_and_submit()
             while workers.in_flight:
                 collect(block=True)
@@ -820,30 +819,29 @@ class _Workers:
         self._todo: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[_Item, RecordResult | None, BaseException | None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._first: float | None = None  # when the first item was submitted
+        self._started = time.monotonic()
         self._taken = 0  # items taken back so far
         self.in_flight = 0
         """Items submitted and not yet taken back (running, waiting, or finished but not taken)."""
+        self.window = 2 * size
+        """How many items the run keeps in flight: with this many, at least ``size`` are queued
+        whenever none is finished (see ``wait``)."""
 
     def submit(self, item: _Item) -> None:
         """Queue ``item`` for the next free worker (starting one if all are busy)."""
         self.in_flight += 1
-        if self._first is None:
-            self._first = time.monotonic()
         if len(self._threads) < min(self._size, self.in_flight):
             thread = threading.Thread(target=self._loop, name=f"{self._name}_{len(self._threads)}")
             thread.start()
             self._threads.append(thread)
         self._todo.put(item)
 
-    def take(self, block: bool,
-             gather: bool = False) -> list[tuple[_Item, RecordResult | None, BaseException | None]]:
-        """Every finished item now (waiting for the first one if ``block``, see ``wait`` for
-        ``gather``; none if nothing runs)."""
+    def take(self, block: bool) -> list[tuple[_Item, RecordResult | None, BaseException | None]]:
+        """Every finished item now (waiting for the first one if ``block``; none if nothing runs)."""
         taken = []
         try:
             if block and self.in_flight:
-                taken.append(self.wait(gather))
+                taken.append(self.wait())
             while True:
                 taken.append(self._done.get_nowait())
         except queue.Empty:
@@ -852,10 +850,11 @@ class _Workers:
         self._taken += len(taken)
         return taken
 
-    def wait(self, gather: bool = False) -> tuple[_Item, RecordResult | None, BaseException | None]:
-        """The next finished item, waiting for it (a signal interrupts the wait). ``gather``: when
-        none is finished yet, first let ``GATHER_SECONDS`` of them finish (see there)."""
-        if gather:
+    def wait(self) -> tuple[_Item, RecordResult | None, BaseException | None]:
+        """The next finished item, waiting for it (a signal interrupts the wait). With a full
+        window and none finished yet, ``size`` items are queued: the workers stay busy while
+        answers gather for up to ``GATHER_SECONDS`` (see there)."""
+        if self.in_flight >= self.window:
             try:
                 return self._done.get_nowait()
             except queue.Empty:
@@ -866,9 +865,9 @@ class _Workers:
         """``GATHER_SECONDS``, or less when the queued items would not last twice that: half the
         time ``size`` items take at the run's pace so far (a fast local server answers thousands a
         second, and its workers must not run dry while the main thread sleeps)."""
-        if not self._taken or self._first is None:
+        if not self._taken:
             return 0.0
-        per_item = (time.monotonic() - self._first) / self._taken
+        per_item = (time.monotonic() - self._started) / self._taken
         return min(GATHER_SECONDS, 0.5 * self._size * per_item)
 
     def shutdown(self) -> None:

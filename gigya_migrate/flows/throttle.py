@@ -130,11 +130,13 @@ class Throttle:
             self.active -= 1
             now = self._clock()
             self._calls += 1
+            own = started >= self._window_start  # a call this window started (see _hold_back)
             if rate_limited:
                 self._limited += 1
                 self._limited_run += 1
-                if started >= self._window_start:  # (see _hold_back)
-                    self._first_refusal = now if self._first_refusal is None else self._first_refusal
+                if own:
+                    if self._first_refusal is None:
+                        self._first_refusal = now
                     self._limited_after += 1
                 if self._ok_total == 0 or (self._limited_run >= self.max_limit
                                            and now - self._last_ok >= _SILENCE * self.window):
@@ -143,7 +145,7 @@ class Throttle:
                 self._limited_run = 0
                 self._last_ok = now
                 self._ok_total += 1
-                self._ok_after += self._first_refusal is not None and started >= self._window_start
+                self._ok_after += own and self._first_refusal is not None
                 self._reward()
             if now - self._window_start >= self.window and self._calls >= self.min_calls:
                 self._close_window(now)
