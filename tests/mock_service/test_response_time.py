@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 
@@ -157,3 +158,48 @@ def test_a_due_answer_is_sent_between_the_requests_of_a_burst():
                 sock.close()
     assert due_after >= 0.5
     assert due_after < 0.05 + 2 * work + work / 2 < all_after, (due_after, all_after)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive time stamps (SO_TIMESTAMPNS) are Linux's")
+def test_a_request_waiting_in_the_socket_counts_from_its_arrival():
+    """A call with a 0.5 s delay that arrives while the loop works 0.4 s on another call is answered
+    0.5 s after it was sent (the kernel's receive time), not 0.5 s after the loop read it (about
+    0.85 s: the old stamp), and never before 0.5 s."""
+    work = 0.4
+    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
+        server.faults.script("due", delay=0.5)
+        address = server.url[len("http://"):].split(":")
+        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(2)]
+        try:
+            _send(socks[0], "slow")  # the loop works on it until about 0.4 s
+            time.sleep(0.05)
+            sent = time.monotonic()
+            _send(socks[1], "due")  # waits in the kernel until the loop is free again
+            assert b'"method": "due"' in _answered(socks[1])
+            elapsed = time.monotonic() - sent
+            _answered(socks[0])
+        finally:
+            for sock in socks:
+                sock.close()
+    assert 0.5 <= elapsed < 0.5 + (work - 0.05) / 2, elapsed
+
+
+def _timer_slack() -> int:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl(30, 0, 0, 0, 0)  # PR_GET_TIMERSLACK: this thread's, in ns
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timer slack (prctl PR_SET_TIMERSLACK) is Linux's")
+def test_the_loop_waits_without_timer_slack():
+    """While it runs, the loop thread's timer slack is 1 ns (Linux's default is 50 us: a due answer
+    could go out that late); other threads keep theirs. A handler run on the loop thread reads it."""
+    mine = _timer_slack()
+
+    def handle(backend, method, params, **_):
+        return 200, {"errorCode": 0, "slack": _timer_slack()}
+
+    with MockServer(https_proxy=False, handle=handle, loop=True) as server:
+        answer = requests.post(f"{server.url}/slack", data=CREDS, timeout=30).json()
+    assert answer["slack"] == 1
+    assert _timer_slack() == mine > 1
