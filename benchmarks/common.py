@@ -56,6 +56,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def steal_mark() -> tuple[float, float] | None:
+    """(CPU seconds the hypervisor has taken from this machine's cores so far, now): ``steal`` in
+    ``/proc/stat``, all cores together; None where the kernel does not say. See ``steal_note``."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        if fields[0] != "cpu" or len(fields) < 9:
+            return None
+        return int(fields[8]) / CLOCK_TICKS, time.monotonic()
+    except (OSError, ValueError):
+        return None
+
+
+def steal_note(mark: tuple[float, float] | None) -> str:
+    """"; the host took X s of the cores' CPU (steal, Y% of their time) meanwhile" since ``mark``
+    (``steal_mark()``): a run slowed by a busy host says so."""
+    now = steal_mark()
+    if mark is None or now is None or now[1] <= mark[1]:
+        return ""
+    taken, cores = now[0] - mark[0], os.cpu_count() or 1
+    return (f"; the host took {taken:.2f} s of the {cores} cores' CPU meanwhile (steal: "
+            f"{taken / ((now[1] - mark[1]) * cores):.1%} of their time, mock start and input file included)")
+
+
 class ServerProcess:
     """A server in its own process (its CPU is not ours); ``url`` is read from its first line."""
 
