@@ -53,7 +53,12 @@ DECISIONS: tuple[tuple[str, str], ...] = (
      "fault's wait count from when the mock has read the request in full, the call's own processing included: "
      "a call taking p to process under latency L is answered after max(L, p), not L + p (our decision: a "
      "latency measured against Gigya is its response time, which includes Gigya's own work). Never earlier "
-     "than L after the request was read; on the event loop an answer whose time has come is sent between "
+     "than L after the request was read. On the event loop (Linux) \"read\" is the kernel's receive time of "
+     "the request's last bytes (`SO_TIMESTAMPNS`), not when the loop got round to it: a request that waited "
+     "in the socket while the loop was busy or waking does not start its clock late (our decision: Gigya's "
+     "clock presumably starts when the request reaches it; without a usable kernel stamp, or after the "
+     "realtime clock was stepped, it is the read). The loop's timed waits run with 1 ns of timer slack "
+     "instead of Linux's default 50 us. An answer whose time has come is sent between "
      "two requests, and a request pipelined behind another counts from when the answer before it left (one "
      "call at a time per connection, as the threaded server)."),
 )
