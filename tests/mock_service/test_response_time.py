@@ -15,6 +15,8 @@ import socket
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import bcrypt
 import pytest
@@ -131,31 +133,39 @@ def _answered(sock: socket.socket) -> bytes:
     return data
 
 
+@contextmanager
+def _slow_loop(work: float, connections: int) -> Iterator[list[socket.socket]]:
+    """Connections to a loop server whose method ``slow`` works ``work`` s on the loop thread and
+    whose method ``due`` is answered after a 0.5 s delay."""
+    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
+        server.faults.script("due", delay=0.5)
+        address = server.url[len("http://"):].split(":")
+        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(connections)]
+        try:
+            yield socks
+        finally:
+            for sock in socks:
+                sock.close()
+
+
 def test_a_due_answer_is_sent_between_the_requests_of_a_burst():
     """A call due at 0.5 s while the loop works through a burst of three 0.4 s calls that arrived
     while it was busy: it is answered after the first of them (about 0.85 s), not after all three
     (1.65 s), and not before its own 0.5 s."""
     work = 0.4
-    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
-        server.faults.script("due", delay=0.5)
-        address = server.url[len("http://"):].split(":")
-        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(5)]
-        try:
-            started = time.monotonic()
-            _send(socks[0], "due")  # read at once by the idle loop: due at 0.5 s
-            time.sleep(0.05)
-            _send(socks[1], "slow")  # the loop is busy with it until about 0.45 s
-            time.sleep(0.05)
-            for sock in socks[2:]:  # these wait in the kernel: the loop reads them in one pass
-                _send(sock, "slow")
-            assert b'"method": "due"' in _answered(socks[0])
-            due_after = time.monotonic() - started
-            for sock in socks[1:]:
-                _answered(sock)
-            all_after = time.monotonic() - started
-        finally:
-            for sock in socks:
-                sock.close()
+    with _slow_loop(work, 5) as socks:
+        started = time.monotonic()
+        _send(socks[0], "due")  # read at once by the idle loop: due at 0.5 s
+        time.sleep(0.05)
+        _send(socks[1], "slow")  # the loop is busy with it until about 0.45 s
+        time.sleep(0.05)
+        for sock in socks[2:]:  # these wait in the kernel: the loop reads them in one pass
+            _send(sock, "slow")
+        assert b'"method": "due"' in _answered(socks[0])
+        due_after = time.monotonic() - started
+        for sock in socks[1:]:
+            _answered(sock)
+        all_after = time.monotonic() - started
     assert due_after >= 0.5
     assert due_after < 0.05 + 2 * work + work / 2 < all_after, (due_after, all_after)
 
@@ -166,21 +176,14 @@ def test_a_request_waiting_in_the_socket_counts_from_its_arrival():
     0.5 s after it was sent (the kernel's receive time), not 0.5 s after the loop read it (about
     0.85 s: the old stamp), and never before 0.5 s."""
     work = 0.4
-    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
-        server.faults.script("due", delay=0.5)
-        address = server.url[len("http://"):].split(":")
-        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(2)]
-        try:
-            _send(socks[0], "slow")  # the loop works on it until about 0.4 s
-            time.sleep(0.05)
-            sent = time.monotonic()
-            _send(socks[1], "due")  # waits in the kernel until the loop is free again
-            assert b'"method": "due"' in _answered(socks[1])
-            elapsed = time.monotonic() - sent
-            _answered(socks[0])
-        finally:
-            for sock in socks:
-                sock.close()
+    with _slow_loop(work, 2) as socks:
+        _send(socks[0], "slow")  # the loop works on it until about 0.4 s
+        time.sleep(0.05)
+        sent = time.monotonic()
+        _send(socks[1], "due")  # waits in the kernel until the loop is free again
+        assert b'"method": "due"' in _answered(socks[1])
+        elapsed = time.monotonic() - sent
+        _answered(socks[0])
     assert 0.5 <= elapsed < 0.5 + (work - 0.05) / 2, elapsed
 
 
