@@ -46,8 +46,8 @@ import struct
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -209,7 +209,9 @@ class HttpLoop:
         before (the realtime clock was stepped, or this thread was preempted between the two
         clocks), or the stamp is not within the last second, it is not trusted and the arrival is
         now. A realtime clock slewed by NTP (at most 0.05%) moves a sub-millisecond stamp by
-        nanoseconds."""
+        nanoseconds. Not covered: a step of under a second made while a request waited in the socket,
+        with another connection read between the step and this read; that one answer could go out
+        early by up to the step."""
         realtime = time.time()
         now = time.monotonic()
         before, offset = self._offset, realtime - now
