@@ -696,8 +696,9 @@ def main() -> None:
 @click.option("--seed-algorithms", default="pbkdf2", show_default=True,
               help="Hash mix of seeded accounts, e.g. 'md5=2,bcrypt=1,pbkdf2'.")
 @click.option("--latency", type=click.FloatRange(0), default=0.0,
-              help="Response time of every call in seconds, counted from when the request was read: the call's "
-                   "own processing is part of it (answered after max(latency, processing), not their sum).")
+              help="Response time of every call in seconds, counted from when the request arrived (the kernel's "
+                   "receive time on Linux): the call's own processing is part of it (answered after "
+                   "max(latency, processing), not their sum).")
 @click.option("--jitter", type=click.FloatRange(0), default=0.0,
               help="Up to this many random extra seconds of response time.")
 @click.option("--rate-limit-prob", type=click.FloatRange(0, 1), default=0.0, help="Share of calls answering 403048.")
