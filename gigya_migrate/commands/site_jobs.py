@@ -285,6 +285,10 @@ def _runner_options(name: str) -> Callable:
             click.option("--outage-timeout", type=click.FloatRange(0, 86400), default=120.0, show_default=True,
                          help="Seconds to keep retrying refused connections (the site or a proxy restarting) "
                               "before accounts fail with 500026; 0 turns it off."),
+            click.option("--scheduling", type=click.Choice(["batch", "normal"]), default="batch", show_default=True,
+                         help="CPU scheduling of the run's threads on Linux. batch (SCHED_BATCH): a woken worker "
+                              "waits for a free CPU instead of preempting the thread that holds Python's "
+                              "interpreter lock. normal: the process's own policy."),
         ]
         for option in reversed(options):
             function = option(function)
@@ -294,7 +298,7 @@ def _runner_options(name: str) -> Callable:
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path, fail_on_errors=False, outage_timeout=120.0, *, source: str | None = None,
+                 journal_path, fail_on_errors=False, outage_timeout=120.0, scheduling="batch", *, source: str | None = None,
                  target: str | None = None, job: Any = None):
     """The runner's options. The default journal is named after the job's definition (``job``:
     query, assignments...), so --resume continues *this* job and never skips records because a
@@ -310,7 +314,7 @@ def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, 
     fmt = "csv" if errors_path.suffix.lower() == ".csv" else "jsonl"
     return RunOptions(concurrency=concurrency, limit=limit, dry_run=dry_run, resume=resume, journal_path=journal,
                       errors_path=errors_path, errors_format=fmt, report_path=report_path, input=source, output=target,
-                      outage_timeout=outage_timeout)
+                      outage_timeout=outage_timeout, scheduling=scheduling)
 
 
 def _runner_errors(function: Callable) -> Callable:

@@ -70,6 +70,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from gigya_migrate.flows import scheduling
 from gigya_migrate.flows.journal import DONE, FAILED, PENDING, Journal, JournalError
 from gigya_migrate.flows.outage import Outage, never_connected
 from gigya_migrate.flows.progress_series import ProgressSeries
@@ -200,6 +201,10 @@ class RunOptions:
     tallies: Sequence[Tally] = ()
     """Counts of records written (or, in a dry run, that would be) by label: in the report under
     each tally's name and in the summary's first line, also when zero."""
+    scheduling: str = "batch"
+    """The CPU scheduling policy of the run's threads on Linux: ``batch`` (``SCHED_BATCH``: woken
+    workers do not preempt the thread holding the interpreter lock) or ``normal`` (the process's
+    own); see ``scheduling.py``."""
     details: dict = field(default_factory=dict)
     """Job-specific counts the flow fills in while it runs (JSON-ready, e.g. the import's hash
     formats); the report carries this same dict under ``details``."""
@@ -724,7 +729,8 @@ class _Run:
         submit_batch = max(1, min(self.options.concurrency, SUBMIT_BATCH))
         batch: list[_Item] = []
         last_checkpoint = time.monotonic()
-        workers = _Workers(max(1, self.options.concurrency), self.name, self._process)
+        workers = _Workers(max(1, self.options.concurrency), self.name, self._process,
+                           batch=self.options.scheduling == scheduling.BATCH)
 
         def checkpoint_and_submit() -> None:
             nonlocal last_checkpoint
@@ -814,8 +820,9 @@ class _Workers:
     over twice per call, from dozens of threads). Threads start as items come, up to ``size``.
     """
 
-    def __init__(self, size: int, name: str, work: Callable[[_Item], RecordResult | None]) -> None:
-        self._size, self._name, self._work = size, name, work
+    def __init__(self, size: int, name: str, work: Callable[[_Item], RecordResult | None], *,
+                 batch: bool = False) -> None:
+        self._size, self._name, self._work, self._batch = size, name, work, batch
         self._todo: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[_Item, RecordResult | None, BaseException | None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -886,6 +893,8 @@ class _Workers:
         self._threads.clear()
 
     def _loop(self) -> None:
+        if self._batch:
+            scheduling.batch_thread()  # as the run's thread that starts it, should that not be inherited
         while (item := self._todo.get()) is not None:
             try:
                 result = self._work(item)
@@ -906,6 +915,8 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
     ``RunInterrupted`` (holding the saved report) on Ctrl-C.
     """
     options = options or RunOptions()
+    if options.scheduling not in scheduling.POLICIES:
+        raise ValueError(f"scheduling must be one of {', '.join(scheduling.POLICIES)}, not {options.scheduling!r}")
     job = _Run(name, key, list(transforms), write, recover, options)
     job.key_name = key_name
     report = job.report
@@ -925,7 +936,8 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
     t0 = time.monotonic()
     interrupted = completed = False
     try:
-        job.execute(records, journal, sink)
+        with scheduling.run_policy(options.scheduling):
+            job.execute(records, journal, sink)
         completed = True
     except KeyboardInterrupt:
         interrupted = True
