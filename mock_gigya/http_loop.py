@@ -18,7 +18,9 @@ the ``recv`` that completed the request. Each pass of the loop first reads
 every ready socket (stamping each connection), then answers the requests read; between two requests
 it sends the answers whose time has come and reads (stamps) requests that arrived meanwhile, so a
 burst of arrivals neither holds back every due answer nor has its clock start late by the whole
-burst's processing. While an answer is due, the loop waits with microsecond precision (see
+burst's processing. Nor does the loop start on a call when an answer falls due before that work
+would end (``_await_due``): it sends that answer on time first, unless the wait would make the new
+call's own answer late. While an answer is due, the loop waits with microsecond precision (see
 ``HttpLoop._select``), not epoll's whole milliseconds, and without the kernel's default 50 us of
 timer slack (see ``_precise_timers``).
 
@@ -113,6 +115,7 @@ class HttpLoop:
         self._wake_w.setblocking(False)
         self._workers: ThreadPoolExecutor | None = None
         self._busy = False  # whether this pass has worked on a request yet (see _serve_inbox)
+        self._work_seconds = 0.0  # the loop's time per call it answers itself, a moving average
         self._offset = time.time() - time.monotonic()  # realtime - monotonic at the last read: see _arrival
         fileno = getattr(self.selector, "fileno", None)  # epoll, kqueue, devpoll: see _select
         self._fine = fileno() if fileno is not None and fileno() < 1024 else None  # select()'s FD_SETSIZE
@@ -257,14 +260,36 @@ class HttpLoop:
                 return
             if request is Ellipsis:
                 return  # the body is still arriving
+            arrived = conn.arrived  # before any read below can move it on to a later request's
             if self.timers and self.timers[0][0] <= time.monotonic():
                 self._fire_timers()  # answers already due go out before this one is worked on
             if self._busy:
                 # requests that came while earlier ones were worked on are read (and stamped) now:
                 # a response time counts from arrival, not from when the loop got round to it
                 self._take(self.selector.select(0))
+            self._await_due(conn, request, arrived)
             self._busy = True
-            self._answer(conn, request, conn.arrived)
+            self._answer(conn, request, arrived)
+
+    def _await_due(self, conn: _Connection, request: _Request, arrived: float) -> None:
+        """Before working on ``request``: send the answers that fall due before that work would end
+        (about ``_work_seconds``), waiting for them, so that they do not go out late by the rest of
+        it. Not when that wait would make the request's own answer late: it cannot be due before
+        ``arrived`` plus the least delay the faults give its method (0 without latency), and the
+        earliest deadline goes first. The loop only works on a call once no answer falls due
+        within it; the calls waiting meanwhile are read and time-stamped as they come."""
+        if not self.timers or self._work_seconds <= 0.0:
+            return
+        path = request.target.partition("?")[0].split("://", 1)[-1]
+        own_due = arrived + self.server.app.control.faults.least_delay(transport.method_from_path(path))
+        while self.timers and not conn.closed:
+            now = time.monotonic()
+            due = self.timers[0][0]
+            if due > now:
+                if due >= now + self._work_seconds or own_due < due + self._work_seconds:
+                    return
+                self._take(self._select(due - now))
+            self._fire_timers()
 
     def _request(self, conn: _Connection, end: int) -> Any:
         """The whole request at the head of the inbox (taken out of it); Ellipsis while its body is
@@ -303,7 +328,12 @@ class HttpLoop:
             conn.pending += 1
             self._pool().submit(self._work, conn, request, arrived)
             return
-        self._enact(conn, request, arrived, self._reply(conn, request))
+        started = time.monotonic()
+        reply = self._reply(conn, request)
+        took = time.monotonic() - started
+        # what one call costs the loop: a moving average over about the last ten (see _await_due)
+        self._work_seconds = took if self._work_seconds <= 0.0 else self._work_seconds + (took - self._work_seconds) / 8
+        self._enact(conn, request, arrived, reply)
 
     def _reply(self, conn: _Connection, request: _Request) -> tuple:
         environ = self._environ(request.method, request.target, "HTTP/1.1", request.headers,

@@ -103,3 +103,13 @@ def test_state_lists_pending_scripts():
     faults.decide("accounts.importFullAccount")
     assert faults.state()["scripts"] == [{"method": "importFullAccount", "remaining": 1, "delay": 0.0,
                                           "kind": "error", "errorCode": 403048, "processed": False}]
+
+
+def test_least_delay_is_a_lower_bound_of_every_decision_and_consumes_nothing():
+    faults = FaultInjector(seed=3).configure(latency=0.2, jitter=0.3, methods=["accounts.*"])
+    faults.script("accounts.login", delay=1.0)
+    assert faults.least_delay("accounts.login") == faults.least_delay("accounts.search") == 0.2
+    assert faults.least_delay("socialize.getUserInfo") == 0.0  # the random settings do not apply to it
+    assert faults.decide("accounts.login").delay >= 1.2  # the script was still there: nothing consumed
+    assert min(faults.decide("accounts.search").delay for _ in range(200)) >= 0.2
+    assert faults.decide("socialize.getUserInfo").delay == 0.0

@@ -187,6 +187,33 @@ def test_a_request_waiting_in_the_socket_counts_from_its_arrival():
     assert 0.5 <= elapsed < 0.5 + (work - 0.05) / 2, elapsed
 
 
+def test_a_due_answer_is_not_held_back_by_work_the_loop_could_do_after_it():
+    """Every call answered after a 1 s latency; ``slow`` works 0.4 s on the loop. A call that arrives
+    0.8 s after another is worked on once that other's answer went out at 1.0 s (on time), not at
+    once, which would send that answer 0.2 s late; and its own answer still goes out at its 1 s."""
+    work, latency = 0.4, 1.0
+    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
+        server.faults.configure(latency=latency)
+        address = server.url[len("http://"):].split(":")
+        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(3)]
+        try:
+            _send(socks[0], "slow")  # the loop learns what a call costs it
+            _answered(socks[0])
+            started = time.monotonic()
+            _send(socks[1], "slow")  # worked on at once: 0 - 0.4 s, due at 1.0 s
+            time.sleep(0.8)
+            _send(socks[2], "slow")  # due at 1.8 s; worked on at once, it would end at 1.2 s
+            _answered(socks[1])
+            first = time.monotonic() - started
+            _answered(socks[2])
+            second = time.monotonic() - started
+        finally:
+            for sock in socks:
+                sock.close()
+    assert latency <= first < latency + 0.1, first
+    assert 0.8 + latency <= second < 0.8 + latency + 0.1, second
+
+
 def _timer_slack() -> int:
     import ctypes
 
