@@ -58,12 +58,13 @@ DECISIONS: tuple[tuple[str, str], ...] = (
      "in the socket while the loop was busy or waking does not start its clock late (our decision: Gigya's "
      "clock presumably starts when the request reaches it; without a usable kernel stamp, or after the "
      "realtime clock was stepped, it is the read). The loop's timed waits run with 1 ns of timer slack "
-     "instead of Linux's default 50 us. An answer whose time has come is sent between "
-     "two requests; and the loop does not start work on a call (about as long as its recent calls took) when "
-     "an answer falls due before that work would end: it waits for that answer, sends it on time, then works, "
-     "unless waiting would make the new call's own answer late (earliest deadline first; measured at 64 "
-     "connections and 100 ms: answers went out 153 us after their time on average, now 84 us). A request pipelined behind another counts from when the answer before it left (one "
-     "call at a time per connection, as the threaded server)."),
+     "instead of Linux's default 50 us. An answer whose time has come is sent between two requests; and the "
+     "loop does not start work on a call (about as long as its recent calls took) when an answer falls due "
+     "before that work would end: it waits for that answer, sends it on time, then works, unless waiting "
+     "would make the new call's own answer late (earliest deadline first; measured at 64 connections and "
+     "100 ms: answers went out 153 us after their time on average, now 84 us). A request pipelined behind "
+     "another counts from when the answer before it left (one call at a time per connection, as the threaded "
+     "server)."),
 )
 
 

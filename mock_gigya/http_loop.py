@@ -90,10 +90,11 @@ class _Connection:
 
 
 class _Request:
-    __slots__ = ("method", "target", "headers", "body", "close")
+    __slots__ = ("method", "target", "headers", "body", "close", "api")
 
     def __init__(self, method: str, target: str, headers: RequestHeaders, body: bytes, close: bool) -> None:
         self.method, self.target, self.headers, self.body, self.close = method, target, headers, body, close
+        self.api = transport.method_from_path(target.partition("?")[0].split("://", 1)[-1])  # the API method
 
 
 class HttpLoop:
@@ -280,8 +281,7 @@ class HttpLoop:
         within it; the calls waiting meanwhile are read and time-stamped as they come."""
         if not self.timers or self._work_seconds <= 0.0:
             return
-        path = request.target.partition("?")[0].split("://", 1)[-1]
-        own_due = arrived + self.server.app.control.faults.least_delay(transport.method_from_path(path))
+        own_due = arrived + self.server.app.control.faults.least_delay(request.api)
         while self.timers and not conn.closed:
             now = time.monotonic()
             due = self.timers[0][0]
@@ -323,16 +323,15 @@ class HttpLoop:
         return _Request(method, target, headers, body, close)
 
     def _answer(self, conn: _Connection, request: _Request, arrived: float) -> None:
-        path = request.target.partition("?")[0].split("://", 1)[-1]
-        if not self.server.app._custom and transport.method_from_path(path) not in LOOP_METHODS:
+        if not self.server.app._custom and request.api not in LOOP_METHODS:
             conn.pending += 1
             self._pool().submit(self._work, conn, request, arrived)
             return
         started = time.monotonic()
         reply = self._reply(conn, request)
         took = time.monotonic() - started
-        # what one call costs the loop: a moving average over about the last ten (see _await_due)
-        self._work_seconds = took if self._work_seconds <= 0.0 else self._work_seconds + (took - self._work_seconds) / 8
+        # what one call costs the loop: a moving average over about the last eight (see _await_due)
+        self._work_seconds += (took - self._work_seconds) / (8 if self._work_seconds > 0.0 else 1)
         self._enact(conn, request, arrived, reply)
 
     def _reply(self, conn: _Connection, request: _Request) -> tuple:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import click
 
+from gigya_migrate.flows.scheduling import BATCH, POLICIES
 from mock_gigya import defaults as mock_defaults
 
 __all__ = ["SiteTarget", "library_errors", "site_options", "time_ms"]
@@ -208,3 +209,13 @@ def time_ms(value: str | None, option: str) -> int | None:
     except ValueError:
         raise click.BadParameter(f"expected an ISO time (2026-11-02T06:00:00Z) or Unix milliseconds, got {value!r}",
                                  param_hint=option) from None
+
+
+def scheduling_option(function: Callable) -> Callable:
+    """Add ``--scheduling batch|normal`` (``RunOptions.scheduling``; gigya_migrate/flows/scheduling.py)."""
+    return click.option(
+        "--scheduling", type=click.Choice(POLICIES), default=BATCH, show_default=True,
+        help="CPU scheduling of the run's threads on Linux. batch (SCHED_BATCH): a woken worker waits for a free "
+             "CPU instead of preempting the thread that holds Python's interpreter lock: faster at high "
+             "concurrency, and kinder to other programs. normal: the process's own policy.",
+    )(function)

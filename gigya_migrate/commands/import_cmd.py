@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from gigya_migrate.commands._common import library_errors, site_options, time_ms
+from gigya_migrate.commands._common import library_errors, scheduling_option, site_options, time_ms
 from gigya_migrate.commands._locations import Location, fetch_remote
 from gigya_migrate.commands._exit import (already_finished, exit_for_failures, exit_records_failed,
                                           fail_on_errors_option)
@@ -120,10 +120,7 @@ MAPPING_DOC = "docs/mapping.md"
               help="With --resume: send again the records that failed for a transient reason (rate limit, 5xx, "
                    "network), with the same ownership checks as interrupted records, so none is written twice. "
                    "Also reopens a finished run. Their earlier error lines stay in the error file.")
-@click.option("--scheduling", type=click.Choice(["batch", "normal"]), default="batch", show_default=True,
-              help="CPU scheduling of the run's threads on Linux. batch (SCHED_BATCH): a woken worker waits for "
-                   "a free CPU instead of preempting the thread that holds Python's interpreter lock: faster at "
-                   "high concurrency, and kinder to other programs. normal: the process's own policy.")
+@scheduling_option
 @fail_on_errors_option
 @site_options(required=False)
 @library_errors()

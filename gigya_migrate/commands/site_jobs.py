@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from gigya_migrate.commands._common import library_errors, site_options, time_ms
+from gigya_migrate.commands._common import library_errors, scheduling_option, site_options, time_ms
 from gigya_migrate.commands._locations import Location, publish_remote
 from gigya_migrate.commands._exit import already_finished, exit_for_failures, exit_records_failed, fail_on_errors_option
 from gigya_migrate.commands.html_report import html_option, publish
@@ -285,10 +285,7 @@ def _runner_options(name: str) -> Callable:
             click.option("--outage-timeout", type=click.FloatRange(0, 86400), default=120.0, show_default=True,
                          help="Seconds to keep retrying refused connections (the site or a proxy restarting) "
                               "before accounts fail with 500026; 0 turns it off."),
-            click.option("--scheduling", type=click.Choice(["batch", "normal"]), default="batch", show_default=True,
-                         help="CPU scheduling of the run's threads on Linux. batch (SCHED_BATCH): a woken worker "
-                              "waits for a free CPU instead of preempting the thread that holds Python's "
-                              "interpreter lock. normal: the process's own policy."),
+            scheduling_option,
         ]
         for option in reversed(options):
             function = option(function)
@@ -298,8 +295,8 @@ def _runner_options(name: str) -> Callable:
 
 
 def _run_options(name: str, site_key: str, concurrency, limit, dry_run, resume, errors_path, report_path,
-                 journal_path, fail_on_errors=False, outage_timeout=120.0, scheduling="batch", *, source: str | None = None,
-                 target: str | None = None, job: Any = None):
+                 journal_path, fail_on_errors=False, outage_timeout=120.0, scheduling="batch", *,
+                 source: str | None = None, target: str | None = None, job: Any = None):
     """The runner's options. The default journal is named after the job's definition (``job``:
     query, assignments...), so --resume continues *this* job and never skips records because a
     different job once finished them."""

@@ -729,8 +729,7 @@ class _Run:
         submit_batch = max(1, min(self.options.concurrency, SUBMIT_BATCH))
         batch: list[_Item] = []
         last_checkpoint = time.monotonic()
-        workers = _Workers(max(1, self.options.concurrency), self.name, self._process,
-                           batch=self.options.scheduling == scheduling.BATCH)
+        workers = _Workers(max(1, self.options.concurrency), self.name, self._process)
 
         def checkpoint_and_submit() -> None:
             nonlocal last_checkpoint
@@ -820,9 +819,8 @@ class _Workers:
     over twice per call, from dozens of threads). Threads start as items come, up to ``size``.
     """
 
-    def __init__(self, size: int, name: str, work: Callable[[_Item], RecordResult | None], *,
-                 batch: bool = False) -> None:
-        self._size, self._name, self._work, self._batch = size, name, work, batch
+    def __init__(self, size: int, name: str, work: Callable[[_Item], RecordResult | None]) -> None:
+        self._size, self._name, self._work = size, name, work
         self._todo: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[_Item, RecordResult | None, BaseException | None]] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -893,8 +891,6 @@ class _Workers:
         self._threads.clear()
 
     def _loop(self) -> None:
-        if self._batch:
-            scheduling.batch_thread()  # as the run's thread that starts it, should that not be inherited
         while (item := self._todo.get()) is not None:
             try:
                 result = self._work(item)
@@ -915,8 +911,7 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
     ``RunInterrupted`` (holding the saved report) on Ctrl-C.
     """
     options = options or RunOptions()
-    if options.scheduling not in scheduling.POLICIES:
-        raise ValueError(f"scheduling must be one of {', '.join(scheduling.POLICIES)}, not {options.scheduling!r}")
+    scheduling.check_policy(options.scheduling)
     job = _Run(name, key, list(transforms), write, recover, options)
     job.key_name = key_name
     report = job.report
@@ -936,7 +931,7 @@ def run(records: Iterable[Any], *, name: str, key: Callable[[dict], str | None],
     t0 = time.monotonic()
     interrupted = completed = False
     try:
-        with scheduling.run_policy(options.scheduling):
+        with scheduling.run_policy(options.scheduling):  # the workers execute starts inherit it
             job.execute(records, journal, sink)
         completed = True
     except KeyboardInterrupt:

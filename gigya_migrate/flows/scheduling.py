@@ -31,35 +31,43 @@ import contextlib
 import os
 from typing import Iterator
 
-__all__ = ["BATCH", "NORMAL", "POLICIES", "batch_thread", "run_policy"]
+__all__ = ["BATCH", "NORMAL", "POLICIES", "batch_thread", "check_policy", "run_policy"]
 
 BATCH, NORMAL = "batch", "normal"
 POLICIES = (BATCH, NORMAL)
 
 
-def _policies() -> tuple[int, int] | None:
-    """(SCHED_OTHER, SCHED_BATCH) where this Python can set them, else None."""
-    other, batch = getattr(os, "SCHED_OTHER", None), getattr(os, "SCHED_BATCH", None)
-    if other is None or batch is None or not hasattr(os, "sched_setscheduler"):
+def check_policy(policy: str) -> None:
+    """Refuse a policy name that is not one of ``POLICIES`` (ValueError)."""
+    if policy not in POLICIES:
+        raise ValueError(f"scheduling must be one of {', '.join(POLICIES)}, not {policy!r}")
+
+
+def _current() -> int | None:
+    """The calling thread's policy, None where this Python cannot read or set policies."""
+    if not hasattr(os, "sched_setscheduler") or not hasattr(os, "SCHED_BATCH"):
         return None
-    return other, batch
+    try:
+        return os.sched_getscheduler(0)
+    except OSError:
+        return None
+
+
+def _set(policy: int) -> bool:
+    """Put the calling thread under ``policy``; whether the kernel took it."""
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))
+    except OSError:
+        return False
+    return True
 
 
 def batch_thread() -> bool:
     """Move the calling thread from ``SCHED_OTHER`` to ``SCHED_BATCH``; whether it now runs so.
     A thread under any other policy (real-time, idle) is left as it is."""
-    policies = _policies()
-    if policies is None:
-        return False
-    other, batch = policies
-    try:
-        current = os.sched_getscheduler(0)
-        if current == other:
-            os.sched_setscheduler(0, batch, os.sched_param(0))
-            return True
-        return current == batch
-    except OSError:
-        return False
+    current = _current()
+    return current is not None and (current == os.SCHED_BATCH
+                                    or (current == os.SCHED_OTHER and _set(os.SCHED_BATCH)))
 
 
 @contextlib.contextmanager
@@ -67,22 +75,11 @@ def run_policy(policy: str) -> Iterator[bool]:
     """Within the block the calling thread (and the threads it starts, which inherit it) runs under
     ``policy``: ``"batch"`` moves it to ``SCHED_BATCH`` and back afterwards; ``"normal"`` changes
     nothing. Yields whether the block runs under ``SCHED_BATCH``."""
-    if policy not in POLICIES:
-        raise ValueError(f"scheduling policy must be one of {', '.join(POLICIES)}, not {policy!r}")
-    policies = _policies()
-    if policy == NORMAL or policies is None:
-        yield False
-        return
-    other, batch = policies
+    check_policy(policy)
+    before = _current() if policy == BATCH else None
+    moved = before is not None and before == os.SCHED_OTHER and _set(os.SCHED_BATCH)
     try:
-        before = os.sched_getscheduler(0)
-    except OSError:
-        yield False
-        return
-    moved = before == other and batch_thread()
-    try:
-        yield moved or before == batch
+        yield moved or (before is not None and before == os.SCHED_BATCH)
     finally:
         if moved:
-            with contextlib.suppress(OSError):
-                os.sched_setscheduler(0, other, os.sched_param(0))
+            _set(os.SCHED_OTHER)

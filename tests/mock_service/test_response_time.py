@@ -134,10 +134,11 @@ def _answered(sock: socket.socket) -> bytes:
 
 
 @contextmanager
-def _slow_loop(work: float, connections: int) -> Iterator[list[socket.socket]]:
+def _slow_loop(work: float, connections: int, latency: float = 0.0) -> Iterator[list[socket.socket]]:
     """Connections to a loop server whose method ``slow`` works ``work`` s on the loop thread and
-    whose method ``due`` is answered after a 0.5 s delay."""
+    whose method ``due`` is answered after a 0.5 s delay (every call ``latency`` s more)."""
     with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
+        server.faults.configure(latency=latency)
         server.faults.script("due", delay=0.5)
         address = server.url[len("http://"):].split(":")
         socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(connections)]
@@ -170,7 +171,8 @@ def test_a_due_answer_is_sent_between_the_requests_of_a_burst():
     assert due_after < 0.05 + 2 * work + work / 2 < all_after, (due_after, all_after)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive time stamps (SO_TIMESTAMPNS) are Linux's")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="kernel receive time stamps (SO_TIMESTAMPNS) are Linux's")
 def test_a_request_waiting_in_the_socket_counts_from_its_arrival():
     """A call with a 0.5 s delay that arrives while the loop works 0.4 s on another call is answered
     0.5 s after it was sent (the kernel's receive time), not 0.5 s after the loop read it (about
@@ -192,24 +194,17 @@ def test_a_due_answer_is_not_held_back_by_work_the_loop_could_do_after_it():
     0.8 s after another is worked on once that other's answer went out at 1.0 s (on time), not at
     once, which would send that answer 0.2 s late; and its own answer still goes out at its 1 s."""
     work, latency = 0.4, 1.0
-    with MockServer(https_proxy=False, handle=_slow_handle(work), loop=True) as server:
-        server.faults.configure(latency=latency)
-        address = server.url[len("http://"):].split(":")
-        socks = [socket.create_connection((address[0], int(address[1])), timeout=30) for _ in range(3)]
-        try:
-            _send(socks[0], "slow")  # the loop learns what a call costs it
-            _answered(socks[0])
-            started = time.monotonic()
-            _send(socks[1], "slow")  # worked on at once: 0 - 0.4 s, due at 1.0 s
-            time.sleep(0.8)
-            _send(socks[2], "slow")  # due at 1.8 s; worked on at once, it would end at 1.2 s
-            _answered(socks[1])
-            first = time.monotonic() - started
-            _answered(socks[2])
-            second = time.monotonic() - started
-        finally:
-            for sock in socks:
-                sock.close()
+    with _slow_loop(work, 3, latency) as socks:
+        _send(socks[0], "slow")  # the loop learns what a call costs it
+        _answered(socks[0])
+        started = time.monotonic()
+        _send(socks[1], "slow")  # worked on at once: 0 - 0.4 s, due at 1.0 s
+        time.sleep(0.8)
+        _send(socks[2], "slow")  # due at 1.8 s; worked on at once, it would end at 1.2 s
+        _answered(socks[1])
+        first = time.monotonic() - started
+        _answered(socks[2])
+        second = time.monotonic() - started
     assert latency <= first < latency + 0.1, first
     assert 0.8 + latency <= second < 0.8 + latency + 0.1, second
 
